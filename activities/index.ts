@@ -1,0 +1,15 @@
+import type { ActivityDeps } from './deps.js';
+import { createEtcdActivities } from './etcd.js';
+import { createStorageActivities } from './storage.js';
+
+export type { ActivityDeps } from './deps.js';
+
+/** All activities, bound to their dependencies; the worker registers this object. */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createStorageActivities(deps),
+    ...createEtcdActivities(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

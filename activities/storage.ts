@@ -1,0 +1,65 @@
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
+import { probeKey } from '../core/layout.js';
+import type { ActivityDeps } from './deps.js';
+import { nonRetryable } from './failures.js';
+import { classifyS3Error, findLocation, s3ClientFor } from './s3.js';
+
+export interface ProbeResult {
+  key: string;
+  bytes: number;
+  sha256: string;
+}
+
+/** Storage activities. Each is idempotent: the key is derived from the caller's id, so a retry overwrites. */
+export function createStorageActivities(deps: ActivityDeps) {
+  async function withLocation<T>(name: string, fn: (ctx: ReturnType<typeof open>) => Promise<T>): Promise<T> {
+    const ctx = open(name);
+    try {
+      return await fn(ctx);
+    } catch (err) {
+      return classifyS3Error(ctx.location, err);
+    } finally {
+      ctx.s3.destroy();
+    }
+  }
+  function open(name: string) {
+    const location = findLocation(deps, name);
+    return { location, s3: s3ClientFor(deps, location) };
+  }
+
+  return {
+    /** Writes a small probe object whose content is derived from probeId, so a retry writes the same bytes. */
+    async writeProbe(locationName: string, probeId: string): Promise<ProbeResult> {
+      return withLocation(locationName, async ({ location, s3 }) => {
+        const key = probeKey(location.prefix, probeId);
+        const body = Buffer.from(`lifeboat storage probe ${probeId}\n`.repeat(64));
+        await s3.send(new PutObjectCommand({ Bucket: location.bucket, Key: key, Body: body }));
+        return { key, bytes: body.length, sha256: createHash('sha256').update(body).digest('hex') };
+      });
+    },
+
+    /** Reads an object back and fails unless its sha256 is the expected one. */
+    async verifyObject(locationName: string, key: string, expectedSha256: string): Promise<ProbeResult> {
+      return withLocation(locationName, async ({ location, s3 }) => {
+        const response = await s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: key }));
+        const body = Buffer.from(await response.Body!.transformToByteArray());
+        const sha256 = createHash('sha256').update(body).digest('hex');
+        if (sha256 !== expectedSha256) {
+          throw nonRetryable(
+            'ChecksumMismatch',
+            `Object ${key} in "${location.name}" has sha256 ${sha256}, expected ${expectedSha256}.`,
+          );
+        }
+        return { key, bytes: body.length, sha256 };
+      });
+    },
+
+    /** Deleting a key that is already gone succeeds (S3 semantics), so this is safe to retry. */
+    async deleteObject(locationName: string, key: string): Promise<void> {
+      await withLocation(locationName, async ({ location, s3 }) => {
+        await s3.send(new DeleteObjectCommand({ Bucket: location.bucket, Key: key }));
+      });
+    },
+  };
+}

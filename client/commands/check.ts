@@ -1,0 +1,55 @@
+import type { Command } from 'commander';
+import Table from 'cli-table3';
+import { workflowIds } from '../../core/naming.js';
+import { LifeboatKind } from '../../core/search-attributes.js';
+import { loadConfigFile } from '../../runtime/config-file.js';
+import type { StorageCheckResult } from '../../workflows/storage-check.js';
+import { CliError, ExitCode } from '../exit-codes.js';
+import { withTemporal } from '../temporal.js';
+
+export function registerCheck(program: Command): void {
+  program
+    .command('check')
+    .description(
+      'Check that storage locations are writable and readable (runs the storageCheck workflow on the worker)',
+    )
+    .requiredOption('-f, --file <path>', 'the config file', process.env.LIFEBOAT_CONFIG)
+    .option('-l, --location <name...>', 'only these storage locations (default: all)')
+    .action(async (opts: { file: string; location?: string[] }) => {
+      const config = loadConfigFile(opts.file);
+      const known = config.storageLocations.map((l) => l.name);
+      const names = opts.location ?? known;
+      const unknown = names.filter((n) => !known.includes(n));
+      if (unknown.length > 0) {
+        throw new CliError(
+          `Unknown storage location(s) ${unknown.join(', ')}; the config defines ${known.join(', ')}.`,
+          ExitCode.BadInput,
+        );
+      }
+      const table = new Table({ head: ['location', 'result', 'detail'] });
+      let failures = 0;
+      await withTemporal(async ({ client, settings }) => {
+        for (const name of names) {
+          process.stderr.write(`checking ${name}...\n`);
+          try {
+            const result: StorageCheckResult = await client.workflow.execute('storageCheck', {
+              args: [name],
+              taskQueue: settings.taskQueue,
+              workflowId: workflowIds.storageCheck(name),
+              workflowIdConflictPolicy: 'USE_EXISTING',
+              typedSearchAttributes: [{ key: LifeboatKind, value: 'storage-check' }],
+              staticSummary: `storage check of ${name}`,
+              workflowExecutionTimeout: '5m',
+            });
+            table.push([name, 'ok', `wrote, read back and deleted ${result.bytes} bytes`]);
+          } catch (err) {
+            failures++;
+            const cause = (err as { cause?: { cause?: Error; message?: string } }).cause;
+            table.push([name, 'FAILED', cause?.cause?.message ?? cause?.message ?? (err as Error).message]);
+          }
+        }
+      });
+      console.log(table.toString());
+      if (failures > 0) throw new CliError(`${failures} of ${names.length} storage location(s) failed the check.`);
+    });
+}

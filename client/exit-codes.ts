@@ -1,0 +1,19 @@
+/** Exit codes scripts can rely on. */
+export const ExitCode = {
+  Ok: 0,
+  /** The operation ran and failed (a backup failed, a storage check failed, Temporal unreachable). */
+  Failed: 1,
+  /** Bad input: unknown option, invalid config file, unknown name. Nothing was changed. */
+  BadInput: 2,
+} as const;
+
+/** An error the CLI prints as-is (no stack) and exits with its code. */
+export class CliError extends Error {
+  override name = 'CliError';
+  constructor(
+    message: string,
+    readonly exitCode: number = ExitCode.Failed,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,91 @@
+import {
+  ScheduleNotFoundError,
+  ScheduleOverlapPolicy,
+  type Client,
+  type ScheduleOptionsAction,
+} from '@temporalio/client';
+import type { LifeboatConfig } from '../core/config/schema.js';
+import {
+  desiredSchedules,
+  isLifeboatSchedule,
+  planSchedules,
+  type DesiredSchedule,
+  type SchedulePlan,
+} from '../core/schedules.js';
+import { LifeboatCluster, LifeboatKind, LifeboatPolicy } from '../core/search-attributes.js';
+
+const FINGERPRINT_MEMO = 'lifeboatFingerprint';
+
+function scheduleOptions(schedule: DesiredSchedule, taskQueue: string) {
+  const searchAttributes = [
+    { key: LifeboatCluster, value: schedule.cluster },
+    { key: LifeboatPolicy, value: schedule.policy },
+    { key: LifeboatKind, value: schedule.kind },
+  ];
+  const action: ScheduleOptionsAction = {
+    type: 'startWorkflow',
+    workflowType: schedule.workflowType,
+    taskQueue,
+    args: schedule.args,
+    // The server appends the nominal time, so each run gets its own deterministic id.
+    workflowId: schedule.id,
+    typedSearchAttributes: searchAttributes,
+    memo: { [FINGERPRINT_MEMO]: schedule.fingerprint },
+    staticSummary: schedule.summary,
+  };
+  return {
+    spec: {
+      cronExpressions: [schedule.cron],
+      timezone: schedule.timezone,
+      ...(schedule.jitterMs !== undefined ? { jitter: schedule.jitterMs } : {}),
+    },
+    action,
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: schedule.catchupWindowMs },
+    typedSearchAttributes: searchAttributes,
+  };
+}
+
+async function existingSchedules(client: Client) {
+  const found = [];
+  for await (const summary of client.schedule.list()) {
+    if (!isLifeboatSchedule(summary.scheduleId)) continue;
+    try {
+      const description = await client.schedule.getHandle(summary.scheduleId).describe();
+      const memo = description.action.type === 'startWorkflow' ? description.action.memo : undefined;
+      found.push({ id: summary.scheduleId, fingerprint: memo?.[FINGERPRINT_MEMO] as string | undefined });
+    } catch (err) {
+      if (!(err instanceof ScheduleNotFoundError)) throw err; // deleted between list and describe
+    }
+  }
+  return found;
+}
+
+/**
+ * Reconciles Temporal Schedules to the config: creates, updates and deletes Lifeboat's schedules (ids under
+ * etcd-backup/ and resource-backup/) and leaves every other schedule alone.
+ */
+export async function applySchedules(
+  client: Client,
+  config: LifeboatConfig,
+  taskQueue: string,
+  opts: { dryRun: boolean },
+): Promise<SchedulePlan> {
+  const plan = planSchedules(desiredSchedules(config), await existingSchedules(client));
+  if (opts.dryRun) return plan;
+  for (const schedule of plan.create) {
+    await client.schedule.create({ scheduleId: schedule.id, ...scheduleOptions(schedule, taskQueue) });
+  }
+  for (const schedule of plan.update) {
+    const next = scheduleOptions(schedule, taskQueue);
+    await client.schedule.getHandle(schedule.id).update((previous) => ({
+      ...previous,
+      spec: next.spec,
+      action: next.action,
+      policies: { ...previous.policies, ...next.policies },
+    }));
+  }
+  for (const id of plan.delete) {
+    await client.schedule.getHandle(id).delete();
+  }
+  return plan;
+}

@@ -1,0 +1,153 @@
+import { Cron } from 'croner';
+import { z } from 'zod';
+import { DURATION_RULE, parseDuration } from '../duration.js';
+import { isValidName, NAME_RULE } from '../naming.js';
+
+/**
+ * The lifeboat.yaml schema: the one place that knows the configuration's shape, defaults and rules.
+ * Secrets are never in the file: it names environment variables or Kubernetes Secrets that hold them.
+ */
+
+const name = z.string().refine(isValidName, { message: `must be a name of ${NAME_RULE}` });
+const envVarName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be the name of an environment variable (letters, digits, "_")');
+const duration = z.string().refine((t) => parseDuration(t) !== undefined, { message: `must be ${DURATION_RULE}` });
+const url = z.string().refine(
+  (t) => {
+    try {
+      const parsed = new URL(t);
+      return parsed.protocol === 'http:' || parsed.protocol === 'https:';
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be an http:// or https:// URL, e.g. https://s3.example.com:9000' },
+);
+// S3 bucket naming rules (virtual-hosted-style safe subset).
+const bucket = z
+  .string()
+  .regex(
+    /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+    'must be 3-63 lowercase letters, digits, "." or "-" (S3 bucket naming rules)',
+  );
+
+export const storageLocationSchema = z.strictObject({
+  name,
+  endpoint: url,
+  region: z.string().min(1).default('us-east-1'),
+  bucket,
+  prefix: z
+    .string()
+    .regex(/^[A-Za-z0-9!_.*'()\-/]*$/, "may only contain letters, digits and !_.*'()-/")
+    .default(''),
+  forcePathStyle: z.boolean().default(true),
+  credentials: z.strictObject({
+    accessKeyIdEnv: envVarName,
+    secretAccessKeyEnv: envVarName,
+  }),
+});
+
+export const clusterSchema = z.strictObject({
+  name,
+  etcd: z.strictObject({
+    endpoints: z.array(url).min(1, 'list at least one etcd client URL'),
+  }),
+});
+
+const timezone = z.string().refine(
+  (tz) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be an IANA time zone such as UTC or Europe/Berlin' },
+);
+
+const cronSchedule = z
+  .strictObject({
+    cron: z.string().min(1),
+    timezone: timezone.default('UTC'),
+    jitter: duration.optional(),
+    catchupWindow: duration.default('1h'),
+  })
+  .superRefine((value, ctx) => {
+    try {
+      new Cron(value.cron, { paused: true });
+    } catch (err) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cron'],
+        message: `is not a valid cron expression (${(err as Error).message}); use 5 fields "min hour day month weekday", e.g. "0 */6 * * *", or @hourly/@daily`,
+      });
+    }
+  });
+
+export const etcdBackupPolicySchema = z.strictObject({
+  name,
+  cluster: name,
+  location: name,
+  /** Omit for a one-off policy: backups run only on `lifeboat backup now`. */
+  schedule: cronSchedule.optional(),
+  keep: z
+    .number()
+    .int('must be a whole number')
+    .min(1, 'must be at least 1: the newest backup is always kept')
+    .default(7),
+  ttl: duration.optional(),
+  compression: z.enum(['none', 'gzip', 'zstd']).default('gzip'),
+});
+
+export const configSchema = z
+  .strictObject({
+    apiVersion: z.literal('lifeboat.dev/v1alpha1', { message: 'must be lifeboat.dev/v1alpha1' }),
+    kind: z.literal('LifeboatConfig', { message: 'must be LifeboatConfig' }),
+    storageLocations: z.array(storageLocationSchema).min(1, 'define at least one storage location'),
+    clusters: z.array(clusterSchema).default([]),
+    etcdBackups: z.array(etcdBackupPolicySchema).default([]),
+  })
+  .superRefine((config, ctx) => {
+    const unique = (items: { name: string }[], path: string) => {
+      const seen = new Set<string>();
+      items.forEach((item, i) => {
+        if (seen.has(item.name))
+          ctx.addIssue({
+            code: 'custom',
+            path: [path, i, 'name'],
+            message: `duplicate name "${item.name}"; names must be unique`,
+          });
+        seen.add(item.name);
+      });
+    };
+    unique(config.storageLocations, 'storageLocations');
+    unique(config.clusters, 'clusters');
+    const locations = new Set(config.storageLocations.map((l) => l.name));
+    const clusters = new Set(config.clusters.map((c) => c.name));
+    const policyKeys = new Set<string>();
+    config.etcdBackups.forEach((policy, i) => {
+      if (!clusters.has(policy.cluster))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['etcdBackups', i, 'cluster'],
+          message: `unknown cluster "${policy.cluster}"; define it under clusters (known: ${[...clusters].join(', ') || 'none'})`,
+        });
+      if (!locations.has(policy.location))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['etcdBackups', i, 'location'],
+          message: `unknown storage location "${policy.location}"; define it under storageLocations (known: ${[...locations].join(', ')})`,
+        });
+      const key = `${policy.cluster}/${policy.name}`;
+      if (policyKeys.has(key))
+        ctx.addIssue({ code: 'custom', path: ['etcdBackups', i, 'name'], message: `duplicate policy "${key}"` });
+      policyKeys.add(key);
+    });
+  });
+
+export type LifeboatConfig = z.infer<typeof configSchema>;
+export type StorageLocation = z.infer<typeof storageLocationSchema>;
+export type ClusterConfig = z.infer<typeof clusterSchema>;
+export type EtcdBackupPolicy = z.infer<typeof etcdBackupPolicySchema>;

@@ -1,0 +1,51 @@
+/**
+ * Every name Lifeboat derives: backup names, workflow ids, schedule ids, the task queue.
+ * Names come from inputs (policy, nominal time), never from the clock, so retries and replays find their own work.
+ */
+
+export const TASK_QUEUE = 'lifeboat';
+
+/** DNS-1123 label: what Kubernetes accepts for names, and safe in S3 keys and workflow ids. */
+const NAME_PATTERN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+export const NAME_RULE =
+  'lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters';
+
+export function isValidName(name: string): boolean {
+  return name.length <= 63 && NAME_PATTERN.test(name);
+}
+
+/** UTC yyyymmddhhmmss of an instant. */
+export function compactUtc(time: Date): string {
+  return time.toISOString().replace(/[-:T]/g, '').slice(0, 14);
+}
+
+/** `<policy>-<UTC yyyymmddhhmmss>` of the nominal (scheduled) time. */
+export function backupName(policy: string, nominalTime: Date): string {
+  return `${policy}-${compactUtc(nominalTime)}`;
+}
+
+/** The time encoded in a backup name, or undefined when the name is not one of ours. */
+export function parseBackupName(name: string): { policy: string; time: Date } | undefined {
+  const match = /^(.+)-(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(name);
+  if (!match) return undefined;
+  const [, policy, y, mo, d, h, mi, s] = match as unknown as [string, string, ...string[]];
+  const time = new Date(Date.UTC(+y!, +mo! - 1, +d!, +h!, +mi!, +s!));
+  return Number.isNaN(time.getTime()) || compactUtc(time) !== `${y}${mo}${d}${h}${mi}${s}`
+    ? undefined
+    : { policy, time };
+}
+
+export const workflowIds = {
+  etcdBackup: (cluster: string, policy: string, backup: string) => `etcd-backup/${cluster}/${policy}/${backup}`,
+  etcdRestore: (cluster: string) => `etcd-restore/${cluster}`,
+  retention: (cluster: string, policy: string) => `retention/${cluster}/${policy}`,
+  storageCheck: (location: string) => `storage-check/${location}`,
+};
+
+export const scheduleIds = {
+  etcdBackup: (cluster: string, policy: string) => `etcd-backup/${cluster}/${policy}`,
+  resourceBackup: (cluster: string, policy: string) => `resource-backup/${cluster}/${policy}`,
+};
+
+/** Prefix of every schedule id Lifeboat owns; `apply` only touches schedules under it. */
+export const SCHEDULE_ID_PREFIXES = ['etcd-backup/', 'resource-backup/'] as const;

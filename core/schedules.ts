@@ -1,0 +1,72 @@
+import type { LifeboatConfig } from './config/schema.js';
+import { parseDuration } from './duration.js';
+import { SCHEDULE_ID_PREFIXES, scheduleIds } from './naming.js';
+
+/** What `lifeboat apply` wants a Temporal Schedule to be, derived only from the config. */
+export interface DesiredSchedule {
+  id: string;
+  cluster: string;
+  policy: string;
+  kind: 'etcd-backup';
+  workflowType: 'etcdBackup';
+  args: [{ cluster: string; policy: string }];
+  cron: string;
+  timezone: string;
+  jitterMs: number | undefined;
+  catchupWindowMs: number;
+  summary: string;
+  /** Stored with the schedule so the next apply can tell whether it changed. */
+  fingerprint: string;
+}
+
+export interface ExistingSchedule {
+  id: string;
+  fingerprint: string | undefined;
+}
+
+export interface SchedulePlan {
+  create: DesiredSchedule[];
+  update: DesiredSchedule[];
+  delete: string[];
+  unchanged: string[];
+}
+
+export function desiredSchedules(config: LifeboatConfig): DesiredSchedule[] {
+  return config.etcdBackups.flatMap((policy) => {
+    if (!policy.schedule) return []; // one-off policy: runs only on `lifeboat backup now`
+    const base = {
+      id: scheduleIds.etcdBackup(policy.cluster, policy.name),
+      cluster: policy.cluster,
+      policy: policy.name,
+      kind: 'etcd-backup' as const,
+      workflowType: 'etcdBackup' as const,
+      args: [{ cluster: policy.cluster, policy: policy.name }] as [{ cluster: string; policy: string }],
+      cron: policy.schedule.cron,
+      timezone: policy.schedule.timezone,
+      jitterMs: policy.schedule.jitter ? parseDuration(policy.schedule.jitter) : undefined,
+      catchupWindowMs: parseDuration(policy.schedule.catchupWindow)!,
+      summary: `etcd backup of ${policy.cluster} (${policy.name}) to ${policy.location}`,
+    };
+    // The policy's whole definition goes into the fingerprint: the workflow reads keep/ttl/location from config.
+    return [{ ...base, fingerprint: JSON.stringify({ ...base, policy }) }];
+  });
+}
+
+export function isLifeboatSchedule(id: string): boolean {
+  return SCHEDULE_ID_PREFIXES.some((prefix) => id.startsWith(prefix));
+}
+
+/** Pure diff between what the config wants and what Temporal has; schedules Lifeboat does not own are left alone. */
+export function planSchedules(desired: DesiredSchedule[], existing: ExistingSchedule[]): SchedulePlan {
+  const current = new Map(existing.filter((s) => isLifeboatSchedule(s.id)).map((s) => [s.id, s]));
+  const plan: SchedulePlan = { create: [], update: [], delete: [], unchanged: [] };
+  for (const schedule of desired) {
+    const found = current.get(schedule.id);
+    if (!found) plan.create.push(schedule);
+    else if (found.fingerprint !== schedule.fingerprint) plan.update.push(schedule);
+    else plan.unchanged.push(schedule.id);
+    current.delete(schedule.id);
+  }
+  plan.delete = [...current.keys()].sort();
+  return plan;
+}

@@ -1,0 +1,79 @@
+/**
+ * The real servers the local stack runs, each pinned by its own Go wrapper module (devstack/tools/<name>/go.mod+go.sum).
+ * Bumping a version means editing the wrapper's go.mod, running `go mod tidy` there, and updating `version` here.
+ */
+export interface BinarySpec {
+  /** File name of the built binary. */
+  name: string;
+  /** Go package path of its main package. */
+  pkg: string;
+  ldflags: string[];
+  /** Arguments that make the binary print its version and exit 0; used to detect a broken cached binary. */
+  versionArgs: string[];
+}
+
+export interface ComponentSpec {
+  name: string;
+  version: string;
+  binaries: BinarySpec[];
+}
+
+const stripped = ['-s', '-w'];
+
+export const components: ComponentSpec[] = [
+  {
+    name: 'etcd',
+    version: '3.6.14',
+    binaries: [
+      {
+        name: 'etcd',
+        pkg: 'go.etcd.io/etcd/server/v3',
+        ldflags: [...stripped, '-X', 'go.etcd.io/etcd/api/v3/version.GitSHA=fc04cf70'],
+        versionArgs: ['--version'],
+      },
+      {
+        name: 'etcdctl',
+        pkg: 'go.etcd.io/etcd/etcdctl/v3',
+        ldflags: [...stripped, '-X', 'go.etcd.io/etcd/api/v3/version.GitSHA=fc04cf70'],
+        versionArgs: ['version'],
+      },
+      {
+        name: 'etcdutl',
+        pkg: 'go.etcd.io/etcd/etcdutl/v3',
+        ldflags: [...stripped, '-X', 'go.etcd.io/etcd/api/v3/version.GitSHA=fc04cf70'],
+        versionArgs: ['version'],
+      },
+    ],
+  },
+  {
+    name: 'versitygw',
+    version: '1.7.0',
+    binaries: [
+      {
+        name: 'versitygw',
+        pkg: 'github.com/versity/versitygw/cmd/versitygw',
+        ldflags: [...stripped, '-X', 'main.Version=v1.7.0', '-X', 'main.Build=8a3dbcf97d99'],
+        versionArgs: ['--version'],
+      },
+    ],
+  },
+  {
+    name: 'temporal',
+    version: '1.8.2',
+    binaries: [
+      {
+        name: 'temporal',
+        pkg: 'github.com/temporalio/cli/cmd/temporal',
+        ldflags: [...stripped, '-X', 'github.com/temporalio/cli/internal/temporalcli.Version=1.8.2'],
+        versionArgs: ['--version'],
+      },
+    ],
+  },
+  {
+    name: 'minio',
+    version: '2026-02-12-7aac2a2c5b7c',
+    binaries: [{ name: 'minio', pkg: 'github.com/minio/minio', ldflags: stripped, versionArgs: ['--version'] }],
+  },
+];
+
+export type ToolName = 'etcd' | 'etcdctl' | 'etcdutl' | 'versitygw' | 'temporal' | 'minio';

@@ -1,0 +1,27 @@
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { fileURLToPath } from 'node:url';
+import { createActivities, type ActivityDeps } from '../activities/index.js';
+
+export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+export interface LifeboatWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  deps: ActivityDeps;
+  /** How long running activities may take to finish on shutdown before they are cancelled. */
+  shutdownGraceTime?: string;
+}
+
+/** The one place a Lifeboat worker is assembled: the dev stack, the production entrypoint and tests all use it. */
+export function createLifeboatWorker(opts: LifeboatWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: opts.connection,
+    namespace: opts.namespace,
+    taskQueue: opts.taskQueue,
+    workflowsPath,
+    activities: createActivities(opts.deps),
+    shutdownGraceTime: (opts.shutdownGraceTime ?? '30s') as '30s',
+    maxCachedWorkflows: 200,
+  });
+}
