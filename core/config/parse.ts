@@ -1,5 +1,6 @@
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { referenceIssues } from './references.js';
 import { configSchema, type LifeboatConfig } from './schema.js';
 
 export interface ConfigIssue {
@@ -27,10 +28,11 @@ function fromZod(error: z.ZodError): ConfigIssue[] {
   });
 }
 
-/** Validates an already-parsed document; reports every problem at once. */
+/** Validates an already-parsed document; reports every problem at once, type and reference errors alike. */
 export function validateConfig(document: unknown): ConfigResult {
-  const result = configSchema.safeParse(document);
-  return result.success ? { ok: true, config: result.data } : { ok: false, issues: fromZod(result.error) };
+  const result = configSchema.safeParse(document, { reportInput: true });
+  const issues = [...(result.success ? [] : fromZod(result.error)), ...referenceIssues(document)];
+  return result.success && issues.length === 0 ? { ok: true, config: result.data } : { ok: false, issues };
 }
 
 /** Parses lifeboat.yaml text: YAML syntax errors carry line and column, schema errors carry their path. */

@@ -13,28 +13,28 @@ const envVarName = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be the name of an environment variable (letters, digits, "_")');
 const duration = z.string().refine((t) => parseDuration(t) !== undefined, { message: `must be ${DURATION_RULE}` });
-const url = z.string().refine(
-  (t) => {
-    try {
-      const parsed = new URL(t);
-      return parsed.protocol === 'http:' || parsed.protocol === 'https:';
-    } catch {
-      return false;
-    }
-  },
-  { message: 'must be an http:// or https:// URL, e.g. https://s3.example.com:9000' },
-);
+const url = (example: string) =>
+  z.string().refine(
+    (t) => {
+      try {
+        const parsed = new URL(t);
+        return parsed.protocol === 'http:' || parsed.protocol === 'https:';
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be an http:// or https:// URL, e.g. ${example}` },
+  );
 // S3 bucket naming rules (virtual-hosted-style safe subset).
 const bucket = z
   .string()
-  .regex(
-    /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
-    'must be 3-63 lowercase letters, digits, "." or "-" (S3 bucket naming rules)',
-  );
+  .refine((b) => /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(b) && !b.includes('..') && !/^\d+\.\d+\.\d+\.\d+$/.test(b), {
+    message: 'must be 3-63 lowercase letters, digits, "." or "-" (S3 bucket naming rules)',
+  });
 
 export const storageLocationSchema = z.strictObject({
   name,
-  endpoint: url,
+  endpoint: url('https://s3.example.com:9000'),
   region: z.string().min(1).default('us-east-1'),
   bucket,
   prefix: z
@@ -51,7 +51,7 @@ export const storageLocationSchema = z.strictObject({
 export const clusterSchema = z.strictObject({
   name,
   etcd: z.strictObject({
-    endpoints: z.array(url).min(1, 'list at least one etcd client URL'),
+    endpoints: z.array(url('https://etcd-0.example.com:2379')).min(1, 'list at least one etcd client URL'),
   }),
 });
 
@@ -75,6 +75,16 @@ const cronSchedule = z
     catchupWindow: duration.default('1h'),
   })
   .superRefine((value, ctx) => {
+    const fields = value.cron.trim().split(/\s+/);
+    const nickname = /^@(yearly|annually|monthly|weekly|daily|hourly)$/.test(value.cron.trim());
+    if (!nickname && fields.length !== 5) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cron'],
+        message: `is not a valid cron expression (it has ${fields.length} fields); use 5 fields "min hour day month weekday", e.g. "0 */6 * * *", or @hourly/@daily`,
+      });
+      return;
+    }
     try {
       new Cron(value.cron, { paused: true });
     } catch (err) {
@@ -101,51 +111,13 @@ export const etcdBackupPolicySchema = z.strictObject({
   compression: z.enum(['none', 'gzip', 'zstd']).default('gzip'),
 });
 
-export const configSchema = z
-  .strictObject({
-    apiVersion: z.literal('lifeboat.dev/v1alpha1', { message: 'must be lifeboat.dev/v1alpha1' }),
-    kind: z.literal('LifeboatConfig', { message: 'must be LifeboatConfig' }),
-    storageLocations: z.array(storageLocationSchema).min(1, 'define at least one storage location'),
-    clusters: z.array(clusterSchema).default([]),
-    etcdBackups: z.array(etcdBackupPolicySchema).default([]),
-  })
-  .superRefine((config, ctx) => {
-    const unique = (items: { name: string }[], path: string) => {
-      const seen = new Set<string>();
-      items.forEach((item, i) => {
-        if (seen.has(item.name))
-          ctx.addIssue({
-            code: 'custom',
-            path: [path, i, 'name'],
-            message: `duplicate name "${item.name}"; names must be unique`,
-          });
-        seen.add(item.name);
-      });
-    };
-    unique(config.storageLocations, 'storageLocations');
-    unique(config.clusters, 'clusters');
-    const locations = new Set(config.storageLocations.map((l) => l.name));
-    const clusters = new Set(config.clusters.map((c) => c.name));
-    const policyKeys = new Set<string>();
-    config.etcdBackups.forEach((policy, i) => {
-      if (!clusters.has(policy.cluster))
-        ctx.addIssue({
-          code: 'custom',
-          path: ['etcdBackups', i, 'cluster'],
-          message: `unknown cluster "${policy.cluster}"; define it under clusters (known: ${[...clusters].join(', ') || 'none'})`,
-        });
-      if (!locations.has(policy.location))
-        ctx.addIssue({
-          code: 'custom',
-          path: ['etcdBackups', i, 'location'],
-          message: `unknown storage location "${policy.location}"; define it under storageLocations (known: ${[...locations].join(', ')})`,
-        });
-      const key = `${policy.cluster}/${policy.name}`;
-      if (policyKeys.has(key))
-        ctx.addIssue({ code: 'custom', path: ['etcdBackups', i, 'name'], message: `duplicate policy "${key}"` });
-      policyKeys.add(key);
-    });
-  });
+export const configSchema = z.strictObject({
+  apiVersion: z.literal('lifeboat.dev/v1alpha1', { message: 'must be lifeboat.dev/v1alpha1' }),
+  kind: z.literal('LifeboatConfig', { message: 'must be LifeboatConfig' }),
+  storageLocations: z.array(storageLocationSchema).min(1, 'define at least one storage location'),
+  clusters: z.array(clusterSchema).default([]),
+  etcdBackups: z.array(etcdBackupPolicySchema).default([]),
+});
 
 export type LifeboatConfig = z.infer<typeof configSchema>;
 export type StorageLocation = z.infer<typeof storageLocationSchema>;

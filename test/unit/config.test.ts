@@ -704,61 +704,61 @@ etcdBackups:
 // ---------------------------------------------------------------------------------------------------------------------
 // Known bugs: these tests state the correct behaviour and currently fail.
 
-describe('known bugs', () => {
-  // BUG (core/config/parse.ts, fromZod): `issue.input === undefined` is meant to detect a missing field, but zod 4
+describe('regressions', () => {
+  // Regression, fixed (core/config/parse.ts, fromZod): `issue.input === undefined` is meant to detect a missing field, but zod 4
   // does not put `input` on reported issues unless `reportInput: true` is passed, so it is always undefined. Every
   // invalid_type issue therefore becomes "is required", even when the field is present with the wrong type. Since
   // zod 4 reports `.int()` failures as invalid_type too, the schema's own message "must be a whole number" is lost.
-  it.fails('keep 1.5 says "must be a whole number" (actual: "is required")', () => {
+  it('keep 1.5 says "must be a whole number"', () => {
     expect(onlyIssue(validateConfig(doc({ policy: { keep: 1.5 } })))).toEqual({
       path: 'etcdBackups[0].keep',
       message: 'must be a whole number',
     });
   });
 
-  it.fails('keep given as a string says a number is expected (actual: "is required")', () => {
+  it('keep given as a string says a number is expected', () => {
     const issue = onlyIssue(parseConfig(MINIMAL_YAML.replace('cluster: prod', "cluster: prod\n    keep: '7'")));
     expect(issue.path).toBe('etcdBackups[0].keep');
     expect(issue.message).not.toBe('is required');
     expect(issue.message).toMatch(/number/);
   });
 
-  it.fails('forcePathStyle: "yes" says a boolean is expected (actual: "is required")', () => {
+  it('forcePathStyle: "yes" says a boolean is expected', () => {
     const issue = onlyIssue(validateConfig(doc({ location: { forcePathStyle: 'yes' } })));
     expect(issue.path).toBe('storageLocations[0].forcePathStyle');
     expect(issue.message).toMatch(/boolean/);
   });
 
-  it.fails('a YAML document that is a list is not reported as "is required"', () => {
+  it('a YAML document that is a list is not reported as "is required"', () => {
     const issue = onlyIssue(parseConfig('- a\n- b\n'));
     expect(issue.path).toBe('');
     expect(issue.message).not.toBe('is required');
   });
 
-  // BUG (core/config/schema.ts, configSchema.superRefine): the cross-reference checks (unknown cluster/location,
+  // Regression, fixed (core/config/schema.ts, configSchema.superRefine): the cross-reference checks (unknown cluster/location,
   // duplicate names) live in a refinement of the whole document, and zod skips refinements once the object has an
   // aborting issue (a missing field or a wrong type anywhere). So these errors are silently withheld until every
   // type error is fixed, contrary to validateConfig's "reports every problem at once". (A non-aborting issue such as
   // keep: 0 does not hide them: see "reports field errors together with reference errors" above.)
-  it.fails('a missing field elsewhere does not hide an unknown cluster reference', () => {
+  it('a missing field elsewhere does not hide an unknown cluster reference', () => {
     const paths = issuesOf(
       validateConfig(doc({ location: { bucket: undefined }, policy: { cluster: 'staging' } })),
     ).map((i) => i.path);
     expect(paths).toEqual(['storageLocations[0].bucket', 'etcdBackups[0].cluster']);
   });
 
-  // BUG (core/config/schema.ts, cronSchedule): croner accepts a 6-field expression with a leading SECONDS field, but
+  // Regression, fixed (core/config/schema.ts, cronSchedule): croner accepts a 6-field expression with a leading SECONDS field, but
   // the error message itself says "use 5 fields", and Temporal's cron strings read 6 fields as
   // "minute hour day month weekday YEAR". '0 30 2 * * *' passes validation (croner: 02:30:00 daily) yet means
   // minute 0, hour 30 to Temporal: rejected or misread when the schedule is created. It should fail validation.
-  it.fails('rejects a 6-field cron expression (seconds field)', () => {
+  it('rejects a 6-field cron expression (seconds field)', () => {
     const issue = onlyIssue(validateConfig(doc({ policy: { schedule: { cron: '0 30 2 * * *' } } })));
     expect(issue.path).toBe('etcdBackups[0].schedule.cron');
   });
 
-  // MINOR BUG (core/config/schema.ts, bucket): the comment and message promise the S3 bucket naming rules, but the
+  // Regression, fixed (core/config/schema.ts, bucket): the comment and message promise the S3 bucket naming rules, but the
   // regex accepts names S3 forbids: two adjacent periods, and names formatted as an IP address.
-  it.fails.each(['my..bucket', '192.168.5.4'])('rejects the bucket %j that S3 forbids', (bucket) => {
+  it.each(['my..bucket', '192.168.5.4'])('rejects the bucket %j that S3 forbids', (bucket) => {
     expect(onlyIssue(validateConfig(doc({ location: { bucket } })))).toEqual({
       path: 'storageLocations[0].bucket',
       message: BUCKET_MESSAGE,

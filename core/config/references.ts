@@ -1,0 +1,61 @@
+import type { ConfigIssue } from './parse.js';
+
+/**
+ * Checks between sections (unknown cluster or location, duplicate names). They read the raw document rather than
+ * the parsed one, so they still report when a type error elsewhere stops the schema from producing a value.
+ */
+type Named = { name?: unknown };
+
+function list(document: unknown, key: string): Named[] {
+  const value = (document as Record<string, unknown> | null)?.[key];
+  return Array.isArray(value)
+    ? (value as unknown[]).map((v) => (typeof v === 'object' && v !== null ? (v as Named) : {}))
+    : [];
+}
+
+function names(items: Named[]): string[] {
+  return items.map((i) => i.name).filter((n): n is string => typeof n === 'string');
+}
+
+function duplicates(items: Named[], section: string): ConfigIssue[] {
+  const seen = new Set<unknown>();
+  return items.flatMap((item, i) => {
+    if (typeof item.name !== 'string') return [];
+    const dup = seen.has(item.name);
+    seen.add(item.name);
+    return dup
+      ? [{ path: `${section}[${i}].name`, message: `duplicate name "${item.name}"; names must be unique` }]
+      : [];
+  });
+}
+
+export function referenceIssues(document: unknown): ConfigIssue[] {
+  if (typeof document !== 'object' || document === null || Array.isArray(document)) return [];
+  const locations = list(document, 'storageLocations');
+  const clusters = list(document, 'clusters');
+  const policies = list(document, 'etcdBackups') as (Named & { cluster?: unknown; location?: unknown })[];
+  const locationNames = names(locations);
+  const clusterNames = names(clusters);
+  const issues = [...duplicates(locations, 'storageLocations'), ...duplicates(clusters, 'clusters')];
+  const policyKeys = new Set<string>();
+  policies.forEach((policy, i) => {
+    if (typeof policy.cluster === 'string' && !clusterNames.includes(policy.cluster)) {
+      issues.push({
+        path: `etcdBackups[${i}].cluster`,
+        message: `unknown cluster "${policy.cluster}"; define it under clusters (known: ${clusterNames.join(', ') || 'none'})`,
+      });
+    }
+    if (typeof policy.location === 'string' && !locationNames.includes(policy.location)) {
+      issues.push({
+        path: `etcdBackups[${i}].location`,
+        message: `unknown storage location "${policy.location}"; define it under storageLocations (known: ${locationNames.join(', ') || 'none'})`,
+      });
+    }
+    const key = `${String(policy.cluster)}/${String(policy.name)}`;
+    if (typeof policy.name === 'string' && policyKeys.has(key)) {
+      issues.push({ path: `etcdBackups[${i}].name`, message: `duplicate policy "${key}"` });
+    }
+    policyKeys.add(key);
+  });
+  return issues;
+}
