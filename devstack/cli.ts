@@ -8,13 +8,15 @@ import { ToolBuildError } from './tools/build.js';
 
 function port(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new InvalidArgumentError('must be a port number from 1 to 65535');
+  if (!Number.isInteger(n) || n < 1 || n > 65535)
+    throw new InvalidArgumentError('must be a port number from 1 to 65535');
   return n;
 }
 
 function portList(value: string): number[] {
   const ports = value.split(',').map((p) => port(p.trim()));
-  if (ports.length !== 3) throw new InvalidArgumentError('give three comma-separated client ports, e.g. 2379,22379,32379');
+  if (ports.length !== 3)
+    throw new InvalidArgumentError('give three comma-separated client ports, e.g. 2379,22379,32379');
   return ports;
 }
 
@@ -23,16 +25,36 @@ const program = new Command('devstack')
     'Runs the embedded local stack on loopback: Temporal dev server with its Web UI, S3 (versitygw), a three-member\n' +
       'etcd as the demo backup target, and the Lifeboat worker; applies the example config. Ctrl-C stops everything.',
   )
-  .option('--data-dir <dir>', 'where data, logs and state live (reused on the next start)', process.env.LIFEBOAT_DATA_DIR ?? defaultStackOptions.dataDir)
+  .option(
+    '--data-dir <dir>',
+    'where data, logs and state live (reused on the next start)',
+    process.env.LIFEBOAT_DATA_DIR ?? defaultStackOptions.dataDir,
+  )
   .option('--temporal-port <port>', 'Temporal gRPC port', port, defaultStackOptions.temporalPort)
   .option('--ui-port <port>', 'Temporal Web UI port', port, defaultStackOptions.uiPort)
   .option('--s3-port <port>', 'S3 (versitygw) port', port, defaultStackOptions.s3Port)
-  .option('--etcd-ports <ports>', 'etcd client ports of the three members (peer port = client port + 1)', portList, defaultStackOptions.etcdClientPorts)
-  .option('-f, --config <file>', 'config template to apply (its first storage location and cluster get the stack\'s ports)', defaultStackOptions.configTemplate)
+  .option(
+    '--etcd-ports <ports>',
+    'etcd client ports of the three members (peer port = client port + 1)',
+    portList,
+    defaultStackOptions.etcdClientPorts,
+  )
+  .option(
+    '-f, --config <file>',
+    "config template to apply (its first storage location and cluster get the stack's ports)",
+    defaultStackOptions.configTemplate,
+  )
   .showHelpAfterError();
 
 program.parse();
-const opts = program.opts<{ dataDir: string; temporalPort: number; uiPort: number; s3Port: number; etcdPorts: number[]; config: string }>();
+const opts = program.opts<{
+  dataDir: string;
+  temporalPort: number;
+  uiPort: number;
+  s3Port: number;
+  etcdPorts: number[];
+  config: string;
+}>();
 
 const stack = new DevStack({
   dataDir: resolve(opts.dataDir),
@@ -59,7 +81,9 @@ process.on('SIGTERM', () => shutdown('SIGTERM'));
 try {
   await stack.start();
 } catch (err) {
-  const known = [StackAlreadyRunningError, PortInUseError, ServerStartError, ToolBuildError].some((t) => err instanceof t);
+  const known = [StackAlreadyRunningError, PortInUseError, ServerStartError, ToolBuildError].some(
+    (t) => err instanceof t,
+  );
   process.stderr.write(`error: ${known ? (err as Error).message : String((err as Error).stack ?? err)}\n`);
   process.exit(known && err instanceof StackAlreadyRunningError ? 3 : 1);
 }

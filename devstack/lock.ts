@@ -77,7 +77,8 @@ export function acquireStackLock(path: string, log: (line: string) => void): Sta
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const state = readState(path);
-      if (state && state.pid !== process.pid && stillOurs(state.pid, 'devstack')) throw new StackAlreadyRunningError(state);
+      if (state && state.pid !== process.pid && stillOurs(state.pid, 'devstack'))
+        throw new StackAlreadyRunningError(state);
       for (const child of state?.children ?? []) {
         if (stillOurs(child.pid, child.command)) {
           log(`stopping ${child.name} (pid ${child.pid}) left over from a stack that did not shut down`);

@@ -21,7 +21,8 @@ export async function ensureBucket(s3: S3Endpoint, bucket: string): Promise<void
   try {
     await client.send(new CreateBucketCommand({ Bucket: bucket }));
   } catch (err) {
-    const owned = err instanceof S3ServiceException && ['BucketAlreadyOwnedByYou', 'BucketAlreadyExists'].includes(err.name);
+    const owned =
+      err instanceof S3ServiceException && ['BucketAlreadyOwnedByYou', 'BucketAlreadyExists'].includes(err.name);
     if (!owned) throw err;
   } finally {
     client.destroy();

@@ -85,7 +85,8 @@ function workerProcess(dataDir: string, env: Record<string, string>): ProcessSpe
     startTimeoutMs: 120_000,
     stopGraceMs: 35_000,
     // The worker logs this line once it polls; it is the one signal that bundling and connecting worked.
-    ready: () => Promise.resolve(existsSync(logFile) && readFileSync(logFile, 'utf8').includes('lifeboat worker ready')),
+    ready: () =>
+      Promise.resolve(existsSync(logFile) && readFileSync(logFile, 'utf8').includes('lifeboat worker ready')),
   };
 }
 
@@ -176,7 +177,12 @@ export class DevStack {
       // A persisted namespace keeps the attributes it was created with; register any that are missing.
       await ensureSearchAttributes(connection, 'default');
 
-      const configPath = renderConfig(opts.configTemplate, s3Endpoint, etcdEndpoints, join(opts.dataDir, 'lifeboat.yaml'));
+      const configPath = renderConfig(
+        opts.configTemplate,
+        s3Endpoint,
+        etcdEndpoints,
+        join(opts.dataDir, 'lifeboat.yaml'),
+      );
       say('starting the Lifeboat worker...');
       await this.launch([
         workerProcess(opts.dataDir, {

@@ -11,6 +11,8 @@ export interface LifeboatWorkerOptions {
   deps: ActivityDeps;
   /** How long running activities may take to finish on shutdown before they are cancelled. */
   shutdownGraceTime?: string;
+  /** A prebuilt bundle (tests build one per run); otherwise workflows/ is bundled at start. */
+  workflowBundlePath?: string;
 }
 
 /** The one place a Lifeboat worker is assembled: the dev stack, the production entrypoint and tests all use it. */
@@ -19,7 +21,7 @@ export function createLifeboatWorker(opts: LifeboatWorkerOptions): Promise<Worke
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
-    workflowsPath,
+    ...(opts.workflowBundlePath ? { workflowBundle: { codePath: opts.workflowBundlePath } } : { workflowsPath }),
     activities: createActivities(opts.deps),
     shutdownGraceTime: (opts.shutdownGraceTime ?? '30s') as '30s',
     maxCachedWorkflows: 200,

@@ -3,7 +3,7 @@ import Table from 'cli-table3';
 import { workflowIds } from '../../core/naming.js';
 import { LifeboatKind } from '../../core/search-attributes.js';
 import { loadConfigFile } from '../../runtime/config-file.js';
-import type { StorageCheckResult } from '../../workflows/storage-check.js';
+import type { storageCheck } from '../../workflows/index.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { withTemporal } from '../temporal.js';
 
@@ -32,7 +32,7 @@ export function registerCheck(program: Command): void {
         for (const name of names) {
           process.stderr.write(`checking ${name}...\n`);
           try {
-            const result: StorageCheckResult = await client.workflow.execute('storageCheck', {
+            const result = await client.workflow.execute<typeof storageCheck>('storageCheck', {
               args: [name],
               taskQueue: settings.taskQueue,
               workflowId: workflowIds.storageCheck(name),

@@ -1,0 +1,113 @@
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { randomUUID } from 'node:crypto';
+import { inject } from 'vitest';
+import type { LifeboatConfig } from '../../core/config/schema.js';
+import { validateConfig } from '../../core/config/parse.js';
+import { createLifeboatWorker } from '../../worker/create-worker.js';
+
+export interface S3ServerInfo {
+  name: 'versitygw' | 'minio';
+  endpoint: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+/** Environment variable names the test config references; their values exist only in the test's secret map. */
+export const secretEnvNames = (server: string) => ({
+  accessKeyIdEnv: `TEST_${server.toUpperCase()}_ACCESS_KEY_ID`,
+  secretAccessKeyEnv: `TEST_${server.toUpperCase()}_SECRET_ACCESS_KEY`,
+});
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+export function s3ClientFor(server: S3ServerInfo): S3Client {
+  return new S3Client({
+    endpoint: server.endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
+  });
+}
+
+export async function createBucket(server: S3ServerInfo, bucket: string): Promise<void> {
+  const s3 = s3ClientFor(server);
+  try {
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  } finally {
+    s3.destroy();
+  }
+}
+
+/** A config with one storage location per S3 server (each with its own new bucket) and the test etcd cluster. */
+export async function isolatedConfig(): Promise<{ config: LifeboatConfig; buckets: Record<string, string> }> {
+  const buckets: Record<string, string> = {};
+  for (const server of inject('s3Servers')) {
+    buckets[server.name] = uniqueName(`t-${server.name}`);
+    await createBucket(server, buckets[server.name]!);
+  }
+  const result = validateConfig({
+    apiVersion: 'lifeboat.dev/v1alpha1',
+    kind: 'LifeboatConfig',
+    storageLocations: inject('s3Servers').map((server) => ({
+      name: server.name,
+      endpoint: server.endpoint,
+      bucket: buckets[server.name],
+      prefix: 'it',
+      credentials: secretEnvNames(server.name),
+    })),
+    clusters: [{ name: 'local', etcd: { endpoints: inject('etcdEndpoints') } }],
+  });
+  if (!result.ok) throw new Error(`test config invalid: ${JSON.stringify(result.issues)}`);
+  return { config: result.config, buckets };
+}
+
+/** The secrets the worker may read, keyed by env var name; nothing else in the process environment. */
+export function testSecrets(): Map<string, string> {
+  const secrets = new Map<string, string>();
+  for (const server of inject('s3Servers')) {
+    const names = secretEnvNames(server.name);
+    secrets.set(names.accessKeyIdEnv, server.accessKeyId);
+    secrets.set(names.secretAccessKeyEnv, server.secretAccessKey);
+  }
+  return secrets;
+}
+
+export interface TestWorker {
+  worker: Worker;
+  client: Client;
+  taskQueue: string;
+  close(): Promise<void>;
+}
+
+/** A real worker on its own task queue, so test files never pick up each other's tasks. */
+export async function startTestWorker(config: LifeboatConfig, secrets = testSecrets()): Promise<TestWorker> {
+  const address = inject('temporalAddress');
+  const taskQueue = uniqueName('test');
+  const nativeConnection = await NativeConnection.connect({ address });
+  const worker = await createLifeboatWorker({
+    connection: nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    deps: { config, readSecretEnv: (name) => secrets.get(name) },
+    shutdownGraceTime: '1s',
+    workflowBundlePath: inject('workflowBundlePath'),
+  });
+  const running = worker.run();
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace: 'default' });
+  return {
+    worker,
+    client,
+    taskQueue,
+    async close() {
+      worker.shutdown();
+      await running;
+      await connection.close();
+      await nativeConnection.close();
+    },
+  };
+}

@@ -1,0 +1,119 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePorts } from '../../devstack/ports.js';
+import { repoRoot } from '../../devstack/stack.js';
+
+// The start command itself, as a user runs it: its own data dir and free ports, so it never meets the dev stack.
+const dataDir = mkdtempSync(join(tmpdir(), 'lifeboat-devstack-'));
+const [temporalPort, uiPort, s3Port, e0, e1, e2] = await freePortsAvoidingPeers();
+
+async function freePortsAvoidingPeers(): Promise<number[]> {
+  // etcd peers listen on client port + 1; pick client ports whose successor is also free.
+  for (;;) {
+    const ports = await freePorts(6);
+    const all = new Set(ports);
+    if (ports.slice(3).every((p) => !all.has(p + 1) && p < 65535)) return ports;
+  }
+}
+
+interface Run {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function startStack(): Run {
+  const args = ['--import', 'tsx', 'devstack/cli.ts', '--data-dir', dataDir, '--temporal-port', String(temporalPort)];
+  args.push('--ui-port', String(uiPort), '--s3-port', String(s3Port), '--etcd-ports', `${e0},${e1},${e2}`);
+  const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  let text = '';
+  child.stdout.on('data', (d: Buffer) => (text += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (text += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => text, exited };
+}
+
+async function waitFor(run: Run, text: string, timeoutMs = 150_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!run.output().includes(text)) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for "${text}"; output so far:\n${run.output()}`);
+    if (run.child.exitCode !== null)
+      throw new Error(`stack exited (${run.child.exitCode}) before "${text}":\n${run.output()}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Processes whose command line mentions our data dir: the servers and worker of this stack. */
+function stackProcesses(): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return false;
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dataDir);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+async function uiAnswers(): Promise<number> {
+  const response = await fetch(`http://127.0.0.1:${uiPort}/`);
+  return response.status;
+}
+
+afterAll(() => {
+  for (const pid of stackProcesses()) process.kill(pid, 'SIGKILL');
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('the dev stack start command', () => {
+  it('starts, refuses a second copy, recovers after SIGKILL with its data, and stops cleanly on Ctrl-C', async () => {
+    const first = startStack();
+    await waitFor(first, 'Press Ctrl-C to stop everything.');
+    expect(await uiAnswers()).toBe(200);
+    expect(first.output()).toContain('+ etcd-backup/demo/hourly  created');
+
+    const second = startStack();
+    expect(await second.exited).toBe(3);
+    expect(second.output()).toContain(`already running (pid ${first.child.pid}`);
+    expect(await uiAnswers()).toBe(200); // the first one is untouched
+
+    first.child.kill('SIGKILL');
+    await first.exited;
+    expect(stackProcesses().length).toBeGreaterThan(0); // orphaned servers and worker
+
+    const third = startStack();
+    await waitFor(third, 'Press Ctrl-C to stop everything.');
+    expect(third.output()).toContain('left over from a stack that did not shut down');
+    // The Temporal database survived: the schedule from the first start is still there.
+    expect(third.output()).toContain('etcd-backup/demo/hourly  unchanged');
+    expect(await uiAnswers()).toBe(200);
+
+    third.child.kill('SIGINT');
+    expect(await third.exited).toBe(0);
+    expect(stackProcesses()).toEqual([]);
+    expect(existsSync(join(dataDir, 'stack.json'))).toBe(false);
+  });
+
+  it('a port in use is named with the option to change it, and nothing is left running', async () => {
+    const squatter: Server = createServer();
+    await new Promise<void>((resolve) => squatter.listen(s3Port, '127.0.0.1', resolve));
+    try {
+      const run = startStack();
+      expect(await run.exited).toBe(1);
+      expect(run.output()).toContain(`Port ${s3Port} (S3 (versitygw)) is already in use`);
+      expect(run.output()).toContain('--s3-port');
+      expect(stackProcesses()).toEqual([]);
+      expect(existsSync(join(dataDir, 'stack.json'))).toBe(false);
+    } finally {
+      squatter.close();
+    }
+  });
+});

@@ -1,0 +1,109 @@
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { freePorts } from '../../devstack/ports.js';
+import { ManagedProcess, type ProcessSpec } from '../../devstack/process.js';
+import { etcdCluster, etcdMembers } from '../../devstack/servers/etcd.js';
+import { minioServer } from '../../devstack/servers/minio.js';
+import { temporalServer } from '../../devstack/servers/temporal.js';
+import { versitygwServer } from '../../devstack/servers/versitygw.js';
+import { consoleProgress, ensureTools } from '../../devstack/tools/build.js';
+import { workflowsPath } from '../../worker/create-worker.js';
+import type { S3ServerInfo } from '../helpers/stack.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    temporalAddress: string;
+    s3Servers: S3ServerInfo[];
+    etcdEndpoints: string[];
+    workflowBundlePath: string;
+    tools: Record<string, string>;
+    dataDir: string;
+  }
+}
+
+/**
+ * Starts the real servers once per test run, on free loopback ports, with the same launch code as the dev stack:
+ * Temporal (in memory, headless), versitygw, MinIO and a three-member etcd. Every test file isolates itself with its
+ * own task queue and bucket. The teardown stops them all, also when tests fail; an exit hook kills any that remain.
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const tools = await ensureTools(consoleProgress());
+  const dataDir = mkdtempSync(join(tmpdir(), 'lifeboat-test-'));
+  const [temporalPort, uiPort, versityPort, minioPort, ...etcdPorts] = (await freePorts(10)) as [number, ...number[]];
+  const clientPorts = etcdPorts.slice(0, 3);
+  const peerPorts = etcdPorts.slice(3, 6);
+  const credentials = { accessKeyId: 'lifeboat-test', secretAccessKey: 'lifeboat-test-secret-1234' };
+
+  const specs: ProcessSpec[] = [
+    temporalServer({
+      binary: tools.temporal,
+      dataDir: join(dataDir, 'temporal'),
+      port: temporalPort,
+      uiPort: uiPort!,
+      ui: false,
+      persist: false,
+    }),
+    versitygwServer({
+      binary: tools.versitygw,
+      dataDir: join(dataDir, 'versitygw'),
+      port: versityPort!,
+      ...credentials,
+    }),
+    minioServer({ binary: tools.minio, dataDir: join(dataDir, 'minio'), port: minioPort!, ...credentials }),
+    ...etcdCluster({
+      binary: tools.etcd,
+      dataDir: join(dataDir, 'etcd'),
+      clientPorts,
+      peerPorts,
+      clusterToken: 'lifeboat-test',
+      unsafeNoFsync: true,
+    }),
+  ];
+  const processes = specs.map((spec) => new ManagedProcess(spec));
+  const killAll = () => processes.forEach((p) => p.pid && p.running && process.kill(p.pid, 'SIGKILL'));
+  process.once('exit', killAll);
+
+  const teardown = async () => {
+    await Promise.all(processes.map((p) => p.stop()));
+    process.removeListener('exit', killAll);
+    if (!process.env.LIFEBOAT_KEEP_TEST_DATA) rmSync(dataDir, { recursive: true, force: true });
+  };
+
+  try {
+    const [, bundle] = await Promise.all([
+      Promise.all(processes.map((p) => p.start())),
+      bundleWorkflowCode({ workflowsPath, logger: quietLogger }),
+    ]);
+    const workflowBundlePath = join(dataDir, 'workflow-bundle.js');
+    writeFileSync(workflowBundlePath, bundle.code);
+
+    project.provide('temporalAddress', `127.0.0.1:${temporalPort}`);
+    project.provide('s3Servers', [
+      { name: 'versitygw', endpoint: `http://127.0.0.1:${versityPort}`, ...credentials },
+      { name: 'minio', endpoint: `http://127.0.0.1:${minioPort}`, ...credentials },
+    ]);
+    project.provide(
+      'etcdEndpoints',
+      etcdMembers({ clientPorts, peerPorts }).map((m) => m.clientUrl),
+    );
+    project.provide('workflowBundlePath', workflowBundlePath);
+    project.provide('tools', tools);
+    project.provide('dataDir', dataDir);
+  } catch (err) {
+    await teardown();
+    throw err;
+  }
+  return teardown;
+}
+
+const quietLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (message: string) => console.warn(message),
+  error: (message: string) => console.error(message),
+};
