@@ -1,7 +1,6 @@
 import { Etcd3 } from 'etcd3';
-import type { ClusterConfig } from '../core/config/schema.js';
 import type { ActivityDeps } from './deps.js';
-import { nonRetryable } from './failures.js';
+import { findCluster } from './config-lookup.js';
 
 export interface EtcdMemberStatus {
   name: string;
@@ -18,50 +17,53 @@ export interface EtcdClusterStatus {
   leaderName: string | undefined;
 }
 
-function findCluster(deps: ActivityDeps, name: string): ClusterConfig {
-  const cluster = deps.config.clusters.find((c) => c.name === name);
-  if (!cluster) {
-    const known = deps.config.clusters.map((c) => c.name).join(', ') || 'none';
-    throw nonRetryable('InvalidConfig', `Unknown cluster "${name}" (known: ${known}); check the worker's config.`);
-  }
-  return cluster;
+export interface MemberProbe {
+  reachable: EtcdMemberStatus[];
+  unreachable: { endpoint: string; error: string }[];
 }
 
-function clientFor(endpoints: string[]): Etcd3 {
+export function etcdClient(endpoints: string[]): Etcd3 {
   return new Etcd3({ hosts: endpoints, dialTimeout: 3000 });
+}
+
+/** Asks each endpoint for its own status, one connection per endpoint, so one dead member cannot hide the others. */
+export async function probeMembers(endpoints: string[]): Promise<MemberProbe> {
+  const results = await Promise.all(
+    endpoints.map(async (endpoint) => {
+      const client = etcdClient([endpoint]);
+      try {
+        const status = await client.maintenance.status({ deadline: Date.now() + 5000 });
+        const { members } = await client.cluster.memberList({ linearizable: false }, { deadline: Date.now() + 5000 });
+        const self = members.find((m) => m.ID === status.header.member_id);
+        const member: EtcdMemberStatus = {
+          name: self?.name ?? status.header.member_id,
+          endpoint,
+          version: status.version,
+          dbSizeBytes: Number(status.dbSize),
+          revision: status.header.revision,
+          isLeader: status.leader === status.header.member_id,
+        };
+        return { ok: true as const, member };
+      } catch (err) {
+        return { ok: false as const, endpoint, error: (err as Error).message };
+      } finally {
+        client.close();
+      }
+    }),
+  );
+  return {
+    reachable: results.flatMap((r) => (r.ok ? [r.member] : [])),
+    unreachable: results.flatMap((r) => (r.ok ? [] : [{ endpoint: r.endpoint, error: r.error }])),
+  };
 }
 
 export function createEtcdActivities(deps: ActivityDeps) {
   return {
-    /** Asks every member for its status: version, db size, revision and who leads. */
+    /** Status of every configured member: version, db size, revision and who leads. */
     async etcdClusterStatus(clusterName: string): Promise<EtcdClusterStatus> {
       const cluster = findCluster(deps, clusterName);
-      const client = clientFor(cluster.etcd.endpoints);
-      try {
-        const { members } = await client.cluster.memberList({ linearizable: true });
-        const statuses = await Promise.all(
-          members.map(async (member) => {
-            const endpoint = member.clientURLs[0]!;
-            const one = clientFor([endpoint]);
-            try {
-              const status = await one.maintenance.status();
-              return {
-                name: member.name,
-                endpoint,
-                version: status.version,
-                dbSizeBytes: Number(status.dbSize),
-                revision: status.header.revision,
-                isLeader: status.leader === status.header.member_id,
-              };
-            } finally {
-              one.close();
-            }
-          }),
-        );
-        return { cluster: clusterName, members: statuses, leaderName: statuses.find((s) => s.isLeader)?.name };
-      } finally {
-        client.close();
-      }
+      const { reachable } = await probeMembers(cluster.etcd.endpoints);
+      return { cluster: clusterName, members: reachable, leaderName: reachable.find((s) => s.isLeader)?.name };
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { ActivityDeps } from './deps.js';
+import { createEtcdBackupActivities } from './etcd-backup.js';
 import { createEtcdActivities } from './etcd.js';
 import { createStorageActivities } from './storage.js';
 
@@ -9,6 +10,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createStorageActivities(deps),
     ...createEtcdActivities(deps),
+    ...createEtcdBackupActivities(deps),
   };
 }
 

@@ -60,17 +60,23 @@ async function existingUpload(opts: StreamUploadOptions): Promise<string | undef
  * A snapshot taken again after a failure may differ byte for byte from the first one, so a resumed upload
  * re-sends every part under the same upload id (overwriting part numbers) rather than trusting old parts.
  */
-export async function uploadStream(source: AsyncIterable<Buffer>, opts: StreamUploadOptions): Promise<StreamUploadResult> {
+export async function uploadStream(
+  source: AsyncIterable<Buffer>,
+  opts: StreamUploadOptions,
+): Promise<StreamUploadResult> {
   const reused = await existingUpload(opts);
   const uploadId =
     reused ??
-    (await opts.s3.send(new CreateMultipartUploadCommand({ Bucket: opts.bucket, Key: opts.key }), { abortSignal: opts.signal }))
-      .UploadId!;
+    (
+      await opts.s3.send(new CreateMultipartUploadCommand({ Bucket: opts.bucket, Key: opts.key }), {
+        abortSignal: opts.signal,
+      })
+    ).UploadId!;
   opts.onProgress?.({ uploadId, partsDone: 0, bytes: 0 });
 
   const parts: UploadedPart[] = [];
   const inFlight = new Set<Promise<void>>();
-  let failure: unknown;
+  let failure: Error | undefined;
   let bytes = 0;
   let nextPart = 1;
 
@@ -78,7 +84,14 @@ export async function uploadStream(source: AsyncIterable<Buffer>, opts: StreamUp
     const partNumber = nextPart++;
     const task = opts.s3
       .send(
-        new UploadPartCommand({ Bucket: opts.bucket, Key: opts.key, UploadId: uploadId, PartNumber: partNumber, Body: body, ContentLength: body.length }),
+        new UploadPartCommand({
+          Bucket: opts.bucket,
+          Key: opts.key,
+          UploadId: uploadId,
+          PartNumber: partNumber,
+          Body: body,
+          ContentLength: body.length,
+        }),
         { abortSignal: opts.signal },
       )
       .then((response) => {
@@ -86,7 +99,7 @@ export async function uploadStream(source: AsyncIterable<Buffer>, opts: StreamUp
         opts.onProgress?.({ uploadId, partsDone: parts.length, bytes });
       })
       .catch((err: unknown) => {
-        failure ??= err;
+        failure ??= err instanceof Error ? err : new Error(String(err));
       })
       .finally(() => inFlight.delete(task));
     inFlight.add(task);
@@ -114,7 +127,12 @@ export async function uploadStream(source: AsyncIterable<Buffer>, opts: StreamUp
 
   parts.sort((a, b) => a.PartNumber - b.PartNumber);
   await opts.s3.send(
-    new CompleteMultipartUploadCommand({ Bucket: opts.bucket, Key: opts.key, UploadId: uploadId, MultipartUpload: { Parts: parts } }),
+    new CompleteMultipartUploadCommand({
+      Bucket: opts.bucket,
+      Key: opts.key,
+      UploadId: uploadId,
+      MultipartUpload: { Parts: parts },
+    }),
     { abortSignal: opts.signal },
   );
   return { uploadId, bytes, parts: parts.length, resumed: reused !== undefined };
@@ -125,6 +143,7 @@ export async function abortUpload(s3: S3Client, bucket: string, key: string, upl
   try {
     await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));
   } catch (err) {
-    if (!(err instanceof S3ServiceException && (err.name === 'NoSuchUpload' || err.$metadata.httpStatusCode === 404))) throw err;
+    if (!(err instanceof S3ServiceException && (err.name === 'NoSuchUpload' || err.$metadata.httpStatusCode === 404)))
+      throw err;
   }
 }

@@ -3,18 +3,6 @@ import type { StorageLocation } from '../core/config/schema.js';
 import type { ActivityDeps } from './deps.js';
 import { nonRetryable } from './failures.js';
 
-export function findLocation(deps: ActivityDeps, name: string): StorageLocation {
-  const location = deps.config.storageLocations.find((l) => l.name === name);
-  if (!location) {
-    const known = deps.config.storageLocations.map((l) => l.name).join(', ');
-    throw nonRetryable(
-      'InvalidConfig',
-      `Unknown storage location "${name}" (known: ${known}); check the worker's config.`,
-    );
-  }
-  return location;
-}
-
 /** An S3 client whose keys come from the environment variables the location names; the keys never leave here. */
 export function s3ClientFor(deps: ActivityDeps, location: StorageLocation): S3Client {
   const { accessKeyIdEnv, secretAccessKeyEnv } = location.credentials;

@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import { probeKey } from '../core/layout.js';
 import type { ActivityDeps } from './deps.js';
 import { nonRetryable } from './failures.js';
-import { classifyS3Error, findLocation, s3ClientFor } from './s3.js';
+import { findLocation } from './config-lookup.js';
+import { classifyS3Error, s3ClientFor } from './s3.js';
 
 export interface ProbeResult {
   key: string;

@@ -56,7 +56,10 @@ export function parseManifest(text: string): { ok: true; manifest: EtcdBackupMan
   }
   const result = etcdManifestSchema.safeParse(json);
   if (!result.success) {
-    return { ok: false, error: result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ') };
+    return {
+      ok: false,
+      error: result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '),
+    };
   }
   return { ok: true, manifest: result.data };
 }

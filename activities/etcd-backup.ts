@@ -1,0 +1,212 @@
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { activityInfo, cancellationSignal, heartbeat, log } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { Readable, pipeline } from 'node:stream';
+import { createGzip } from 'node:zlib';
+import { manifestKey, snapshotKey, type BackupRef, type Compression } from '../core/layout.js';
+import { serializeManifest, type EtcdBackupManifest } from '../core/manifest.js';
+import { findCluster, findEtcdPolicy, findLocation } from './config-lookup.js';
+import type { ActivityDeps } from './deps.js';
+import { etcdClient, probeMembers, type EtcdMemberStatus } from './etcd.js';
+import { uploadStream } from './multipart-upload.js';
+import { classifyS3Error, s3ClientFor } from './s3.js';
+import { measure, verifyEtcdSnapshot, type StreamStats } from './snapshot-stream.js';
+
+export interface SnapshotRequest {
+  cluster: string;
+  policy: string;
+  backup: string;
+}
+
+export interface SnapshotResult {
+  location: string;
+  key: string;
+  compression: Compression;
+  stored: StreamStats;
+  snapshot: StreamStats;
+  member: { name: string; endpoint: string; version: string; revision: string; dbSizeBytes: number };
+  resumedUpload: boolean;
+}
+
+/** What an attempt leaves behind for the next one (heartbeat details pass through the payload codec, no secrets). */
+interface SnapshotHeartbeat {
+  uploadId?: string;
+  failedMembers: string[];
+  bytes: number;
+}
+
+const PART_SIZE = 8 * 1024 * 1024;
+const PART_CONCURRENCY = 2;
+
+/** Followers first (spare the leader), most recent revision first; members that failed this backup before go last. */
+export function orderMembers(members: EtcdMemberStatus[], failed: string[]): EtcdMemberStatus[] {
+  return [...members].sort(
+    (a, b) =>
+      Number(failed.includes(a.endpoint)) - Number(failed.includes(b.endpoint)) ||
+      Number(a.isLeader) - Number(b.isLeader) ||
+      Number(BigInt(b.revision) - BigInt(a.revision)),
+  );
+}
+
+async function* snapshotChunks(endpoint: string, onRevision: (revision: string) => void): AsyncGenerator<Buffer> {
+  const client = etcdClient([endpoint]);
+  try {
+    const stream = await client.maintenance.snapshot();
+    let first = true;
+    // The etcd3 type omits it, but the underlying gRPC stream is a Node Readable and thus async-iterable.
+    for await (const message of stream as unknown as AsyncIterable<{ blob: Buffer; header?: { revision: string } }>) {
+      if (first && message.header) onRevision(message.header.revision);
+      first = false;
+      if (message.blob.length > 0) yield message.blob;
+    }
+  } finally {
+    client.close();
+  }
+}
+
+function compress(source: AsyncIterable<Buffer>, compression: Compression): AsyncIterable<Buffer> {
+  if (compression === 'none') return source;
+  if (compression === 'gzip') {
+    // Level 1: snapshots are mostly free pages and repeated keys; higher levels cost CPU for little gain (bench/).
+    return pipeline(Readable.from(source), createGzip({ level: 1 }), () => undefined);
+  }
+  throw ApplicationFailure.create({
+    type: 'InvalidConfig',
+    nonRetryable: true,
+    message: 'compression "zstd" is not available on this worker (Node.js 20 has no zstd); use gzip or none.',
+  });
+}
+
+export function createEtcdBackupActivities(deps: ActivityDeps) {
+  async function streamFromMember(
+    member: EtcdMemberStatus,
+    s3: S3Client,
+    bucket: string,
+    key: string,
+    compression: Compression,
+    state: SnapshotHeartbeat,
+  ) {
+    let snapshot: StreamStats | undefined;
+    let stored: StreamStats | undefined;
+    let revision = member.revision;
+    const plain = verifyEtcdSnapshot(
+      snapshotChunks(member.endpoint, (r) => (revision = r)),
+      (s) => (snapshot = s),
+    );
+    const out = measure(compress(plain, compression), (s) => (stored = s));
+    const upload = await uploadStream(out, {
+      s3,
+      bucket,
+      key,
+      partSize: PART_SIZE,
+      concurrency: PART_CONCURRENCY,
+      ...(state.uploadId ? { resumeUploadId: state.uploadId } : {}),
+      signal: cancellationSignal(),
+      onProgress: (p) => {
+        state.uploadId = p.uploadId;
+        state.bytes = p.bytes;
+        heartbeat(state);
+      },
+    });
+    return { snapshot: snapshot!, stored: stored!, revision, resumed: upload.resumed };
+  }
+
+  return {
+    /**
+     * Streams a snapshot from a healthy member through optional compression into S3, never touching disk.
+     * Idempotent: the key comes from the backup name, and a retry reattaches to the earlier attempt's upload.
+     */
+    async snapshotToStorage(req: SnapshotRequest): Promise<SnapshotResult> {
+      const policy = findEtcdPolicy(deps, req.cluster, req.policy);
+      const cluster = findCluster(deps, req.cluster);
+      const location = findLocation(deps, policy.location);
+      const ref: BackupRef = {
+        prefix: location.prefix,
+        kind: 'etcd',
+        cluster: req.cluster,
+        policy: req.policy,
+        backup: req.backup,
+      };
+      const key = snapshotKey(ref, policy.compression, false);
+      const previous = activityInfo().heartbeatDetails as SnapshotHeartbeat | undefined;
+      const state: SnapshotHeartbeat = {
+        uploadId: previous?.uploadId,
+        failedMembers: previous?.failedMembers ?? [],
+        bytes: 0,
+      };
+
+      const probe = await probeMembers(cluster.etcd.endpoints);
+      if (probe.reachable.length === 0) {
+        throw ApplicationFailure.create({
+          type: 'EtcdUnavailable',
+          message: `No etcd member of ${req.cluster} answered: ${probe.unreachable.map((u) => `${u.endpoint} (${u.error})`).join('; ')}`,
+        });
+      }
+      const s3 = s3ClientFor(deps, location);
+      try {
+        let lastError: unknown;
+        for (const member of orderMembers(probe.reachable, state.failedMembers)) {
+          try {
+            const result = await streamFromMember(member, s3, location.bucket, key, policy.compression, state);
+            return {
+              location: location.name,
+              key,
+              compression: policy.compression,
+              stored: result.stored,
+              snapshot: result.snapshot,
+              member: {
+                name: member.name,
+                endpoint: member.endpoint,
+                version: member.version,
+                revision: result.revision,
+                dbSizeBytes: member.dbSizeBytes,
+              },
+              resumedUpload: result.resumed,
+            };
+          } catch (err) {
+            classifyS3Error(location, err); // storage errors that no other member can fix end here
+            if (cancellationSignal().aborted) throw err;
+            lastError = err;
+            state.failedMembers = [...new Set([...state.failedMembers, member.endpoint])];
+            heartbeat(state);
+            log.warn('snapshot from member failed; trying another', {
+              member: member.name,
+              error: (err as Error).message,
+            });
+          }
+        }
+        throw lastError;
+      } finally {
+        s3.destroy();
+      }
+    },
+
+    /** Writes the manifest, the commit marker; rewriting it with the same content is harmless. */
+    async writeManifest(manifest: EtcdBackupManifest, locationName: string): Promise<string> {
+      const location = findLocation(deps, locationName);
+      const key = manifestKey({
+        prefix: location.prefix,
+        kind: 'etcd',
+        cluster: manifest.cluster,
+        policy: manifest.policy,
+        backup: manifest.backup,
+      });
+      const s3 = s3ClientFor(deps, location);
+      try {
+        await s3.send(
+          new PutObjectCommand({
+            Bucket: location.bucket,
+            Key: key,
+            Body: serializeManifest(manifest),
+            ContentType: 'application/json',
+          }),
+        );
+        return key;
+      } catch (err) {
+        return classifyS3Error(location, err);
+      } finally {
+        s3.destroy();
+      }
+    },
+  };
+}

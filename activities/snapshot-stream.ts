@@ -1,0 +1,58 @@
+import { createHash } from 'node:crypto';
+
+/** etcd appends the sha256 of the database to the end of every Maintenance.Snapshot stream. */
+export const ETCD_HASH_BYTES = 32;
+
+export class SnapshotIntegrityError extends Error {
+  override name = 'SnapshotIntegrityError';
+}
+
+export interface StreamStats {
+  bytes: number;
+  sha256: string;
+}
+
+/**
+ * Passes a snapshot stream through while checking etcd's own trailing hash: the last 32 bytes must be the sha256 of
+ * everything before them. Also measures the whole stream (what `etcdctl snapshot save` would write).
+ */
+export async function* verifyEtcdSnapshot(
+  source: AsyncIterable<Buffer>,
+  stats: (s: StreamStats) => void,
+): AsyncGenerator<Buffer> {
+  const dbHash = createHash('sha256');
+  const fileHash = createHash('sha256');
+  let tail = Buffer.alloc(0);
+  let bytes = 0;
+  for await (const chunk of source) {
+    bytes += chunk.length;
+    fileHash.update(chunk);
+    // Hold back the last 32 bytes seen; everything before them is database content.
+    const joined = tail.length > 0 ? Buffer.concat([tail, chunk]) : chunk;
+    const release = joined.length - ETCD_HASH_BYTES;
+    if (release > 0) dbHash.update(joined.subarray(0, release));
+    tail = Buffer.from(joined.subarray(Math.max(0, release)));
+    yield chunk;
+  }
+  if (tail.length !== ETCD_HASH_BYTES)
+    throw new SnapshotIntegrityError(`snapshot stream ended after ${bytes} bytes, too short to carry etcd's hash`);
+  const expected = dbHash.digest();
+  if (!expected.equals(tail)) {
+    throw new SnapshotIntegrityError(
+      `snapshot hash mismatch: etcd sent ${tail.toString('hex')}, the data hashes to ${expected.toString('hex')}`,
+    );
+  }
+  stats({ bytes, sha256: fileHash.digest('hex') });
+}
+
+/** Counts and hashes bytes as they pass. */
+export async function* measure(source: AsyncIterable<Buffer>, stats: (s: StreamStats) => void): AsyncGenerator<Buffer> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of source) {
+    hash.update(chunk);
+    bytes += chunk.length;
+    yield chunk;
+  }
+  stats({ bytes, sha256: hash.digest('hex') });
+}

@@ -1,0 +1,199 @@
+import { GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { Etcd3 } from 'etcd3';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { applySchedules } from '../../client/schedules-sync.js';
+import { validateConfig } from '../../core/config/parse.js';
+import type { LifeboatConfig } from '../../core/config/schema.js';
+import { parseManifest } from '../../core/manifest.js';
+import { LifeboatBackup } from '../../core/search-attributes.js';
+import type { etcdBackup } from '../../workflows/index.js';
+import { restoreIntoScratchEtcd } from '../helpers/etcd.js';
+import { isolatedConfig, s3ClientFor, startTestWorker, uniqueName, type TestWorker } from '../helpers/stack.js';
+
+async function getObject(server: (typeof servers)[number], bucket: string, key: string): Promise<Buffer> {
+  const s3 = s3ClientFor(server);
+  try {
+    const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return Buffer.from(await response.Body!.transformToByteArray());
+  } finally {
+    s3.destroy();
+  }
+}
+
+async function listKeys(server: (typeof servers)[number], bucket: string) {
+  const s3 = s3ClientFor(server);
+  try {
+    const objects = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+    const uploads = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+    return { keys: (objects.Contents ?? []).map((o) => o.Key!).sort(), uploads: uploads.Uploads ?? [] };
+  } finally {
+    s3.destroy();
+  }
+}
+
+const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+const servers = inject('s3Servers');
+
+describe('etcd backups (real etcd, real S3, real worker)', () => {
+  let config: LifeboatConfig;
+  let buckets: Record<string, string>;
+  let tw: TestWorker;
+  let etcd: Etcd3;
+  const keyPrefix = `/${uniqueName('backup-test')}/`;
+
+  beforeAll(async () => {
+    const isolated = await isolatedConfig();
+    buckets = isolated.buckets;
+    const withPolicies = validateConfig({
+      ...isolated.config,
+      etcdBackups: [
+        ...servers.map((s) => ({ name: `gz-${s.name}`, cluster: 'local', location: s.name, compression: 'gzip' })),
+        {
+          name: 'plain',
+          cluster: 'local',
+          location: 'versitygw',
+          compression: 'none',
+          schedule: { cron: '0 3 * * *' },
+        },
+      ],
+    });
+    if (!withPolicies.ok) throw new Error(JSON.stringify(withPolicies.issues));
+    config = withPolicies.config;
+    tw = await startTestWorker(config);
+    etcd = new Etcd3({ hosts: inject('etcdEndpoints') });
+  });
+  afterAll(async () => {
+    etcd?.close();
+    await tw?.close();
+  });
+
+  it.each(servers.map((s) => [s.name, s] as const))(
+    'backs up to %s: manifest last, checksums right, and stock etcdutl restores the keys written before it',
+    async (serverName, server) => {
+      const before = `${keyPrefix}${serverName}/before`;
+      const after = `${keyPrefix}${serverName}/after`;
+      for (let i = 0; i < 50; i++) await etcd.put(`${before}/${i}`).value(`value-${i}`);
+
+      const policy = `gz-${serverName}`;
+      const requestedAt = '2026-01-02T03:04:05.000Z';
+      const workflowId = uniqueName('etcd-backup');
+      const manifest = await tw.client.workflow.execute<typeof etcdBackup>('etcdBackup', {
+        args: [{ cluster: 'local', policy, requestedAt }],
+        taskQueue: tw.taskQueue,
+        workflowId,
+      });
+      await etcd.put(`${after}/0`).value('written after the backup');
+
+      const dir = `it/etcd/local/${policy}/${policy}-20260102030405/`;
+      expect(manifest.backup).toBe(`${policy}-20260102030405`);
+      expect(manifest.object.key).toBe(`${dir}snapshot.db.gz`);
+      const { keys, uploads } = await listKeys(server, buckets[serverName]!);
+      expect(keys).toEqual([`${dir}manifest.json`, `${dir}snapshot.db.gz`]);
+      expect(uploads).toEqual([]);
+
+      const stored = parseManifest(
+        (await getObject(server, buckets[serverName]!, `${dir}manifest.json`)).toString('utf8'),
+      );
+      expect(stored.ok).toBe(true);
+      if (!stored.ok) return;
+      expect(stored.manifest).toEqual(manifest);
+      expect(stored.manifest).toMatchObject({
+        kind: 'etcd',
+        cluster: 'local',
+        policy,
+        oneOff: true,
+        nominalTime: requestedAt,
+      });
+      expect(stored.manifest.etcd.version).toBe('3.6.14');
+      expect(stored.manifest.createdBy.workflowId).toBe(workflowId);
+
+      const object = await getObject(server, buckets[serverName]!, manifest.object.key);
+      expect(object.length).toBe(manifest.object.bytes);
+      expect(sha256(object)).toBe(manifest.object.sha256);
+      const plain = gunzipSync(object);
+      expect(plain.length).toBe(manifest.snapshot.bytes);
+      expect(sha256(plain)).toBe(manifest.snapshot.sha256);
+
+      const file = join(mkdtempSync(join(tmpdir(), 'lifeboat-snap-')), 'snapshot.db');
+      writeFileSync(file, plain);
+      const scratch = await restoreIntoScratchEtcd(file);
+      const restored = new Etcd3({ hosts: [scratch.endpoint] });
+      try {
+        const values = await restored.getAll().prefix(`${before}/`).strings();
+        expect(Object.keys(values)).toHaveLength(50);
+        expect(values[`${before}/7`]).toBe('value-7');
+        expect(await restored.get(`${after}/0`).string()).toBeNull();
+      } finally {
+        restored.close();
+        await scratch.proc.stop();
+      }
+
+      const history = JSON.stringify(await tw.client.workflow.getHandle(workflowId).fetchHistory());
+      expect(history).not.toContain(server.secretAccessKey);
+    },
+  );
+
+  it('running the same backup again writes the same keys: one snapshot, one manifest, no open upload', async () => {
+    const args = [{ cluster: 'local', policy: 'plain', requestedAt: '2026-03-04T05:06:07.000Z' }] as const;
+    const first = await tw.client.workflow.execute<typeof etcdBackup>('etcdBackup', {
+      args: [...args],
+      taskQueue: tw.taskQueue,
+      workflowId: uniqueName('etcd-backup'),
+    });
+    const second = await tw.client.workflow.execute<typeof etcdBackup>('etcdBackup', {
+      args: [...args],
+      taskQueue: tw.taskQueue,
+      workflowId: uniqueName('etcd-backup'),
+    });
+    expect(second.backup).toBe(first.backup);
+    expect(second.object.key).toBe(first.object.key);
+    expect(first.object.key.endsWith('/snapshot.db')).toBe(true);
+    const server = servers.find((s) => s.name === 'versitygw')!;
+    const { keys, uploads } = await listKeys(server, buckets.versitygw!);
+    const mine = keys.filter((k) => k.includes('/plain-20260304050607/'));
+    expect(mine).toEqual([
+      'it/etcd/local/plain/plain-20260304050607/manifest.json',
+      'it/etcd/local/plain/plain-20260304050607/snapshot.db',
+    ]);
+    expect(uploads).toEqual([]);
+    // Uncompressed: the stored object is the plain snapshot.
+    expect(second.object.sha256).toBe(second.snapshot.sha256);
+  });
+
+  it('a schedule created by apply starts a backup named from its nominal time, with search attributes', async () => {
+    const plan = await applySchedules(tw.client, config, tw.taskQueue, { dryRun: false });
+    expect(plan.create.map((s) => s.id)).toContain('etcd-backup/local/plain');
+    const handle = tw.client.schedule.getHandle('etcd-backup/local/plain');
+    try {
+      await handle.trigger();
+      let runId: string | undefined;
+      let workflowId: string | undefined;
+      for (let i = 0; i < 100 && !workflowId; i++) {
+        const description = await handle.describe();
+        const action = description.info.recentActions[0]?.action;
+        workflowId = action?.workflow.workflowId;
+        runId = action?.workflow.firstExecutionRunId;
+        if (!workflowId) await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(workflowId).toMatch(/^etcd-backup\/local\/plain/);
+      const run = tw.client.workflow.getHandle(workflowId!, runId);
+      const manifest = (await run.result()) as Awaited<ReturnType<typeof etcdBackup>>;
+      expect(manifest.oneOff).toBe(false);
+      expect(manifest.backup).toMatch(/^plain-\d{14}$/);
+      const description = await run.describe();
+      expect(description.typedSearchAttributes.get(LifeboatBackup)).toBe(manifest.backup);
+      const { keys } = await listKeys(
+        servers.find((s) => s.name === 'versitygw')!,
+        buckets.versitygw!,
+      );
+      expect(keys).toContain(`it/etcd/local/plain/${manifest.backup}/manifest.json`);
+    } finally {
+      await handle.delete();
+    }
+  });
+});

@@ -1,0 +1,133 @@
+import {
+  defineQuery,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { Activities } from '../activities/index.js';
+import { nonRetryableFailureTypes } from '../core/failure-types.js';
+import { MANIFEST_FORMAT_VERSION, type EtcdBackupManifest } from '../core/manifest.js';
+import { backupName } from '../core/naming.js';
+import {
+  LifeboatBackup,
+  LifeboatCluster,
+  LifeboatKind,
+  LifeboatPhase,
+  LifeboatPolicy,
+} from '../core/search-attributes.js';
+
+export interface EtcdBackupInput {
+  cluster: string;
+  policy: string;
+  /** For one-off backups: the trigger time (ISO-8601) chosen by the caller, so a re-run names the same backup. */
+  requestedAt?: string;
+}
+
+export type EtcdBackupPhase = 'snapshotting' | 'committing' | 'done';
+
+export interface EtcdBackupProgress {
+  backup: string;
+  phase: EtcdBackupPhase;
+  manifestKey?: string;
+}
+
+export const etcdBackupProgress = defineQuery<EtcdBackupProgress>('progress');
+
+/** Set by the server on every scheduled run: the schedule's nominal time, the only clock backups are named by. */
+const TemporalScheduledStartTime = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
+
+const { snapshotToStorage } = proxyActivities<Activities>({
+  startToCloseTimeout: '2h',
+  heartbeatTimeout: '2m',
+  retry: {
+    initialInterval: '5s',
+    backoffCoefficient: 2,
+    maximumInterval: '2m',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: nonRetryableFailureTypes,
+  },
+});
+const { writeManifest } = proxyActivities<Activities>({
+  startToCloseTimeout: '1m',
+  retry: {
+    initialInterval: '2s',
+    maximumInterval: '1m',
+    maximumAttempts: 20,
+    nonRetryableErrorTypes: nonRetryableFailureTypes,
+  },
+});
+
+function nominalTime(input: EtcdBackupInput): { time: Date; oneOff: boolean } {
+  const scheduled = workflowInfo().typedSearchAttributes.get(TemporalScheduledStartTime);
+  if (scheduled) return { time: scheduled, oneOff: false };
+  return { time: input.requestedAt ? new Date(input.requestedAt) : workflowInfo().startTime, oneOff: true };
+}
+
+/**
+ * One etcd backup, as the runbook has it: name it from its nominal time, stream a snapshot from a healthy member
+ * into storage, then write the manifest, which is what makes the backup exist.
+ */
+export async function etcdBackup(input: EtcdBackupInput): Promise<EtcdBackupManifest> {
+  const { time, oneOff } = nominalTime(input);
+  const backup = backupName(input.policy, time);
+  const progress: EtcdBackupProgress = { backup, phase: 'snapshotting' };
+  setHandler(etcdBackupProgress, () => progress);
+  const enter = (phase: EtcdBackupPhase, details: string) => {
+    progress.phase = phase;
+    upsertSearchAttributes([{ key: LifeboatPhase, value: phase }]);
+    setCurrentDetails(`**${backup}** (${input.cluster}/${input.policy}): ${details}`);
+  };
+  upsertSearchAttributes([
+    { key: LifeboatCluster, value: input.cluster },
+    { key: LifeboatPolicy, value: input.policy },
+    { key: LifeboatKind, value: 'etcd-backup' },
+    { key: LifeboatBackup, value: backup },
+  ]);
+  const startedAt = new Date(Date.now()).toISOString();
+
+  enter('snapshotting', 'streaming a snapshot from a healthy member into storage');
+  const snapshot = await snapshotToStorage.executeWithOptions(
+    { summary: `snapshot ${input.cluster} to storage as ${backup}`, startToCloseTimeout: '2h', heartbeatTimeout: '2m' },
+    [{ cluster: input.cluster, policy: input.policy, backup }],
+  );
+
+  enter('committing', `writing the manifest for ${snapshot.key}`);
+  const info = workflowInfo();
+  const manifest: EtcdBackupManifest = {
+    formatVersion: MANIFEST_FORMAT_VERSION,
+    kind: 'etcd',
+    cluster: input.cluster,
+    policy: input.policy,
+    backup,
+    nominalTime: time.toISOString(),
+    startedAt,
+    completedAt: new Date(Date.now()).toISOString(),
+    oneOff,
+    etcd: {
+      revision: snapshot.member.revision,
+      member: snapshot.member.name,
+      endpoint: snapshot.member.endpoint,
+      version: snapshot.member.version,
+      dbSizeBytes: snapshot.member.dbSizeBytes,
+    },
+    object: {
+      key: snapshot.key,
+      bytes: snapshot.stored.bytes,
+      sha256: snapshot.stored.sha256,
+      compression: snapshot.compression,
+      encryption: null,
+    },
+    snapshot: { bytes: snapshot.snapshot.bytes, sha256: snapshot.snapshot.sha256 },
+    createdBy: { workflowId: info.workflowId, runId: info.runId },
+  };
+  progress.manifestKey = await writeManifest.executeWithOptions(
+    { summary: `commit ${backup}: write its manifest`, startToCloseTimeout: '1m' },
+    [manifest, snapshot.location],
+  );
+
+  enter('done', `stored ${snapshot.stored.bytes} bytes at revision ${snapshot.member.revision}`);
+  return manifest;
+}
