@@ -20,6 +20,24 @@ export interface ComponentSpec {
 
 const stripped = ['-s', '-w'];
 
+const KUBERNETES_VERSION = 'v1.36.3';
+// What Kubernetes' own build (hack/lib/version.sh) stamps, so /version and --version tell the truth.
+const kubernetesVersionFlags = ['k8s.io/component-base/version', 'k8s.io/client-go/pkg/version'].flatMap((pkg) =>
+  [
+    `${pkg}.gitVersion=${KUBERNETES_VERSION}`,
+    `${pkg}.gitMajor=1`,
+    `${pkg}.gitMinor=36`,
+    `${pkg}.gitTreeState=clean`,
+    `${pkg}.buildDate=2026-07-23T00:00:00Z`,
+  ].flatMap((flag) => ['-X', flag]),
+);
+const kubernetesBinary = (name: string) => ({
+  name,
+  pkg: `k8s.io/kubernetes/cmd/${name}`,
+  ldflags: [...stripped, ...kubernetesVersionFlags],
+  versionArgs: ['--version'],
+});
+
 export const components: ComponentSpec[] = [
   {
     name: 'etcd',
@@ -74,6 +92,20 @@ export const components: ComponentSpec[] = [
     version: '2026-02-12-7aac2a2c5b7c',
     binaries: [{ name: 'minio', pkg: 'github.com/minio/minio', ldflags: stripped, versionArgs: ['--version'] }],
   },
+  {
+    name: 'kubernetes',
+    version: KUBERNETES_VERSION.slice(1),
+    binaries: ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'].map(kubernetesBinary),
+  },
 ];
 
-export type ToolName = 'etcd' | 'etcdctl' | 'etcdutl' | 'versitygw' | 'temporal' | 'minio';
+export type ToolName =
+  | 'etcd'
+  | 'etcdctl'
+  | 'etcdutl'
+  | 'versitygw'
+  | 'temporal'
+  | 'minio'
+  | 'kube-apiserver'
+  | 'kube-controller-manager'
+  | 'kube-scheduler';

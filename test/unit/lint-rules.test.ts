@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 // The sandbox rule is a guard rail: prove that it fires where it must and stays quiet where Node is allowed.
 // Type-aware rules need files the TypeScript project knows, so each case writes a short-lived file in the real folder.
 const eslint = new ESLint({ cwd: process.cwd() });
+// The first lint builds the whole TypeScript program: seconds, more on a busy machine.
+const LINT_TIMEOUT = 60_000;
 
 async function ruleIds(code: string, filePath: string): Promise<string[]> {
   const path = join(dirname(filePath), `lint-fixture-${randomUUID().slice(0, 8)}.ts`);
@@ -19,7 +21,7 @@ async function ruleIds(code: string, filePath: string): Promise<string[]> {
   }
 }
 
-describe('lint: no Node built-ins in workflows/ and core/', () => {
+describe('lint: no Node built-ins in workflows/ and core/', { timeout: LINT_TIMEOUT }, () => {
   it.each([
     ['workflows/example.ts', "import { readFileSync } from 'node:fs';\nexport const f = readFileSync;\n"],
     ['workflows/example.ts', "import { createHash } from 'crypto';\nexport const h = createHash;\n"],
@@ -35,7 +37,7 @@ describe('lint: no Node built-ins in workflows/ and core/', () => {
   });
 });
 
-describe('lint: no floating promises', () => {
+describe('lint: no floating promises', { timeout: LINT_TIMEOUT }, () => {
   it('rejects a promise that is neither awaited nor handled', async () => {
     const code = 'async function work(): Promise<void> {}\nexport function run(): void {\n  work();\n}\n';
     expect(await ruleIds(code, 'activities/example.ts')).toContain('@typescript-eslint/no-floating-promises');

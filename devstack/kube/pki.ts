@@ -1,0 +1,153 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const openssl = (args: string[]) => run('openssl', args);
+const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+
+export interface CertPair {
+  cert: string;
+  key: string;
+}
+
+export interface Pki {
+  dir: string;
+  ca: CertPair;
+  apiserver: CertPair;
+  apiserverKubeletClient: CertPair;
+  serviceAccount: { key: string; pub: string };
+  admin: CertPair;
+  controllerManager: CertPair;
+  scheduler: CertPair;
+  /** Serving and client certificate for one node agent (kubelet) identity. */
+  node: (name: string) => Promise<CertPair & { serving: CertPair }>;
+}
+
+export class PkiError extends Error {
+  override name = 'PkiError';
+}
+
+async function issue(
+  dir: string,
+  ca: CertPair,
+  name: string,
+  subject: string,
+  extensions: string[],
+): Promise<CertPair> {
+  const pair = { cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) };
+  if (existsSync(pair.cert) && existsSync(pair.key)) return pair;
+  const csr = join(dir, `${name}.csr`);
+  const ext = join(dir, `${name}.ext`);
+  writeFileSync(ext, `${extensions.join('\n')}\n`);
+  await openssl(['req', ...EC, '-subj', subject, '-keyout', pair.key, '-out', csr]);
+  await openssl([
+    'x509',
+    '-req',
+    '-in',
+    csr,
+    '-CA',
+    ca.cert,
+    '-CAkey',
+    ca.key,
+    '-CAcreateserial',
+    '-days',
+    '825',
+    '-out',
+    pair.cert,
+    '-extfile',
+    ext,
+  ]);
+  rmSync(csr);
+  rmSync(ext);
+  return pair;
+}
+
+const client = ['keyUsage=critical,digitalSignature,keyEncipherment', 'extendedKeyUsage=clientAuth'];
+const server = (sans: string[]) => [
+  'keyUsage=critical,digitalSignature,keyEncipherment',
+  'extendedKeyUsage=serverAuth',
+  `subjectAltName=${sans.join(',')}`,
+];
+
+/**
+ * The local cluster's PKI, made with openssl on first start and reused after: one CA for serving and client certs,
+ * the service-account signing key, and one client identity per component (RBAC sees each as itself).
+ */
+export async function ensurePki(dir: string): Promise<Pki> {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  try {
+    await openssl(['version']);
+  } catch {
+    throw new PkiError('openssl is needed to create the local cluster certificates: apt-get install openssl');
+  }
+  const ca = { cert: join(dir, 'ca.crt'), key: join(dir, 'ca.key') };
+  if (!existsSync(ca.cert) || !existsSync(ca.key)) {
+    await openssl([
+      'req',
+      '-x509',
+      ...EC,
+      '-days',
+      '3650',
+      '-subj',
+      '/CN=lifeboat-local-ca',
+      '-keyout',
+      ca.key,
+      '-out',
+      ca.cert,
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    ]);
+  }
+  const serviceAccount = { key: join(dir, 'sa.key'), pub: join(dir, 'sa.pub') };
+  if (!existsSync(serviceAccount.key)) {
+    await openssl([
+      'genpkey',
+      '-algorithm',
+      'EC',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-out',
+      serviceAccount.key,
+    ]);
+    await openssl(['pkey', '-in', serviceAccount.key, '-pubout', '-out', serviceAccount.pub]);
+  }
+  const apiserverSans = [
+    'DNS:localhost',
+    'DNS:kubernetes',
+    'DNS:kubernetes.default',
+    'DNS:kubernetes.default.svc',
+    'DNS:kubernetes.default.svc.cluster.local',
+    'IP:127.0.0.1',
+    'IP:10.0.0.1',
+  ];
+  return {
+    dir,
+    ca,
+    serviceAccount,
+    apiserver: await issue(dir, ca, 'apiserver', '/CN=kube-apiserver', server(apiserverSans)),
+    apiserverKubeletClient: await issue(
+      dir,
+      ca,
+      'apiserver-kubelet-client',
+      '/O=system:masters/CN=kube-apiserver-kubelet-client',
+      client,
+    ),
+    admin: await issue(dir, ca, 'admin', '/O=system:masters/CN=lifeboat-admin', client),
+    controllerManager: await issue(dir, ca, 'controller-manager', '/CN=system:kube-controller-manager', client),
+    scheduler: await issue(dir, ca, 'scheduler', '/CN=system:kube-scheduler', client),
+    node: async (name) => ({
+      ...(await issue(dir, ca, `node-${name}`, `/O=system:nodes/CN=system:node:${name}`, client)),
+      serving: await issue(
+        dir,
+        ca,
+        `node-${name}-serving`,
+        `/CN=system:node:${name}`,
+        server(['IP:127.0.0.1', `DNS:${name}`]),
+      ),
+    }),
+  };
+}
