@@ -1,6 +1,7 @@
 import type { ActivityDeps } from './deps.js';
 import { createEtcdBackupActivities } from './etcd-backup.js';
 import { createEtcdActivities } from './etcd.js';
+import { createRetentionActivities } from './retention.js';
 import { createStorageActivities } from './storage.js';
 
 export type { ActivityDeps } from './deps.js';
@@ -11,6 +12,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createStorageActivities(deps),
     ...createEtcdActivities(deps),
     ...createEtcdBackupActivities(deps),
+    ...createRetentionActivities(deps),
   };
 }
 

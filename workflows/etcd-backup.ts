@@ -1,16 +1,23 @@
 import {
+  ParentClosePolicy,
   defineQuery,
   proxyActivities,
   setCurrentDetails,
   setHandler,
+  startChild,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import {
+  defineSearchAttributeKey,
+  SearchAttributeType,
+  WorkflowExecutionAlreadyStartedError,
+} from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
 import { nonRetryableFailureTypes } from '../core/failure-types.js';
 import { MANIFEST_FORMAT_VERSION, type EtcdBackupManifest } from '../core/manifest.js';
-import { backupName } from '../core/naming.js';
+import { backupName, workflowIds } from '../core/naming.js';
+import { retention } from './retention.js';
 import {
   LifeboatBackup,
   LifeboatCluster,
@@ -129,5 +136,20 @@ export async function etcdBackup(input: EtcdBackupInput): Promise<EtcdBackupMani
   );
 
   enter('done', `stored ${snapshot.stored.bytes} bytes at revision ${snapshot.member.revision}`);
+  await startRetention(input.cluster, input.policy);
   return manifest;
+}
+
+/** Every new backup may push an old one out: start the policy's retention sweep, unless one is already running. */
+async function startRetention(cluster: string, policy: string): Promise<void> {
+  try {
+    await startChild(retention, {
+      args: [{ cluster, policy }],
+      workflowId: workflowIds.retention(cluster, policy),
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      staticSummary: `retention of ${cluster}/${policy} after a backup`,
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
 }

@@ -1,3 +1,4 @@
 // The workflow bundle entry: every workflow Lifeboat runs is exported here.
 export { etcdBackup } from './etcd-backup.js';
+export { retention } from './retention.js';
 export { storageCheck } from './storage-check.js';

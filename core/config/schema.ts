@@ -108,6 +108,19 @@ export const etcdBackupPolicySchema = z.strictObject({
     .min(1, 'must be at least 1: the newest backup is always kept')
     .default(7),
   ttl: duration.optional(),
+  /** Grandfather-father-son: also keep the newest backup of each of the last N hours/days/ISO weeks/months (UTC). */
+  tiers: z
+    .strictObject({
+      hourly: z.number().int('must be a whole number').min(0).optional(),
+      daily: z.number().int('must be a whole number').min(0).optional(),
+      weekly: z.number().int('must be a whole number').min(0).optional(),
+      monthly: z.number().int('must be a whole number').min(0).optional(),
+    })
+    .optional(),
+  /** One-off backups (`lifeboat backup now`) are kept and do not count toward keep unless this is false. */
+  keepOneOff: z.boolean().default(true),
+  /** Backups without a manifest and abandoned multipart uploads older than this are removed by retention. */
+  incompleteGracePeriod: duration.default('24h'),
   compression: z.enum(['none', 'gzip', 'zstd']).default('gzip'),
 });
 

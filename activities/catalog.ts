@@ -1,0 +1,101 @@
+import { GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import type { StorageLocation } from '../core/config/schema.js';
+import { parseBackupKey, policyPrefix, type BackupKind } from '../core/layout.js';
+import { parseManifest, type EtcdBackupManifest } from '../core/manifest.js';
+import { parseBackupName } from '../core/naming.js';
+
+/**
+ * What storage says exists. Object storage is the source of truth: a backup is complete when its manifest exists,
+ * so any hub that can read the bucket sees the same catalog.
+ */
+export interface CatalogEntry {
+  cluster: string;
+  policy: string;
+  backup: string;
+  /** Nominal time, from the backup name. */
+  time: Date;
+  keys: string[];
+  manifestKey: string | undefined;
+  bytes: number;
+}
+
+export interface OpenUpload {
+  key: string;
+  uploadId: string;
+  initiated: Date;
+}
+
+async function* listKeys(s3: S3Client, bucket: string, prefix: string) {
+  let token: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+    for (const object of page.Contents ?? []) yield { key: object.Key!, size: object.Size ?? 0 };
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+}
+
+/** Every backup under a location, optionally narrowed to one cluster or one policy; newest first. */
+export async function listBackups(
+  s3: S3Client,
+  location: StorageLocation,
+  kind: BackupKind,
+  filter: { cluster?: string; policy?: string } = {},
+): Promise<CatalogEntry[]> {
+  const prefix =
+    filter.cluster && filter.policy
+      ? policyPrefix(location.prefix, kind, filter.cluster, filter.policy)
+      : policyPrefix(location.prefix, kind, filter.cluster ?? '', '').replace(/\/+$/, '/');
+  const entries = new Map<string, CatalogEntry>();
+  for await (const object of listKeys(s3, location.bucket, prefix)) {
+    const ref = parseBackupKey(location.prefix, object.key);
+    if (!ref || ref.kind !== kind) continue;
+    if (filter.policy && ref.policy !== filter.policy) continue;
+    const time = parseBackupName(ref.backup)?.time;
+    if (!time) continue; // not a name Lifeboat writes
+    const id = `${ref.cluster}/${ref.policy}/${ref.backup}`;
+    const entry = entries.get(id) ?? {
+      cluster: ref.cluster,
+      policy: ref.policy,
+      backup: ref.backup,
+      time,
+      keys: [],
+      manifestKey: undefined,
+      bytes: 0,
+    };
+    entry.keys.push(object.key);
+    entry.bytes += object.size;
+    if (ref.file === 'manifest.json') entry.manifestKey = object.key;
+    entries.set(id, entry);
+  }
+  return [...entries.values()].sort((a, b) => b.time.getTime() - a.time.getTime() || a.backup.localeCompare(b.backup));
+}
+
+export async function readManifest(s3: S3Client, location: StorageLocation, key: string): Promise<EtcdBackupManifest> {
+  const response = await s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: key }));
+  const parsed = parseManifest(await response.Body!.transformToString('utf8'));
+  if (!parsed.ok) throw new Error(`manifest ${key} in "${location.name}" is unreadable: ${parsed.error}`);
+  return parsed.manifest;
+}
+
+/** Multipart uploads still open under a prefix: candidates for cleanup once older than the grace period. */
+export async function listOpenUploads(s3: S3Client, location: StorageLocation, prefix: string): Promise<OpenUpload[]> {
+  const uploads: OpenUpload[] = [];
+  let keyMarker: string | undefined;
+  let uploadIdMarker: string | undefined;
+  do {
+    const page = await s3.send(
+      new ListMultipartUploadsCommand({
+        Bucket: location.bucket,
+        Prefix: prefix,
+        KeyMarker: keyMarker,
+        UploadIdMarker: uploadIdMarker,
+      }),
+    );
+    for (const upload of page.Uploads ?? []) {
+      uploads.push({ key: upload.Key!, uploadId: upload.UploadId!, initiated: upload.Initiated ?? new Date(0) });
+    }
+    keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+    uploadIdMarker = page.IsTruncated ? page.NextUploadIdMarker : undefined;
+  } while (keyMarker);
+  return uploads;
+}

@@ -1,0 +1,119 @@
+import {
+  CreateMultipartUploadCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { validateConfig } from '../../core/config/parse.js';
+import type { LifeboatConfig } from '../../core/config/schema.js';
+import { backupName, workflowIds } from '../../core/naming.js';
+import type { etcdBackup, retention } from '../../workflows/index.js';
+import { isolatedConfig, s3ClientFor, startTestWorker, type TestWorker } from '../helpers/stack.js';
+
+const server = inject('s3Servers').find((s) => s.name === 'versitygw')!;
+
+describe('retention (real worker, real S3)', () => {
+  let config: LifeboatConfig;
+  let bucket: string;
+  let tw: TestWorker;
+
+  beforeAll(async () => {
+    const isolated = await isolatedConfig();
+    bucket = isolated.buckets.versitygw!;
+    const result = validateConfig({
+      ...isolated.config,
+      etcdBackups: [
+        {
+          name: 'ret',
+          cluster: 'local',
+          location: 'versitygw',
+          keep: 2,
+          keepOneOff: false,
+          incompleteGracePeriod: '1h',
+        },
+        { name: 'uploads', cluster: 'local', location: 'versitygw', incompleteGracePeriod: '1s' },
+      ],
+    });
+    if (!result.ok) throw new Error(JSON.stringify(result.issues));
+    config = result.config;
+    tw = await startTestWorker(config);
+  });
+  afterAll(async () => tw?.close());
+
+  async function keysUnder(prefix: string): Promise<string[]> {
+    const s3 = s3ClientFor(server);
+    try {
+      const listing = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
+      return (listing.Contents ?? []).map((o) => o.Key!).sort();
+    } finally {
+      s3.destroy();
+    }
+  }
+
+  it('keeps the newest `keep` complete backups and incomplete ones within grace; deletes exactly the rest', async () => {
+    const times = ['2026-01-01T00:00:00Z', '2026-01-01T01:00:00Z', '2026-01-01T02:00:00Z', '2026-01-01T03:00:00Z'];
+    for (const requestedAt of times) {
+      await tw.client.workflow.execute<typeof etcdBackup>('etcdBackup', {
+        args: [{ cluster: 'local', policy: 'ret', requestedAt }],
+        taskQueue: tw.taskQueue,
+        workflowId: `etcd-backup/local/ret/${requestedAt}`,
+      });
+    }
+    // Incomplete backups: snapshot data without a manifest, one long dead, one recent (maybe still uploading).
+    const oldIncomplete = backupName('ret', new Date('2020-01-01T00:00:00Z'));
+    const recentIncomplete = backupName('ret', new Date(Date.now() - 5 * 60_000));
+    const s3 = s3ClientFor(server);
+    for (const name of [oldIncomplete, recentIncomplete]) {
+      await s3.send(
+        new PutObjectCommand({ Bucket: bucket, Key: `it/etcd/local/ret/${name}/snapshot.db.gz`, Body: 'partial' }),
+      );
+    }
+    s3.destroy();
+
+    // Each backup started a retention sweep; wait for the last, then sweep once more over the final state.
+    const id = workflowIds.retention('local', 'ret');
+    await tw.client.workflow
+      .getHandle(id)
+      .result()
+      .catch(() => undefined);
+    const result = await tw.client.workflow.execute<typeof retention>('retention', {
+      args: [{ cluster: 'local', policy: 'ret' }],
+      taskQueue: tw.taskQueue,
+      workflowId: id,
+    });
+
+    const names = times.map((t) => backupName('ret', new Date(t)));
+    const remaining = await keysUnder('it/etcd/local/ret/');
+    expect(remaining).toEqual([
+      `it/etcd/local/ret/${names[2]}/manifest.json`,
+      `it/etcd/local/ret/${names[2]}/snapshot.db.gz`,
+      `it/etcd/local/ret/${names[3]}/manifest.json`,
+      `it/etcd/local/ret/${names[3]}/snapshot.db.gz`,
+      `it/etcd/local/ret/${recentIncomplete}/snapshot.db.gz`,
+    ]);
+    expect(result.kept.sort()).toEqual([names[2], names[3], recentIncomplete].sort());
+    const explanation = (name: string) => result.decisions.find((d) => d.backup === name)?.explanation;
+    expect(explanation(recentIncomplete)).toMatch(/^kept/);
+    expect(result.decisions.find((d) => d.backup === oldIncomplete)?.reasons).toEqual(['incomplete-past-grace']);
+  });
+
+  it('aborts multipart uploads abandoned longer than the grace period', async () => {
+    const s3 = s3ClientFor(server);
+    const key = `it/etcd/local/uploads/${backupName('uploads', new Date('2026-02-02T00:00:00Z'))}/snapshot.db.gz`;
+    await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
+    const before = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: 'it/etcd/local/uploads/' }));
+    expect(before.Uploads?.map((u) => u.Key)).toEqual([key]);
+    await new Promise((r) => setTimeout(r, 2500)); // past the 1s grace period
+
+    const result = await tw.client.workflow.execute<typeof retention>('retention', {
+      args: [{ cluster: 'local', policy: 'uploads' }],
+      taskQueue: tw.taskQueue,
+      workflowId: workflowIds.retention('local', 'uploads'),
+    });
+    expect(result.abortedUploads).toBe(1);
+    const after = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: 'it/etcd/local/uploads/' }));
+    s3.destroy();
+    expect(after.Uploads ?? []).toEqual([]);
+  });
+});
