@@ -2,6 +2,10 @@ import { Command, CommanderError } from 'commander';
 import { ConfigFileError } from '../runtime/config-file.js';
 import { TemporalSettingsError } from '../runtime/temporal-connection.js';
 import { registerApply } from './commands/apply.js';
+import { registerBackup } from './commands/backup.js';
+import { registerBackups } from './commands/backups.js';
+import { registerRetention } from './commands/retention.js';
+import { registerSchedules } from './commands/schedules.js';
 import { registerCheck } from './commands/check.js';
 import { registerSetup } from './commands/setup.js';
 import { CliError, ExitCode } from './exit-codes.js';
@@ -19,6 +23,10 @@ export function buildProgram(): Command {
   registerSetup(program);
   registerApply(program);
   registerCheck(program);
+  registerBackup(program);
+  registerBackups(program);
+  registerSchedules(program);
+  registerRetention(program);
   program.addHelpText('after', '\nExit codes: 0 ok, 1 the operation failed, 2 bad input (nothing was changed).');
   return program;
 }

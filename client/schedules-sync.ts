@@ -2,6 +2,7 @@ import {
   ScheduleNotFoundError,
   ScheduleOverlapPolicy,
   type Client,
+  type ScheduleDescription,
   type ScheduleOptionsAction,
 } from '@temporalio/client';
 import type { LifeboatConfig } from '../core/config/schema.js';
@@ -15,6 +16,21 @@ import {
 import { LifeboatCluster, LifeboatKind, LifeboatPolicy } from '../core/search-attributes.js';
 
 const FINGERPRINT_MEMO = 'lifeboatFingerprint';
+
+/** The cron and timezone `apply` set; the server keeps only its calendar form, so read them from our memo. */
+export function appliedCron(description: ScheduleDescription): { cron: string; timezone: string } | undefined {
+  const memo = description.action.type === 'startWorkflow' ? description.action.memo : undefined;
+  const fingerprint = memo?.[FINGERPRINT_MEMO];
+  if (typeof fingerprint !== 'string') return undefined;
+  try {
+    const parsed = JSON.parse(fingerprint) as { cron?: unknown; timezone?: unknown };
+    return typeof parsed.cron === 'string' && typeof parsed.timezone === 'string'
+      ? { cron: parsed.cron, timezone: parsed.timezone }
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 function scheduleOptions(schedule: DesiredSchedule, taskQueue: string) {
   const searchAttributes = [

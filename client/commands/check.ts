@@ -4,7 +4,8 @@ import { workflowIds } from '../../core/naming.js';
 import { LifeboatKind } from '../../core/search-attributes.js';
 import { loadConfigFile } from '../../runtime/config-file.js';
 import type { storageCheck } from '../../workflows/index.js';
-import { CliError, ExitCode } from '../exit-codes.js';
+import { CliError } from '../exit-codes.js';
+import { selectLocations } from '../storage.js';
 import { withTemporal } from '../temporal.js';
 
 export function registerCheck(program: Command): void {
@@ -17,15 +18,7 @@ export function registerCheck(program: Command): void {
     .option('-l, --location <name...>', 'only these storage locations (default: all)')
     .action(async (opts: { file: string; location?: string[] }) => {
       const config = loadConfigFile(opts.file);
-      const known = config.storageLocations.map((l) => l.name);
-      const names = opts.location ?? known;
-      const unknown = names.filter((n) => !known.includes(n));
-      if (unknown.length > 0) {
-        throw new CliError(
-          `Unknown storage location(s) ${unknown.join(', ')}; the config defines ${known.join(', ')}.`,
-          ExitCode.BadInput,
-        );
-      }
+      const names = selectLocations(config, opts.location).map((l) => l.name);
       const table = new Table({ head: ['location', 'result', 'detail'] });
       let failures = 0;
       await withTemporal(async ({ client, settings }) => {
