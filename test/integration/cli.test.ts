@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
-import type { LifeboatConfig } from '../../core/config/schema.js';
+import { loadConfigFile } from '../../runtime/config-file.js';
 import { lifeboat } from '../helpers/cli.js';
 import { isolatedConfig, secretEnvNames, startTestWorker, testSecrets, type TestWorker } from '../helpers/stack.js';
 
@@ -34,7 +34,7 @@ describe('the lifeboat CLI against the real stack', () => {
     };
     configFile = join(dir, 'lifeboat.yaml');
     writeFileSync(configFile, stringify(document));
-    const parsed = (await import('../../runtime/config-file.js')).loadConfigFile(configFile) as LifeboatConfig;
+    const parsed = loadConfigFile(configFile);
     tw = await startTestWorker(parsed);
     env = {
       TEMPORAL_ADDRESS: inject('temporalAddress'),
