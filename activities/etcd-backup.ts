@@ -3,6 +3,8 @@ import { activityInfo, cancellationSignal, heartbeat, log } from '@temporalio/ac
 import { ApplicationFailure } from '@temporalio/common';
 import { Readable, pipeline } from 'node:stream';
 import { createGzip } from 'node:zlib';
+import type { ReadableStream } from 'node:stream/web';
+import { Encrypter } from 'age-encryption';
 import { manifestKey, snapshotKey, type BackupRef, type Compression } from '../core/layout.js';
 import { serializeManifest, type EtcdBackupManifest } from '../core/manifest.js';
 import { findCluster, findEtcdPolicy, findLocation } from './config-lookup.js';
@@ -22,6 +24,8 @@ export interface SnapshotResult {
   location: string;
   key: string;
   compression: Compression;
+  /** age recipients the object is encrypted to; empty when stored in the clear. */
+  recipients: string[];
   stored: StreamStats;
   snapshot: StreamStats;
   member: { name: string; endpoint: string; version: string; revision: string; dbSizeBytes: number };
@@ -64,6 +68,16 @@ async function* snapshotChunks(endpoint: string, onRevision: (revision: string) 
   }
 }
 
+/** age encryption (STREAM, 64 KiB chunks): memory stays bounded whatever the snapshot size. */
+async function* encrypt(source: AsyncIterable<Buffer>, recipients: string[]): AsyncGenerator<Buffer> {
+  if (recipients.length === 0) return yield* source;
+  const encrypter = new Encrypter();
+  for (const recipient of recipients) encrypter.addRecipient(recipient);
+  const encrypted = await encrypter.encrypt(Readable.toWeb(Readable.from(source)) as ReadableStream<Uint8Array>);
+  for await (const chunk of encrypted as unknown as AsyncIterable<Uint8Array>)
+    yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+}
+
 function compress(source: AsyncIterable<Buffer>, compression: Compression): AsyncIterable<Buffer> {
   if (compression === 'none') return source;
   if (compression === 'gzip') {
@@ -84,6 +98,7 @@ export function createEtcdBackupActivities(deps: ActivityDeps) {
     bucket: string,
     key: string,
     compression: Compression,
+    recipients: string[],
     state: SnapshotHeartbeat,
   ) {
     let snapshot: StreamStats | undefined;
@@ -93,7 +108,7 @@ export function createEtcdBackupActivities(deps: ActivityDeps) {
       snapshotChunks(member.endpoint, (r) => (revision = r)),
       (s) => (snapshot = s),
     );
-    const out = measure(compress(plain, compression), (s) => (stored = s));
+    const out = measure(encrypt(compress(plain, compression), recipients), (s) => (stored = s));
     const upload = await uploadStream(out, {
       s3,
       bucket,
@@ -127,7 +142,8 @@ export function createEtcdBackupActivities(deps: ActivityDeps) {
         policy: req.policy,
         backup: req.backup,
       };
-      const key = snapshotKey(ref, policy.compression, false);
+      const recipients = policy.encryption?.recipients ?? [];
+      const key = snapshotKey(ref, policy.compression, recipients.length > 0);
       const previous = activityInfo().heartbeatDetails as SnapshotHeartbeat | undefined;
       const state: SnapshotHeartbeat = {
         uploadId: previous?.uploadId,
@@ -147,11 +163,20 @@ export function createEtcdBackupActivities(deps: ActivityDeps) {
         let lastError: unknown;
         for (const member of orderMembers(probe.reachable, state.failedMembers)) {
           try {
-            const result = await streamFromMember(member, s3, location.bucket, key, policy.compression, state);
+            const result = await streamFromMember(
+              member,
+              s3,
+              location.bucket,
+              key,
+              policy.compression,
+              recipients,
+              state,
+            );
             return {
               location: location.name,
               key,
               compression: policy.compression,
+              recipients,
               stored: result.stored,
               snapshot: result.snapshot,
               member: {

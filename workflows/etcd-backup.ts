@@ -125,7 +125,7 @@ export async function etcdBackup(input: EtcdBackupInput): Promise<EtcdBackupMani
       bytes: snapshot.stored.bytes,
       sha256: snapshot.stored.sha256,
       compression: snapshot.compression,
-      encryption: null,
+      encryption: snapshot.recipients.length > 0 ? { format: 'age', recipients: snapshot.recipients } : null,
     },
     snapshot: { bytes: snapshot.snapshot.bytes, sha256: snapshot.snapshot.sha256 },
     createdBy: { workflowId: info.workflowId, runId: info.runId },

@@ -122,6 +122,24 @@ export const etcdBackupPolicySchema = z.strictObject({
   /** Backups without a manifest and abandoned multipart uploads older than this are removed by retention. */
   incompleteGracePeriod: duration.default('24h'),
   compression: z.enum(['none', 'gzip', 'zstd']).default('gzip'),
+  /**
+   * Client-side encryption in the age format: snapshots are encrypted to these public keys before they leave the
+   * worker, and `age -d -i <identity>` decrypts them. Public keys are not secrets; the identities stay offline.
+   */
+  encryption: z
+    .strictObject({
+      recipients: z
+        .array(
+          z
+            .string()
+            .regex(
+              /^age1[02-9ac-hj-np-z]{58}$/,
+              'must be an age X25519 public key (age1 followed by 58 characters), as printed by age-keygen',
+            ),
+        )
+        .min(1, 'list at least one recipient public key'),
+    })
+    .optional(),
 });
 
 export const configSchema = z.strictObject({

@@ -93,6 +93,16 @@ export const components: ComponentSpec[] = [
     binaries: [{ name: 'minio', pkg: 'github.com/minio/minio', ldflags: stripped, versionArgs: ['--version'] }],
   },
   {
+    name: 'age',
+    version: '1.3.2',
+    binaries: ['age', 'age-keygen'].map((name) => ({
+      name,
+      pkg: `filippo.io/age/cmd/${name}`,
+      ldflags: [...stripped, '-X', 'main.Version=v1.3.2'],
+      versionArgs: ['--version'],
+    })),
+  },
+  {
     name: 'kubernetes',
     version: KUBERNETES_VERSION.slice(1),
     binaries: ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'].map(kubernetesBinary),
@@ -108,4 +118,6 @@ export type ToolName =
   | 'minio'
   | 'kube-apiserver'
   | 'kube-controller-manager'
-  | 'kube-scheduler';
+  | 'kube-scheduler'
+  | 'age'
+  | 'age-keygen';

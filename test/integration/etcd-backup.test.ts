@@ -1,9 +1,11 @@
 import { GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { Etcd3 } from 'etcd3';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { applySchedules } from '../../client/schedules-sync.js';
@@ -36,6 +38,7 @@ async function listKeys(server: (typeof servers)[number], bucket: string) {
   }
 }
 
+const run = promisify(execFile);
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 const servers = inject('s3Servers');
 
@@ -137,6 +140,60 @@ describe('etcd backups (real etcd, real S3, real worker)', () => {
       expect(history).not.toContain(server.secretAccessKey);
     },
   );
+
+  it('an encrypted backup decrypts and restores with stock tools only: age -d, gunzip, etcdutl', async () => {
+    const tools = inject('tools');
+    const dir = mkdtempSync(join(tmpdir(), 'lifeboat-age-'));
+    const identity = join(dir, 'identity.txt');
+    await run(tools['age-keygen']!, ['-o', identity]);
+    const recipient = (await run(tools['age-keygen']!, ['-y', identity])).stdout.trim();
+    const encrypted = validateConfig({
+      ...config,
+      etcdBackups: [
+        {
+          name: 'sealed',
+          cluster: 'local',
+          location: 'versitygw',
+          compression: 'gzip',
+          encryption: { recipients: [recipient] },
+        },
+      ],
+    });
+    if (!encrypted.ok) throw new Error(JSON.stringify(encrypted.issues));
+    const sealedWorker = await startTestWorker(encrypted.config);
+    try {
+      const key = `${keyPrefix}sealed/k`;
+      await etcd.put(key).value('secret-ish value');
+      const manifest = await sealedWorker.client.workflow.execute<typeof etcdBackup>('etcdBackup', {
+        args: [{ cluster: 'local', policy: 'sealed', requestedAt: '2026-05-06T07:08:09.000Z' }],
+        taskQueue: sealedWorker.taskQueue,
+        workflowId: uniqueName('etcd-backup'),
+      });
+      expect(manifest.object.key.endsWith('/snapshot.db.gz.age')).toBe(true);
+      expect(manifest.object.encryption).toEqual({ format: 'age', recipients: [recipient] });
+      const server = servers.find((s) => s.name === 'versitygw')!;
+      const object = await getObject(server, buckets.versitygw!, manifest.object.key);
+      expect(object.subarray(0, 21).toString()).toBe('age-encryption.org/v1');
+      expect(sha256(object)).toBe(manifest.object.sha256);
+
+      const stored = join(dir, 'snapshot.db.gz.age');
+      writeFileSync(stored, object);
+      await run(tools.age!, ['-d', '-i', identity, '-o', join(dir, 'snapshot.db.gz'), stored]);
+      await run('gunzip', [join(dir, 'snapshot.db.gz')]);
+      const plain = readFileSync(join(dir, 'snapshot.db'));
+      expect(sha256(plain)).toBe(manifest.snapshot.sha256);
+      const scratch = await restoreIntoScratchEtcd(join(dir, 'snapshot.db'));
+      const restored = new Etcd3({ hosts: [scratch.endpoint] });
+      try {
+        expect(await restored.get(key).string()).toBe('secret-ish value');
+      } finally {
+        restored.close();
+        await scratch.proc.stop();
+      }
+    } finally {
+      await sealedWorker.close();
+    }
+  });
 
   it('running the same backup again writes the same keys: one snapshot, one manifest, no open upload', async () => {
     const args = [{ cluster: 'local', policy: 'plain', requestedAt: '2026-03-04T05:06:07.000Z' }] as const;
