@@ -70,7 +70,10 @@ async function* snapshotChunks(endpoint: string, onRevision: (revision: string) 
 
 /** age encryption (STREAM, 64 KiB chunks): memory stays bounded whatever the snapshot size. */
 async function* encrypt(source: AsyncIterable<Buffer>, recipients: string[]): AsyncGenerator<Buffer> {
-  if (recipients.length === 0) return yield* source;
+  if (recipients.length === 0) {
+    yield* source;
+    return;
+  }
   const encrypter = new Encrypter();
   for (const recipient of recipients) encrypter.addRecipient(recipient);
   const encrypted = await encrypter.encrypt(Readable.toWeb(Readable.from(source)) as ReadableStream<Uint8Array>);
