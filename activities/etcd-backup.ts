@@ -12,7 +12,7 @@ import type { ActivityDeps } from './deps.js';
 import { etcdClient, probeMembers, type EtcdMemberStatus } from './etcd.js';
 import { uploadStream } from './multipart-upload.js';
 import { classifyS3Error, s3ClientFor } from './s3.js';
-import { measure, verifyEtcdSnapshot, type StreamStats } from './snapshot-stream.js';
+import { measure, SnapshotIntegrityError, verifyEtcdSnapshot, type StreamStats } from './snapshot-stream.js';
 
 export interface SnapshotRequest {
   cluster: string;
@@ -33,11 +33,21 @@ export interface SnapshotResult {
 }
 
 /** What an attempt leaves behind for the next one (heartbeat details pass through the payload codec, no secrets). */
-interface SnapshotHeartbeat {
+export interface SnapshotHeartbeat {
   uploadId?: string;
+  /** The member being streamed now, and those that failed this backup before. */
+  member?: string;
   failedMembers: string[];
   bytes: number;
 }
+
+/** An error from the etcd side of the pipeline: another member may do better. Anything else is storage's. */
+export class EtcdStreamError extends Error {
+  override name = 'EtcdStreamError';
+}
+
+/** Heartbeats also flow while a part is slow to upload, so a short heartbeat timeout still detects a dead worker fast. */
+const HEARTBEAT_EVERY_MS = 5_000;
 
 const PART_SIZE = 8 * 1024 * 1024;
 const PART_CONCURRENCY = 2;
@@ -55,16 +65,27 @@ export function orderMembers(members: EtcdMemberStatus[], failed: string[]): Etc
 async function* snapshotChunks(endpoint: string, onRevision: (revision: string) => void): AsyncGenerator<Buffer> {
   const client = etcdClient([endpoint]);
   try {
-    const stream = await client.maintenance.snapshot();
-    let first = true;
-    // The etcd3 type omits it, but the underlying gRPC stream is a Node Readable and thus async-iterable.
-    for await (const message of stream as unknown as AsyncIterable<{ blob: Buffer; header?: { revision: string } }>) {
-      if (first && message.header) onRevision(message.header.revision);
-      first = false;
-      if (message.blob.length > 0) yield message.blob;
-    }
+    yield* rawChunks(client, onRevision);
+  } catch (err) {
+    throw err instanceof EtcdStreamError
+      ? err
+      : new EtcdStreamError(`snapshot stream from ${endpoint} failed: ${(err as Error).message}`);
   } finally {
     client.close();
+  }
+}
+
+async function* rawChunks(
+  client: ReturnType<typeof etcdClient>,
+  onRevision: (revision: string) => void,
+): AsyncGenerator<Buffer> {
+  const stream = await client.maintenance.snapshot();
+  let first = true;
+  // The etcd3 type omits it, but the underlying gRPC stream is a Node Readable and thus async-iterable.
+  for await (const message of stream as unknown as AsyncIterable<{ blob: Buffer; header?: { revision: string } }>) {
+    if (first && message.header) onRevision(message.header.revision);
+    first = false;
+    if (message.blob.length > 0) yield message.blob;
   }
 }
 
@@ -79,6 +100,16 @@ async function* encrypt(source: AsyncIterable<Buffer>, recipients: string[]): As
   const encrypted = await encrypter.encrypt(Readable.toWeb(Readable.from(source)) as ReadableStream<Uint8Array>);
   for await (const chunk of encrypted as unknown as AsyncIterable<Uint8Array>)
     yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+}
+
+/** Marks integrity failures of the snapshot as etcd-side too: a different member may send a sound one. */
+async function* tagEtcdErrors(source: AsyncIterable<Buffer>, endpoint: string): AsyncGenerator<Buffer> {
+  try {
+    yield* source;
+  } catch (err) {
+    if (err instanceof SnapshotIntegrityError) throw new EtcdStreamError(`snapshot from ${endpoint}: ${err.message}`);
+    throw err;
+  }
 }
 
 function compress(source: AsyncIterable<Buffer>, compression: Compression): AsyncIterable<Buffer> {
@@ -107,10 +138,17 @@ export function createEtcdBackupActivities(deps: ActivityDeps) {
     let snapshot: StreamStats | undefined;
     let stored: StreamStats | undefined;
     let revision = member.revision;
-    const plain = verifyEtcdSnapshot(
-      snapshotChunks(member.endpoint, (r) => (revision = r)),
-      (s) => (snapshot = s),
+    const plain = tagEtcdErrors(
+      verifyEtcdSnapshot(
+        snapshotChunks(member.endpoint, (r) => (revision = r)),
+        (s) => (snapshot = s),
+      ),
+      member.endpoint,
     );
+    state.member = member.endpoint;
+    // Heartbeats after the first are throttled, so the first one must already carry the upload id: a worker that
+    // dies later then leaves its successor an upload to reattach to, never an abandoned one.
+    let ticker: NodeJS.Timeout | undefined;
     const out = measure(encrypt(compress(plain, compression), recipients), (s) => (stored = s));
     const upload = await uploadStream(out, {
       s3,
@@ -124,8 +162,9 @@ export function createEtcdBackupActivities(deps: ActivityDeps) {
         state.uploadId = p.uploadId;
         state.bytes = p.bytes;
         heartbeat(state);
+        ticker ??= setInterval(() => heartbeat(state), HEARTBEAT_EVERY_MS);
       },
-    });
+    }).finally(() => clearInterval(ticker));
     return { snapshot: snapshot!, stored: stored!, revision, resumed: upload.resumed };
   }
 
@@ -192,14 +231,14 @@ export function createEtcdBackupActivities(deps: ActivityDeps) {
               resumedUpload: result.resumed,
             };
           } catch (err) {
-            classifyS3Error(location, err); // storage errors that no other member can fix end here
-            if (cancellationSignal().aborted) throw err;
+            // Storage errors (and cancellation) end the attempt: no other member can fix them.
+            if (!(err instanceof EtcdStreamError) || cancellationSignal().aborted) classifyS3Error(location, err);
             lastError = err;
             state.failedMembers = [...new Set([...state.failedMembers, member.endpoint])];
             heartbeat(state);
             log.warn('snapshot from member failed; trying another', {
               member: member.name,
-              error: (err as Error).message,
+              error: err.message,
             });
           }
         }

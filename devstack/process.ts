@@ -42,8 +42,10 @@ export class ManagedProcess {
     return this.child?.pid;
   }
 
+  /** Starts the process; after it exited (or was killed) the same instance can start it again. */
   async start(): Promise<void> {
     const { spec } = this;
+    this.exitCode = undefined;
     const log = openSync(spec.logFile, 'a');
     try {
       this.child = spawn(spec.command, spec.args, {

@@ -48,7 +48,7 @@ const TemporalScheduledStartTime = defineSearchAttributeKey('TemporalScheduledSt
 
 const { snapshotToStorage } = proxyActivities<Activities>({
   startToCloseTimeout: '2h',
-  heartbeatTimeout: '2m',
+  heartbeatTimeout: '30s',
   retry: {
     initialInterval: '5s',
     backoffCoefficient: 2,
@@ -97,7 +97,11 @@ export async function etcdBackup(input: EtcdBackupInput): Promise<EtcdBackupMani
 
   enter('snapshotting', 'streaming a snapshot from a healthy member into storage');
   const snapshot = await snapshotToStorage.executeWithOptions(
-    { summary: `snapshot ${input.cluster} to storage as ${backup}`, startToCloseTimeout: '2h', heartbeatTimeout: '2m' },
+    {
+      summary: `snapshot ${input.cluster} to storage as ${backup}`,
+      startToCloseTimeout: '2h',
+      heartbeatTimeout: '30s',
+    },
     [{ cluster: input.cluster, policy: input.policy, backup }],
   );
 
