@@ -70,9 +70,10 @@ export class ManagedProcess {
     });
     const deadline = Date.now() + (spec.startTimeoutMs ?? 60_000);
     while (Date.now() < deadline) {
-      if (this.exitCode !== undefined) {
+      const exitCode = this.currentExitCode();
+      if (exitCode !== undefined) {
         throw new ServerStartError(
-          `${spec.name} exited (code ${this.exitCode}) while starting. Last log lines (${spec.logFile}):\n${lastLogLines(spec.logFile)}`,
+          `${spec.name} exited (code ${exitCode}) while starting. Last log lines (${spec.logFile}):\n${lastLogLines(spec.logFile)}`,
         );
       }
       if (await spec.ready().catch(() => false)) return;
@@ -83,6 +84,11 @@ export class ManagedProcess {
       `${spec.name} did not become ready within ${Math.round((spec.startTimeoutMs ?? 60_000) / 1000)}s. ` +
         `Last log lines (${spec.logFile}):\n${lastLogLines(spec.logFile)}`,
     );
+  }
+
+  /** Read through a method: the exit handler sets it asynchronously, which control-flow narrowing cannot see. */
+  private currentExitCode(): number | null | undefined {
+    return this.exitCode;
   }
 
   get running(): boolean {
