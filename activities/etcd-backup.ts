@@ -50,7 +50,7 @@ export class EtcdStreamError extends Error {
 const HEARTBEAT_EVERY_MS = 5_000;
 
 const PART_SIZE = 8 * 1024 * 1024;
-const PART_CONCURRENCY = 2;
+const PART_CONCURRENCY = 4;
 
 /** Followers first (spare the leader), most recent revision first; members that failed this backup before go last. */
 export function orderMembers(members: EtcdMemberStatus[], failed: string[]): EtcdMemberStatus[] {

@@ -23,6 +23,10 @@ export function s3ClientFor(deps: ActivityDeps, location: StorageLocation): S3Cl
     credentials: { accessKeyId: accessKeyId!, secretAccessKey: secretAccessKey! },
     // Temporal owns retries across attempts; the SDK still retries transient errors within one attempt.
     maxAttempts: 3,
+    // Lifeboat hashes every object itself (sha256 in the manifest); the SDK's default per-part CRC32 costs CPU and
+    // trips some S3-compatible servers.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
   });
 }
 

@@ -27,11 +27,17 @@ export async function* verifyEtcdSnapshot(
   for await (const chunk of source) {
     bytes += chunk.length;
     fileHash.update(chunk);
-    // Hold back the last 32 bytes seen; everything before them is database content.
-    const joined = tail.length > 0 ? Buffer.concat([tail, chunk]) : chunk;
-    const release = joined.length - ETCD_HASH_BYTES;
-    if (release > 0) dbHash.update(joined.subarray(0, release));
-    tail = Buffer.from(joined.subarray(Math.max(0, release)));
+    // Hold back the last 32 bytes seen; everything before them is database content. Only the small tail is copied.
+    if (chunk.length >= ETCD_HASH_BYTES) {
+      dbHash.update(tail);
+      dbHash.update(chunk.subarray(0, chunk.length - ETCD_HASH_BYTES));
+      tail = Buffer.from(chunk.subarray(chunk.length - ETCD_HASH_BYTES));
+    } else {
+      const joined = Buffer.concat([tail, chunk]);
+      const release = Math.max(0, joined.length - ETCD_HASH_BYTES);
+      dbHash.update(joined.subarray(0, release));
+      tail = joined.subarray(release);
+    }
     yield chunk;
   }
   if (tail.length !== ETCD_HASH_BYTES)
