@@ -153,6 +153,7 @@ async function main(): Promise<void> {
       return JSON.parse(stdout.trim().split('\n').at(-1)!) as {
         seconds: number;
         peakRssMiB: number;
+        baselineRssMiB: number;
         stored: number;
         snapshot: number;
       };

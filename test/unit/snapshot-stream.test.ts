@@ -28,8 +28,9 @@ async function drain(source: AsyncIterable<Buffer>): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
+/** Chunks arrive one event-loop turn apart, as they do from a socket. */
 async function* from(chunks: Iterable<Buffer>): AsyncGenerator<Buffer> {
-  yield* chunks;
+  for (const chunk of chunks) yield await Promise.resolve(chunk);
 }
 
 describe('verifyEtcdSnapshot', () => {
