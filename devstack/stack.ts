@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
+import { Etcd3 } from 'etcd3';
 import { parseDocument } from 'yaml';
 import { applySchedules } from '../client/schedules-sync.js';
 import { describePlan } from '../client/commands/apply.js';
@@ -90,6 +91,21 @@ function workerProcess(dataDir: string, env: Record<string, string>): ProcessSpe
   };
 }
 
+/** A little tenant data on first start, so the first backup has something in it and a restore has something to bring back. */
+async function seedDemoData(endpoints: string[]): Promise<void> {
+  const client = new Etcd3({ hosts: endpoints });
+  try {
+    if ((await client.getAll().prefix('/demo/').count()) > 0) return;
+    for (let i = 0; i < 100; i++) {
+      await client
+        .put(`/demo/tenants/tenant-${String(i).padStart(3, '0')}`)
+        .value(JSON.stringify({ plan: i % 3 ? 'standard' : 'premium', createdAt: new Date().toISOString() }));
+    }
+  } finally {
+    client.close();
+  }
+}
+
 export class DevStack {
   private readonly processes: ManagedProcess[] = [];
   private readonly lockPath: string;
@@ -171,6 +187,7 @@ export class DevStack {
     ]);
 
     await ensureBucket({ endpoint: s3Endpoint, ...s3 }, DEMO_BUCKET);
+    await seedDemoData(etcdEndpoints);
     const temporalAddress = `127.0.0.1:${opts.temporalPort}`;
     const connection = await Connection.connect({ address: temporalAddress });
     try {
