@@ -1,8 +1,11 @@
-import type { LifeboatConfig } from '../core/config/schema.js';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { ClusterConfig, LifeboatConfig } from '../core/config/schema.js';
 
 /** Everything activities need from the outside world, injected so tests can point them at their own servers. */
 export interface ActivityDeps {
   config: LifeboatConfig;
   /** Looks up a secret by the environment variable name the config references; never passed through Temporal. */
   readSecretEnv: (name: string) => string | undefined;
+  /** The management cluster's API for a tenant cluster (activities/kube.ts in production). */
+  kubeConfigFor: (cluster: ClusterConfig) => KubeConfig;
 }

@@ -7,7 +7,8 @@ import type { ReadableStream } from 'node:stream/web';
 import { Encrypter } from 'age-encryption';
 import { manifestKey, snapshotKey, type BackupRef, type Compression } from '../core/layout.js';
 import { serializeManifest, type EtcdBackupManifest } from '../core/manifest.js';
-import { findCluster, findEtcdPolicy, findLocation } from './config-lookup.js';
+import { findEtcdPolicy, findLocation } from './config-lookup.js';
+import { resolveEtcd, type EtcdConnection } from './etcd-target.js';
 import type { ActivityDeps } from './deps.js';
 import { etcdClient, probeMembers, type EtcdMemberStatus } from './etcd.js';
 import { uploadStream } from './multipart-upload.js';
@@ -62,8 +63,12 @@ export function orderMembers(members: EtcdMemberStatus[], failed: string[]): Etc
   );
 }
 
-async function* snapshotChunks(endpoint: string, onRevision: (revision: string) => void): AsyncGenerator<Buffer> {
-  const client = etcdClient([endpoint]);
+async function* snapshotChunks(
+  endpoint: string,
+  tls: EtcdConnection['tls'],
+  onRevision: (revision: string) => void,
+): AsyncGenerator<Buffer> {
+  const client = etcdClient([endpoint], tls);
   try {
     yield* rawChunks(client, onRevision);
   } catch (err) {
@@ -133,6 +138,7 @@ export function createEtcdBackupActivities(deps: ActivityDeps) {
     key: string,
     compression: Compression,
     recipients: string[],
+    tls: EtcdConnection['tls'],
     state: SnapshotHeartbeat,
   ) {
     let snapshot: StreamStats | undefined;
@@ -140,7 +146,7 @@ export function createEtcdBackupActivities(deps: ActivityDeps) {
     let revision = member.revision;
     const plain = tagEtcdErrors(
       verifyEtcdSnapshot(
-        snapshotChunks(member.endpoint, (r) => (revision = r)),
+        snapshotChunks(member.endpoint, tls, (r) => (revision = r)),
         (s) => (snapshot = s),
       ),
       member.endpoint,
@@ -175,7 +181,6 @@ export function createEtcdBackupActivities(deps: ActivityDeps) {
      */
     async snapshotToStorage(req: SnapshotRequest): Promise<SnapshotResult> {
       const policy = findEtcdPolicy(deps, req.cluster, req.policy);
-      const cluster = findCluster(deps, req.cluster);
       const location = findLocation(deps, policy.location);
       const ref: BackupRef = {
         prefix: location.prefix,
@@ -193,7 +198,8 @@ export function createEtcdBackupActivities(deps: ActivityDeps) {
         bytes: 0,
       };
 
-      const probe = await probeMembers(cluster.etcd.endpoints);
+      const connection = await resolveEtcd(deps, req.cluster);
+      const probe = await probeMembers(connection);
       if (probe.reachable.length === 0) {
         throw ApplicationFailure.create({
           type: 'EtcdUnavailable',
@@ -212,6 +218,7 @@ export function createEtcdBackupActivities(deps: ActivityDeps) {
               key,
               policy.compression,
               recipients,
+              connection.tls,
               state,
             );
             return {

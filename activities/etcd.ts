@@ -1,6 +1,6 @@
 import { Etcd3 } from 'etcd3';
 import type { ActivityDeps } from './deps.js';
-import { findCluster } from './config-lookup.js';
+import { resolveEtcd, type EtcdConnection } from './etcd-target.js';
 
 export interface EtcdMemberStatus {
   name: string;
@@ -28,19 +28,26 @@ export interface MemberProbe {
  */
 const FLOW_CONTROL_WINDOW = 4 * 1024 * 1024;
 
-export function etcdClient(endpoints: string[]): Etcd3 {
+export function etcdClient(endpoints: string[], tls?: EtcdConnection['tls']): Etcd3 {
   return new Etcd3({
     hosts: endpoints,
     dialTimeout: 3000,
-    grpcOptions: { 'grpc-node.flow_control_window': FLOW_CONTROL_WINDOW },
+    ...(tls ? { credentials: { rootCertificate: tls.ca, certChain: tls.cert, privateKey: tls.key } } : {}),
+    grpcOptions: {
+      'grpc-node.flow_control_window': FLOW_CONTROL_WINDOW,
+      // Members are dialled by IP; their certificate names the client Service.
+      ...(tls?.serverName
+        ? { 'grpc.ssl_target_name_override': tls.serverName, 'grpc.default_authority': tls.serverName }
+        : {}),
+    },
   });
 }
 
 /** Asks each endpoint for its own status, one connection per endpoint, so one dead member cannot hide the others. */
-export async function probeMembers(endpoints: string[]): Promise<MemberProbe> {
+export async function probeMembers(connection: EtcdConnection): Promise<MemberProbe> {
   const results = await Promise.all(
-    endpoints.map(async (endpoint) => {
-      const client = etcdClient([endpoint]);
+    connection.endpoints.map(async (endpoint) => {
+      const client = etcdClient([endpoint], connection.tls);
       try {
         const status = await client.maintenance.status({ deadline: Date.now() + 5000 });
         const { members } = await client.cluster.memberList({ linearizable: false }, { deadline: Date.now() + 5000 });
@@ -71,8 +78,7 @@ export function createEtcdActivities(deps: ActivityDeps) {
   return {
     /** Status of every configured member: version, db size, revision and who leads. */
     async etcdClusterStatus(clusterName: string): Promise<EtcdClusterStatus> {
-      const cluster = findCluster(deps, clusterName);
-      const { reachable } = await probeMembers(cluster.etcd.endpoints);
+      const { reachable } = await probeMembers(await resolveEtcd(deps, clusterName));
       return { cluster: clusterName, members: reachable, leaderName: reachable.find((s) => s.isLeader)?.name };
     },
   };

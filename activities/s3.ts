@@ -4,7 +4,7 @@ import type { ActivityDeps } from './deps.js';
 import { nonRetryable } from './failures.js';
 
 /** An S3 client whose keys come from the environment variables the location names; the keys never leave here. */
-export function s3ClientFor(deps: ActivityDeps, location: StorageLocation): S3Client {
+export function s3ClientFor(deps: Pick<ActivityDeps, 'readSecretEnv'>, location: StorageLocation): S3Client {
   const { accessKeyIdEnv, secretAccessKeyEnv } = location.credentials;
   const accessKeyId = deps.readSecretEnv(accessKeyIdEnv);
   const secretAccessKey = deps.readSecretEnv(secretAccessKeyEnv);

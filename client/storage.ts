@@ -14,7 +14,7 @@ export async function withLocation<T>(
 ): Promise<T> {
   let s3: S3Client;
   try {
-    s3 = s3ClientFor({ config, readSecretEnv: (name) => process.env[name] }, location);
+    s3 = s3ClientFor({ readSecretEnv: (name) => process.env[name] }, location);
   } catch (err) {
     throw new CliError((err as Error).message, ExitCode.BadInput);
   }

@@ -1,5 +1,6 @@
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { pino } from 'pino';
+import { productionDeps } from '../activities/index.js';
 import { loadConfigFile } from '../runtime/config-file.js';
 import { connectionOptions, temporalSettingsFromEnv } from '../runtime/temporal-connection.js';
 import { createLifeboatWorker } from './create-worker.js';
@@ -22,7 +23,7 @@ async function main(): Promise<void> {
       connection,
       namespace: settings.namespace,
       taskQueue: settings.taskQueue,
-      deps: { config, readSecretEnv: (name) => process.env[name] },
+      deps: productionDeps(config),
       shutdownGraceTime: process.env.LIFEBOAT_SHUTDOWN_GRACE ?? '30s',
     });
     log.info(

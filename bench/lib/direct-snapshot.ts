@@ -1,16 +1,13 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { readFileSync } from 'node:fs';
 import type { SnapshotResult } from '../../activities/etcd-backup.js';
-import { createActivities } from '../../activities/index.js';
+import { createActivities, productionDeps } from '../../activities/index.js';
 import { loadConfigFile } from '../../runtime/config-file.js';
 
 // One Lifeboat direct-mode snapshot, alone in this process, so its peak RSS is Lifeboat's and nothing else's.
 // argv: <config file> <cluster> <policy> <backup name>; prints one JSON line.
 const [configFile, cluster, policy, backup] = process.argv.slice(2) as [string, string, string, string];
-const activities = createActivities({
-  config: loadConfigFile(configFile),
-  readSecretEnv: (name) => process.env[name],
-});
+const activities = createActivities(productionDeps(loadConfigFile(configFile)));
 const status = (field: string) =>
   Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0) / 1024;
 

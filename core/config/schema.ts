@@ -48,11 +48,41 @@ export const storageLocationSchema = z.strictObject({
   }),
 });
 
+const objectRef = z.strictObject({ namespace: name, name });
+
+/** Where the management cluster's API is: a kubeconfig file and context, or (neither) KUBECONFIG / in-cluster. */
+const kubernetesAccess = z.strictObject({
+  kubeconfig: z.string().min(1).optional(),
+  context: z.string().min(1).optional(),
+});
+
+const etcdTarget = z
+  .strictObject({
+    /** Fixed client URLs (an etcd outside Kubernetes). An https URL without tls trusts the system CAs. */
+    endpoints: z.array(url('https://etcd-0.example.com:2379')).min(1, 'list at least one etcd client URL').optional(),
+    /** The tenant's etcd StatefulSet; its members are found through the client Service's EndpointSlices. */
+    statefulSet: objectRef.optional(),
+    /** The Service whose EndpointSlices list the members (default: <statefulSet name>-client). */
+    clientService: name.optional(),
+    clientPort: z.number().int().min(1).max(65535).default(2379),
+    /** Client TLS from a Secret with ca.crt, tls.crt and tls.key, read by the worker only, never passed on. */
+    tls: z.strictObject({ secretRef: objectRef }).optional(),
+  })
+  .superRefine((etcd, ctx) => {
+    if (Boolean(etcd.endpoints) === Boolean(etcd.statefulSet)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [],
+        message:
+          'set exactly one of endpoints (fixed URLs) or statefulSet (namespace and name of the etcd StatefulSet)',
+      });
+    }
+  });
+
 export const clusterSchema = z.strictObject({
   name,
-  etcd: z.strictObject({
-    endpoints: z.array(url('https://etcd-0.example.com:2379')).min(1, 'list at least one etcd client URL'),
-  }),
+  kubernetes: kubernetesAccess.default({}),
+  etcd: etcdTarget,
 });
 
 const timezone = z.string().refine(

@@ -5,6 +5,8 @@ import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import type { LifeboatConfig } from '../../core/config/schema.js';
 import { validateConfig } from '../../core/config/parse.js';
+import type { ActivityDeps } from '../../activities/index.js';
+import { kubeConfigFor } from '../../activities/kube.js';
 import { createLifeboatWorker } from '../../worker/create-worker.js';
 
 export interface S3ServerInfo {
@@ -76,6 +78,11 @@ export function testSecrets(): Map<string, string> {
   return secrets;
 }
 
+/** Activity dependencies for tests: secrets from a map (not the environment), real Kubernetes access. */
+export function testDeps(config: LifeboatConfig, secrets: Map<string, string> = testSecrets()): ActivityDeps {
+  return { config, readSecretEnv: (name) => secrets.get(name), kubeConfigFor };
+}
+
 export interface TestWorker {
   worker: Worker;
   client: Client;
@@ -92,7 +99,7 @@ export async function startTestWorker(config: LifeboatConfig, secrets = testSecr
     connection: nativeConnection,
     namespace: 'default',
     taskQueue,
-    deps: { config, readSecretEnv: (name) => secrets.get(name) },
+    deps: testDeps(config, secrets),
     shutdownGraceTime: '1s',
     workflowBundlePath: inject('workflowBundlePath'),
   });

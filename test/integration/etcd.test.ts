@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { createActivities } from '../../activities/index.js';
 import type { LifeboatConfig } from '../../core/config/schema.js';
-import { isolatedConfig, uniqueName } from '../helpers/stack.js';
+import { isolatedConfig, testDeps, uniqueName } from '../helpers/stack.js';
 
 describe('etcd (real three-member cluster)', () => {
   let config: LifeboatConfig;
@@ -16,7 +16,7 @@ describe('etcd (real three-member cluster)', () => {
   afterAll(() => etcd?.close());
 
   it('etcdClusterStatus reports every member, one leader, the built version and a revision that moves', async () => {
-    const activities = createActivities({ config, readSecretEnv: () => undefined });
+    const activities = createActivities(testDeps(config, new Map()));
     const before = await activities.etcdClusterStatus('local');
     expect(before.members.map((m) => m.name).sort()).toEqual(['member-0', 'member-1', 'member-2']);
     expect(before.members.filter((m) => m.isLeader)).toHaveLength(1);
@@ -36,7 +36,7 @@ describe('etcd (real three-member cluster)', () => {
   });
 
   it('an unknown cluster name is a non-retryable config error', async () => {
-    const activities = createActivities({ config, readSecretEnv: () => undefined });
+    const activities = createActivities(testDeps(config, new Map()));
     await expect(activities.etcdClusterStatus('nope')).rejects.toMatchObject({
       type: 'InvalidConfig',
       nonRetryable: true,

@@ -8,6 +8,7 @@ import { createActivities } from '../../activities/index.js';
 import type { storageCheck } from '../../workflows/index.js';
 import {
   isolatedConfig,
+  testDeps,
   s3ClientFor,
   startTestWorker,
   testSecrets,
@@ -64,7 +65,7 @@ describe.each(inject('s3Servers').map((s) => [s.name, s] as const))('storage on 
   });
 
   it('the writeProbe activity stores exactly the bytes it reports', async () => {
-    const activities = createActivities({ config, readSecretEnv: (n) => testSecrets().get(n) });
+    const activities = createActivities(testDeps(config));
     const written = await activities.writeProbe(serverName, 'direct-probe');
     const s3 = s3ClientFor(server);
     const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: written.key }));
@@ -111,7 +112,7 @@ describe.each(inject('s3Servers').map((s) => [s.name, s] as const))('storage on 
     const missing = structuredClone(config);
     const location = missing.storageLocations.find((l) => l.name === serverName)!;
     location.bucket = uniqueName('no-such-bucket');
-    const activities = createActivities({ config: missing, readSecretEnv: (n) => testSecrets().get(n) });
+    const activities = createActivities(testDeps(missing));
     await expect(activities.writeProbe(serverName, 'x')).rejects.toMatchObject({
       type: 'BucketNotFound',
       nonRetryable: true,
@@ -120,7 +121,7 @@ describe.each(inject('s3Servers').map((s) => [s.name, s] as const))('storage on 
   });
 
   it('unset credential env vars are reported by name, before any request', async () => {
-    const activities = createActivities({ config, readSecretEnv: () => undefined });
+    const activities = createActivities(testDeps(config, new Map()));
     await expect(activities.writeProbe(serverName, 'x')).rejects.toMatchObject({
       type: 'MissingCredentials',
       message: expect.stringContaining(`TEST_${serverName.toUpperCase()}_ACCESS_KEY_ID`) as unknown,

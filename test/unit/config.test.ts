@@ -132,7 +132,13 @@ describe('a valid config', () => {
           credentials: { accessKeyIdEnv: 'AWS_ACCESS_KEY_ID', secretAccessKeyEnv: 'AWS_SECRET_ACCESS_KEY' },
         },
       ],
-      clusters: [{ name: 'prod', etcd: { endpoints: ['https://10.0.0.1:2379', 'https://10.0.0.2:2379'] } }],
+      clusters: [
+        {
+          name: 'prod',
+          kubernetes: {},
+          etcd: { endpoints: ['https://10.0.0.1:2379', 'https://10.0.0.2:2379'], clientPort: 2379 },
+        },
+      ],
       etcdBackups: [
         {
           name: 'nightly',
@@ -140,6 +146,8 @@ describe('a valid config', () => {
           location: 'primary',
           schedule: { cron: '0 2 * * *', timezone: 'UTC', catchupWindow: '1h' },
           keep: 7,
+          keepOneOff: true,
+          incompleteGracePeriod: '24h',
           compression: 'gzip',
         },
       ],
@@ -160,6 +168,8 @@ describe('a valid config', () => {
           policy: {
             keep: 30,
             ttl: '30d',
+            keepOneOff: false,
+            incompleteGracePeriod: '6h',
             compression: 'zstd',
             schedule: { cron: '*/15 * * * *', timezone: 'Europe/Berlin', jitter: '5m', catchupWindow: '2h' },
           },
@@ -177,6 +187,8 @@ describe('a valid config', () => {
       location: 'primary',
       keep: 30,
       ttl: '30d',
+      keepOneOff: false,
+      incompleteGracePeriod: '6h',
       compression: 'zstd',
       schedule: { cron: '*/15 * * * *', timezone: 'Europe/Berlin', jitter: '5m', catchupWindow: '2h' },
     });

@@ -1,0 +1,92 @@
+import { CoreV1Api, DiscoveryV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { ApplicationFailure } from '@temporalio/common';
+import type { ClusterConfig } from '../core/config/schema.js';
+import { findCluster } from './config-lookup.js';
+import type { ActivityDeps } from './deps.js';
+import { nonRetryable } from './failures.js';
+
+/** How to reach one cluster's etcd right now. Lives only inside an activity: the TLS key never leaves the worker. */
+export interface EtcdConnection {
+  cluster: string;
+  endpoints: string[];
+  tls?: { ca: Buffer; cert: Buffer; key: Buffer; serverName?: string };
+}
+
+function httpStatus(err: unknown): number | undefined {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+async function readTls(kc: KubeConfig, cluster: ClusterConfig): Promise<EtcdConnection['tls']> {
+  const ref = cluster.etcd.tls?.secretRef;
+  if (!ref) return undefined;
+  const where = `Secret ${ref.namespace}/${ref.name} (clusters[${cluster.name}].etcd.tls.secretRef)`;
+  let data: Record<string, string> | undefined;
+  try {
+    data = (await kc.makeApiClient(CoreV1Api).readNamespacedSecret({ namespace: ref.namespace, name: ref.name })).data;
+  } catch (err) {
+    if (httpStatus(err) === 404)
+      throw nonRetryable('InvalidConfig', `${where} does not exist. Create it or fix the reference.`);
+    if (httpStatus(err) === 403) {
+      throw nonRetryable(
+        'InvalidConfig',
+        `The worker may not read ${where}: grant it get on that Secret (deploy/rbac).`,
+      );
+    }
+    throw err;
+  }
+  const missing = ['ca.crt', 'tls.crt', 'tls.key'].filter((k) => !data?.[k]);
+  if (missing.length > 0) {
+    throw nonRetryable('InvalidConfig', `${where} lacks ${missing.join(', ')}; it needs ca.crt, tls.crt and tls.key.`);
+  }
+  const decode = (k: string) => Buffer.from(data![k]!, 'base64');
+  const serverName = cluster.etcd.statefulSet
+    ? `${cluster.etcd.clientService ?? `${cluster.etcd.statefulSet.name}-client`}.${cluster.etcd.statefulSet.namespace}.svc.cluster.local`
+    : undefined;
+  return {
+    ca: decode('ca.crt'),
+    cert: decode('tls.crt'),
+    key: decode('tls.key'),
+    ...(serverName ? { serverName } : {}),
+  };
+}
+
+/** Ready members from the client Service's EndpointSlices, as the cluster's own controllers see them now. */
+async function membersFromEndpointSlices(
+  kc: KubeConfig,
+  cluster: ClusterConfig,
+  scheme: 'http' | 'https',
+): Promise<string[]> {
+  const sts = cluster.etcd.statefulSet!;
+  const service = cluster.etcd.clientService ?? `${sts.name}-client`;
+  const slices = await kc
+    .makeApiClient(DiscoveryV1Api)
+    .listNamespacedEndpointSlice({ namespace: sts.namespace, labelSelector: `kubernetes.io/service-name=${service}` });
+  const endpoints = new Set<string>();
+  for (const slice of slices.items) {
+    const port =
+      slice.ports?.find((p) => p.port === cluster.etcd.clientPort || p.name === 'client')?.port ??
+      cluster.etcd.clientPort;
+    for (const endpoint of slice.endpoints) {
+      if (endpoint.conditions?.ready === false) continue;
+      for (const address of endpoint.addresses.slice(0, 1)) endpoints.add(`${scheme}://${address}:${port}`);
+    }
+  }
+  if (endpoints.size === 0) {
+    throw ApplicationFailure.create({
+      type: 'EtcdUnavailable',
+      message: `etcd StatefulSet ${sts.namespace}/${sts.name}: the EndpointSlices of Service ${service} list no ready member (is it running? is clientService right?)`,
+    });
+  }
+  return [...endpoints].sort();
+}
+
+/** Resolves a cluster's etcd: fixed endpoints, or the StatefulSet's ready members; plus client TLS from its Secret. */
+export async function resolveEtcd(deps: ActivityDeps, clusterName: string): Promise<EtcdConnection> {
+  const cluster = findCluster(deps, clusterName);
+  const needsKube = Boolean(cluster.etcd.statefulSet || cluster.etcd.tls);
+  const kc = needsKube ? deps.kubeConfigFor(cluster) : undefined;
+  const tls = kc ? await readTls(kc, cluster) : undefined;
+  const endpoints = cluster.etcd.endpoints ?? (await membersFromEndpointSlices(kc!, cluster, tls ? 'https' : 'http'));
+  return { cluster: clusterName, endpoints, ...(tls ? { tls } : {}) };
+}

@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { validateConfig, type ConfigResult } from '../../core/config/parse.js';
+
+const base = {
+  apiVersion: 'lifeboat.dev/v1alpha1',
+  kind: 'LifeboatConfig',
+  storageLocations: [
+    {
+      name: 's3',
+      endpoint: 'https://s3.example.com',
+      bucket: 'backups',
+      credentials: { accessKeyIdEnv: 'K', secretAccessKeyEnv: 'S' },
+    },
+  ],
+};
+
+const withCluster = (cluster: Record<string, unknown>, policy: Record<string, unknown> = {}) =>
+  validateConfig({
+    ...base,
+    clusters: [{ name: 'c1', ...cluster }],
+    etcdBackups: [{ name: 'p', cluster: 'c1', location: 's3', ...policy }],
+  });
+
+const issues = (r: ConfigResult) => (r.ok ? [] : r.issues);
+
+describe('cluster etcd targets', () => {
+  it('accepts a StatefulSet target with a TLS Secret and fills in the defaults', () => {
+    const result = withCluster({
+      kubernetes: { kubeconfig: '/etc/lifeboat/seed.kubeconfig', context: 'seed' },
+      etcd: {
+        statefulSet: { namespace: 'cluster-abc', name: 'etcd' },
+        tls: { secretRef: { namespace: 'cluster-abc', name: 'etcd-client-tls' } },
+      },
+    });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.config.clusters[0]).toEqual({
+      name: 'c1',
+      kubernetes: { kubeconfig: '/etc/lifeboat/seed.kubeconfig', context: 'seed' },
+      etcd: {
+        statefulSet: { namespace: 'cluster-abc', name: 'etcd' },
+        clientPort: 2379,
+        tls: { secretRef: { namespace: 'cluster-abc', name: 'etcd-client-tls' } },
+      },
+    });
+  });
+
+  it('requires exactly one of endpoints and statefulSet', () => {
+    expect(issues(withCluster({ etcd: {} }))).toEqual([
+      { path: 'clusters[0].etcd', message: expect.stringContaining('set exactly one of endpoints') as unknown },
+    ]);
+    const both = withCluster({
+      etcd: { endpoints: ['https://e:2379'], statefulSet: { namespace: 'n', name: 'etcd' } },
+    });
+    expect(issues(both).map((i) => i.path)).toEqual(['clusters[0].etcd']);
+  });
+
+  it('names a bad Secret reference by its path', () => {
+    const result = withCluster({
+      etcd: { statefulSet: { namespace: 'n', name: 'etcd' }, tls: { secretRef: { name: 'Bad_Name' } } },
+    });
+    expect(
+      issues(result)
+        .map((i) => i.path)
+        .sort(),
+    ).toEqual(['clusters[0].etcd.tls.secretRef.name', 'clusters[0].etcd.tls.secretRef.namespace']);
+  });
+
+  it('rejects a client port out of range', () => {
+    expect(
+      issues(withCluster({ etcd: { statefulSet: { namespace: 'n', name: 'etcd' }, clientPort: 70000 } }))[0]?.path,
+    ).toBe('clusters[0].etcd.clientPort');
+  });
+});
+
+describe('encryption recipients', () => {
+  const cluster = { etcd: { endpoints: ['https://e:2379'] } };
+  const recipient = 'age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p';
+
+  it('accepts age X25519 public keys', () => {
+    expect(withCluster(cluster, { encryption: { recipients: [recipient] } }).ok).toBe(true);
+  });
+
+  it.each([
+    ['an identity (private key)', 'AGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ'],
+    ['a truncated key', 'age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqm'],
+    ['an ssh key', 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBogus'],
+  ])('rejects %s with a message saying what a recipient looks like', (_what, value) => {
+    expect(issues(withCluster(cluster, { encryption: { recipients: [value] } }))).toEqual([
+      {
+        path: 'etcdBackups[0].encryption.recipients[0]',
+        message: expect.stringContaining('age X25519 public key') as unknown,
+      },
+    ]);
+  });
+
+  it('rejects an empty recipient list', () => {
+    expect(issues(withCluster(cluster, { encryption: { recipients: [] } }))[0]?.path).toBe(
+      'etcdBackups[0].encryption.recipients',
+    );
+  });
+});
