@@ -1,4 +1,4 @@
-import { CoreV1Api, DiscoveryV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, DiscoveryV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ClusterConfig } from '../core/config/schema.js';
 import { findCluster } from './config-lookup.js';
@@ -51,12 +51,12 @@ async function readTls(kc: KubeConfig, cluster: ClusterConfig): Promise<EtcdConn
   };
 }
 
-/** Ready members from the client Service's EndpointSlices, as the cluster's own controllers see them now. */
-async function membersFromEndpointSlices(
-  kc: KubeConfig,
-  cluster: ClusterConfig,
-  scheme: 'http' | 'https',
-): Promise<string[]> {
+/**
+ * Ready members of the StatefulSet, as the cluster sees them now: from the client Service's EndpointSlices, or, when
+ * the Service has none at all, from the StatefulSet's ready Pods. (EndpointSlices cannot hold loopback addresses,
+ * so on the local stack, whose Pods live on 127.x addresses, the Pods are the only record.)
+ */
+async function readyMembers(kc: KubeConfig, cluster: ClusterConfig, scheme: 'http' | 'https'): Promise<string[]> {
   const sts = cluster.etcd.statefulSet!;
   const service = cluster.etcd.clientService ?? `${sts.name}-client`;
   const slices = await kc
@@ -72,13 +72,43 @@ async function membersFromEndpointSlices(
       for (const address of endpoint.addresses.slice(0, 1)) endpoints.add(`${scheme}://${address}:${port}`);
     }
   }
+  if (slices.items.length === 0) {
+    for (const ip of await readyPodIps(kc, sts)) endpoints.add(`${scheme}://${ip}:${cluster.etcd.clientPort}`);
+  }
   if (endpoints.size === 0) {
     throw ApplicationFailure.create({
       type: 'EtcdUnavailable',
-      message: `etcd StatefulSet ${sts.namespace}/${sts.name}: the EndpointSlices of Service ${service} list no ready member (is it running? is clientService right?)`,
+      message:
+        `etcd StatefulSet ${sts.namespace}/${sts.name}: no ready member (EndpointSlices of Service ${service}, ` +
+        `or the StatefulSet's Pods). Is it running? Is clientService right?`,
     });
   }
   return [...endpoints].sort();
+}
+
+async function readyPodIps(kc: KubeConfig, sts: { namespace: string; name: string }): Promise<string[]> {
+  let selector: Record<string, string> | undefined;
+  try {
+    selector = (await kc.makeApiClient(AppsV1Api).readNamespacedStatefulSet(sts)).spec?.selector.matchLabels;
+  } catch (err) {
+    if (httpStatus(err) === 404) {
+      throw nonRetryable(
+        'InvalidConfig',
+        `StatefulSet ${sts.namespace}/${sts.name} does not exist; fix clusters[].etcd.statefulSet.`,
+      );
+    }
+    throw err;
+  }
+  const labelSelector = Object.entries(selector ?? {})
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+  const pods = await kc.makeApiClient(CoreV1Api).listNamespacedPod({ namespace: sts.namespace, labelSelector });
+  return pods.items
+    .filter(
+      (p) =>
+        !p.metadata?.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+    )
+    .flatMap((p) => (p.status?.podIP ? [p.status.podIP] : []));
 }
 
 /** Resolves a cluster's etcd: fixed endpoints, or the StatefulSet's ready members; plus client TLS from its Secret. */
@@ -87,6 +117,6 @@ export async function resolveEtcd(deps: ActivityDeps, clusterName: string): Prom
   const needsKube = Boolean(cluster.etcd.statefulSet || cluster.etcd.tls);
   const kc = needsKube ? deps.kubeConfigFor(cluster) : undefined;
   const tls = kc ? await readTls(kc, cluster) : undefined;
-  const endpoints = cluster.etcd.endpoints ?? (await membersFromEndpointSlices(kc!, cluster, tls ? 'https' : 'http'));
+  const endpoints = cluster.etcd.endpoints ?? (await readyMembers(kc!, cluster, tls ? 'https' : 'http'));
   return { cluster: clusterName, endpoints, ...(tls ? { tls } : {}) };
 }

@@ -25,11 +25,36 @@ export interface Pki {
   node: (name: string) => Promise<CertPair & { serving: CertPair }>;
 }
 
+/** A self-signed CA (reused when it already exists). */
+export async function createCa(dir: string, name: string, commonName: string): Promise<CertPair> {
+  const ca = { cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) };
+  if (existsSync(ca.cert) && existsSync(ca.key)) return ca;
+  await openssl([
+    'req',
+    '-x509',
+    ...EC,
+    '-days',
+    '3650',
+    '-subj',
+    `/CN=${commonName}`,
+    '-keyout',
+    ca.key,
+    '-out',
+    ca.cert,
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  ]);
+  return ca;
+}
+
 export class PkiError extends Error {
   override name = 'PkiError';
 }
 
-async function issue(
+/** Issues a certificate signed by `ca` (reused when it already exists): for the cluster PKI and for tests. */
+export async function issueCertificate(
   dir: string,
   ca: CertPair,
   name: string,
@@ -64,8 +89,8 @@ async function issue(
   return pair;
 }
 
-const client = ['keyUsage=critical,digitalSignature,keyEncipherment', 'extendedKeyUsage=clientAuth'];
-const server = (sans: string[]) => [
+export const clientExtensions = ['keyUsage=critical,digitalSignature,keyEncipherment', 'extendedKeyUsage=clientAuth'];
+export const serverExtensions = (sans: string[]) => [
   'keyUsage=critical,digitalSignature,keyEncipherment',
   'extendedKeyUsage=serverAuth',
   `subjectAltName=${sans.join(',')}`,
@@ -82,26 +107,7 @@ export async function ensurePki(dir: string): Promise<Pki> {
   } catch {
     throw new PkiError('openssl is needed to create the local cluster certificates: apt-get install openssl');
   }
-  const ca = { cert: join(dir, 'ca.crt'), key: join(dir, 'ca.key') };
-  if (!existsSync(ca.cert) || !existsSync(ca.key)) {
-    await openssl([
-      'req',
-      '-x509',
-      ...EC,
-      '-days',
-      '3650',
-      '-subj',
-      '/CN=lifeboat-local-ca',
-      '-keyout',
-      ca.key,
-      '-out',
-      ca.cert,
-      '-addext',
-      'basicConstraints=critical,CA:TRUE',
-      '-addext',
-      'keyUsage=critical,keyCertSign,cRLSign',
-    ]);
-  }
+  const ca = await createCa(dir, 'ca', 'lifeboat-local-ca');
   const serviceAccount = { key: join(dir, 'sa.key'), pub: join(dir, 'sa.pub') };
   if (!existsSync(serviceAccount.key)) {
     await openssl([
@@ -128,25 +134,31 @@ export async function ensurePki(dir: string): Promise<Pki> {
     dir,
     ca,
     serviceAccount,
-    apiserver: await issue(dir, ca, 'apiserver', '/CN=kube-apiserver', server(apiserverSans)),
-    apiserverKubeletClient: await issue(
+    apiserver: await issueCertificate(dir, ca, 'apiserver', '/CN=kube-apiserver', serverExtensions(apiserverSans)),
+    apiserverKubeletClient: await issueCertificate(
       dir,
       ca,
       'apiserver-kubelet-client',
       '/O=system:masters/CN=kube-apiserver-kubelet-client',
-      client,
+      clientExtensions,
     ),
-    admin: await issue(dir, ca, 'admin', '/O=system:masters/CN=lifeboat-admin', client),
-    controllerManager: await issue(dir, ca, 'controller-manager', '/CN=system:kube-controller-manager', client),
-    scheduler: await issue(dir, ca, 'scheduler', '/CN=system:kube-scheduler', client),
+    admin: await issueCertificate(dir, ca, 'admin', '/O=system:masters/CN=lifeboat-admin', clientExtensions),
+    controllerManager: await issueCertificate(
+      dir,
+      ca,
+      'controller-manager',
+      '/CN=system:kube-controller-manager',
+      clientExtensions,
+    ),
+    scheduler: await issueCertificate(dir, ca, 'scheduler', '/CN=system:kube-scheduler', clientExtensions),
     node: async (name) => ({
-      ...(await issue(dir, ca, `node-${name}`, `/O=system:nodes/CN=system:node:${name}`, client)),
-      serving: await issue(
+      ...(await issueCertificate(dir, ca, `node-${name}`, `/O=system:nodes/CN=system:node:${name}`, clientExtensions)),
+      serving: await issueCertificate(
         dir,
         ca,
         `node-${name}-serving`,
         `/CN=system:node:${name}`,
-        server(['IP:127.0.0.1', `DNS:${name}`]),
+        serverExtensions(['IP:127.0.0.1', `DNS:${name}`]),
       ),
     }),
   };

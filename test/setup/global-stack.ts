@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { startControlPlane, type ControlPlane } from '../../devstack/kube/control-plane.js';
 import { freePorts } from '../../devstack/ports.js';
 import { ManagedProcess, type ProcessSpec } from '../../devstack/process.js';
 import { etcdCluster, etcdMembers } from '../../devstack/servers/etcd.js';
@@ -21,6 +22,8 @@ declare module 'vitest' {
     workflowBundlePath: string;
     tools: Record<string, string>;
     dataDir: string;
+    /** Cluster-admin kubeconfig of the real local control plane (kube-apiserver, controller-manager, scheduler). */
+    kubeconfig: string;
   }
 }
 
@@ -33,6 +36,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const tools = await ensureTools(consoleProgress());
   const dataDir = mkdtempSync(join(tmpdir(), 'lifeboat-test-'));
   const [temporalPort, uiPort, versityPort, minioPort, ...etcdPorts] = (await freePorts(10)) as [number, ...number[]];
+  const [apiServerPort, kubeEtcdClient, kubeEtcdPeer, schedulerPort] = (await freePorts(4)) as [
+    number,
+    number,
+    number,
+    number,
+  ];
   const clientPorts = etcdPorts.slice(0, 3);
   const peerPorts = etcdPorts.slice(3, 6);
   const credentials = { accessKeyId: 'lifeboat-test', secretAccessKey: 'lifeboat-test-secret-1234' };
@@ -63,20 +72,34 @@ export default async function setup(project: TestProject): Promise<() => Promise
     }),
   ];
   const processes = specs.map((spec) => new ManagedProcess(spec));
-  const killAll = () => processes.forEach((p) => p.pid && p.running && process.kill(p.pid, 'SIGKILL'));
+  let controlPlane: ControlPlane | undefined;
+  const killAll = () =>
+    [...processes, ...(controlPlane?.processes ?? [])].forEach(
+      (p) => p.pid && p.running && process.kill(p.pid, 'SIGKILL'),
+    );
   process.once('exit', killAll);
 
   const teardown = async () => {
-    await Promise.all(processes.map((p) => p.stop()));
+    await Promise.all([...processes.map((p) => p.stop()), controlPlane?.stop()]);
     process.removeListener('exit', killAll);
     if (!process.env.LIFEBOAT_KEEP_TEST_DATA) rmSync(dataDir, { recursive: true, force: true });
   };
 
   try {
-    const [, bundle] = await Promise.all([
+    const [, bundle, plane] = await Promise.all([
       Promise.all(processes.map((p) => p.start())),
       bundleWorkflowCode({ workflowsPath, logger: quietLogger }),
+      startControlPlane({
+        tools,
+        dataDir: join(dataDir, 'kubernetes'),
+        apiServerPort,
+        etcdClientPort: kubeEtcdClient,
+        etcdPeerPort: kubeEtcdPeer,
+        schedulerPort,
+        unsafeNoFsync: true,
+      }),
     ]);
+    controlPlane = plane;
     const workflowBundlePath = join(dataDir, 'workflow-bundle.js');
     writeFileSync(workflowBundlePath, bundle.code);
 
@@ -92,6 +115,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide('workflowBundlePath', workflowBundlePath);
     project.provide('tools', tools);
     project.provide('dataDir', dataDir);
+    project.provide('kubeconfig', plane.adminKubeconfig);
   } catch (err) {
     await teardown();
     throw err;
