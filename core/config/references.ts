@@ -33,7 +33,12 @@ export function referenceIssues(document: unknown): ConfigIssue[] {
   if (typeof document !== 'object' || document === null || Array.isArray(document)) return [];
   const locations = list(document, 'storageLocations');
   const clusters = list(document, 'clusters');
-  const policies = list(document, 'etcdBackups') as (Named & { cluster?: unknown; location?: unknown })[];
+  const policies = list(document, 'etcdBackups') as (Named & {
+    cluster?: unknown;
+    location?: unknown;
+    mode?: unknown;
+    job?: unknown;
+  })[];
   const locationNames = names(locations);
   const clusterNames = names(clusters);
   const issues = [...duplicates(locations, 'storageLocations'), ...duplicates(clusters, 'clusters')];
@@ -50,6 +55,23 @@ export function referenceIssues(document: unknown): ConfigIssue[] {
         path: `etcdBackups[${i}].location`,
         message: `unknown storage location "${policy.location}"; define it under storageLocations (known: ${locationNames.join(', ') || 'none'})`,
       });
+    }
+    if (policy.mode === 'job') {
+      if (policy.job === undefined) {
+        issues.push({
+          path: `etcdBackups[${i}].job`,
+          message:
+            'job mode needs job.credentialsSecret: the Secret with ACCESS_KEY_ID and SECRET_ACCESS_KEY for the store container',
+        });
+      }
+      const cluster = clusters.find((c) => c.name === policy.cluster) as
+        { etcd?: { statefulSet?: unknown } } | undefined;
+      if (cluster && !cluster.etcd?.statefulSet) {
+        issues.push({
+          path: `etcdBackups[${i}].mode`,
+          message: `job mode runs a Job next to etcd, so cluster "${String(policy.cluster)}" needs etcd.statefulSet (not fixed endpoints)`,
+        });
+      }
     }
     const key = `${String(policy.cluster)}/${String(policy.name)}`;
     if (typeof policy.name === 'string' && policyKeys.has(key)) {

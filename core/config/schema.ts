@@ -126,6 +126,26 @@ const cronSchedule = z
     }
   });
 
+const containerOverride = z.strictObject({
+  image: z.string().min(1),
+  command: z.array(z.string()).optional(),
+  args: z.array(z.string()).optional(),
+});
+
+/**
+ * Job mode, as Kubermatic runs it: an init container saves the snapshot into an emptyDir, a store container uploads
+ * it. The store container can be replaced; it gets Kubermatic's environment (CLUSTER, BACKUP_TO_CREATE, BUCKET_NAME,
+ * ENDPOINT, ACCESS_KEY_ID, SECRET_ACCESS_KEY) so existing store containers work unchanged.
+ */
+const jobSettings = z.strictObject({
+  /** Secret in the etcd's namespace with ACCESS_KEY_ID and SECRET_ACCESS_KEY for the store container. */
+  credentialsSecret: name,
+  snapshotImage: z.string().min(1).default('registry.k8s.io/etcd:3.6.14'),
+  storeContainer: containerOverride.optional(),
+  activeDeadline: duration.default('30m'),
+  backoffLimit: z.number().int().min(0).max(20).default(2),
+});
+
 export const etcdBackupPolicySchema = z.strictObject({
   name,
   cluster: name,
@@ -152,6 +172,9 @@ export const etcdBackupPolicySchema = z.strictObject({
   /** Backups without a manifest and abandoned multipart uploads older than this are removed by retention. */
   incompleteGracePeriod: duration.default('24h'),
   compression: z.enum(['none', 'gzip', 'zstd']).default('gzip'),
+  /** direct: the worker streams the snapshot itself. job: a Kubernetes Job next to etcd takes and stores it. */
+  mode: z.enum(['direct', 'job']).default('direct'),
+  job: jobSettings.optional(),
   /**
    * Client-side encryption in the age format: snapshots are encrypted to these public keys before they leave the
    * worker, and `age -d -i <identity>` decrypts them. Public keys are not secrets; the identities stay offline.

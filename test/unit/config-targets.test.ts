@@ -100,3 +100,35 @@ describe('encryption recipients', () => {
     );
   });
 });
+
+describe('job mode', () => {
+  const sts = { etcd: { statefulSet: { namespace: 'cluster-abc', name: 'etcd' } } };
+
+  it('accepts job settings and fills in Kubermatic-like defaults', () => {
+    const result = withCluster(sts, { mode: 'job', job: { credentialsSecret: 's3-credentials' } });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.config.etcdBackups[0]!.job).toEqual({
+      credentialsSecret: 's3-credentials',
+      snapshotImage: 'registry.k8s.io/etcd:3.6.14',
+      activeDeadline: '30m',
+      backoffLimit: 2,
+    });
+  });
+
+  it('needs job settings', () => {
+    expect(issues(withCluster(sts, { mode: 'job' }))).toEqual([
+      { path: 'etcdBackups[0].job', message: expect.stringContaining('job.credentialsSecret') as unknown },
+    ]);
+  });
+
+  it('needs a StatefulSet target, since the Job runs next to etcd', () => {
+    const result = withCluster(
+      { etcd: { endpoints: ['https://e:2379'] } },
+      { mode: 'job', job: { credentialsSecret: 's3' } },
+    );
+    expect(issues(result)).toEqual([
+      { path: 'etcdBackups[0].mode', message: expect.stringContaining('needs etcd.statefulSet') as unknown },
+    ]);
+  });
+});

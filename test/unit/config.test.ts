@@ -149,6 +149,7 @@ describe('a valid config', () => {
           keepOneOff: true,
           incompleteGracePeriod: '24h',
           compression: 'gzip',
+          mode: 'direct',
         },
       ],
     });
@@ -190,6 +191,7 @@ describe('a valid config', () => {
       keepOneOff: false,
       incompleteGracePeriod: '6h',
       compression: 'zstd',
+      mode: 'direct',
       schedule: { cron: '*/15 * * * *', timezone: 'Europe/Berlin', jitter: '5m', catchupWindow: '2h' },
     });
   });
