@@ -1,10 +1,6 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { activityInfo, cancellationSignal, heartbeat, log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { Readable, pipeline } from 'node:stream';
-import { createGzip } from 'node:zlib';
-import type { ReadableStream } from 'node:stream/web';
-import { Encrypter } from 'age-encryption';
 import { manifestKey, snapshotKey, type BackupRef, type Compression } from '../core/layout.js';
 import { serializeManifest, type EtcdBackupManifest } from '../core/manifest.js';
 import { findEtcdPolicy, findLocation } from './config-lookup.js';
@@ -12,6 +8,7 @@ import { resolveEtcd, type EtcdConnection } from './etcd-target.js';
 import type { ActivityDeps } from './deps.js';
 import { etcdClient, probeMembers, type EtcdMemberStatus } from './etcd.js';
 import { uploadStream } from './multipart-upload.js';
+import { compress, encrypt, PART_CONCURRENCY, PART_SIZE } from './snapshot-pipeline.js';
 import { classifyS3Error, s3ClientFor } from './s3.js';
 import { measure, SnapshotIntegrityError, verifyEtcdSnapshot, type StreamStats } from './snapshot-stream.js';
 
@@ -49,9 +46,6 @@ export class EtcdStreamError extends Error {
 
 /** Heartbeats also flow while a part is slow to upload, so a short heartbeat timeout still detects a dead worker fast. */
 const HEARTBEAT_EVERY_MS = 5_000;
-
-const PART_SIZE = 8 * 1024 * 1024;
-const PART_CONCURRENCY = 4;
 
 /** Followers first (spare the leader), most recent revision first; members that failed this backup before go last. */
 export function orderMembers(members: EtcdMemberStatus[], failed: string[]): EtcdMemberStatus[] {
@@ -94,19 +88,6 @@ async function* rawChunks(
   }
 }
 
-/** age encryption (STREAM, 64 KiB chunks): memory stays bounded whatever the snapshot size. */
-async function* encrypt(source: AsyncIterable<Buffer>, recipients: string[]): AsyncGenerator<Buffer> {
-  if (recipients.length === 0) {
-    yield* source;
-    return;
-  }
-  const encrypter = new Encrypter();
-  for (const recipient of recipients) encrypter.addRecipient(recipient);
-  const encrypted = await encrypter.encrypt(Readable.toWeb(Readable.from(source)) as ReadableStream<Uint8Array>);
-  for await (const chunk of encrypted as unknown as AsyncIterable<Uint8Array>)
-    yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-}
-
 /** Marks integrity failures of the snapshot as etcd-side too: a different member may send a sound one. */
 async function* tagEtcdErrors(source: AsyncIterable<Buffer>, endpoint: string): AsyncGenerator<Buffer> {
   try {
@@ -115,19 +96,6 @@ async function* tagEtcdErrors(source: AsyncIterable<Buffer>, endpoint: string): 
     if (err instanceof SnapshotIntegrityError) throw new EtcdStreamError(`snapshot from ${endpoint}: ${err.message}`);
     throw err;
   }
-}
-
-function compress(source: AsyncIterable<Buffer>, compression: Compression): AsyncIterable<Buffer> {
-  if (compression === 'none') return source;
-  if (compression === 'gzip') {
-    // Level 1: snapshots are mostly free pages and repeated keys; higher levels cost CPU for little gain (bench/).
-    return pipeline(Readable.from(source), createGzip({ level: 1 }), () => undefined);
-  }
-  throw ApplicationFailure.create({
-    type: 'InvalidConfig',
-    nonRetryable: true,
-    message: 'compression "zstd" is not available on this worker (Node.js 20 has no zstd); use gzip or none.',
-  });
 }
 
 export function createEtcdBackupActivities(deps: ActivityDeps) {

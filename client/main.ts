@@ -7,6 +7,7 @@ import { registerBackups } from './commands/backups.js';
 import { registerRetention } from './commands/retention.js';
 import { registerSchedules } from './commands/schedules.js';
 import { registerCheck } from './commands/check.js';
+import { registerJob } from './commands/job.js';
 import { registerSetup } from './commands/setup.js';
 import { CliError, ExitCode } from './exit-codes.js';
 
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerBackups(program);
   registerSchedules(program);
   registerRetention(program);
+  registerJob(program);
   program.addHelpText('after', '\nExit codes: 0 ok, 1 the operation failed, 2 bad input (nothing was changed).');
   return program;
 }
