@@ -3,7 +3,9 @@ import { activityInfo, cancellationSignal, heartbeat, log } from '@temporalio/ac
 import { ApplicationFailure } from '@temporalio/common';
 import { manifestKey, snapshotKey, type BackupRef, type Compression } from '../core/layout.js';
 import { serializeManifest, type EtcdBackupManifest } from '../core/manifest.js';
-import { findEtcdPolicy, findLocation } from './config-lookup.js';
+import type { EtcdBackupPolicy, StorageLocation } from '../core/config/schema.js';
+import { findCluster, findEtcdPolicy, findLocation } from './config-lookup.js';
+import { runSnapshotJob } from './snapshot-job.js';
 import { resolveEtcd, type EtcdConnection } from './etcd-target.js';
 import type { ActivityDeps } from './deps.js';
 import { etcdClient, probeMembers, type EtcdMemberStatus } from './etcd.js';
@@ -142,6 +144,47 @@ export function createEtcdBackupActivities(deps: ActivityDeps) {
     return { snapshot: snapshot!, stored: stored!, revision, resumed: upload.resumed };
   }
 
+  /** Job mode: the Job next to etcd takes and stores the snapshot; the worker only creates and follows it. */
+  async function snapshotWithJob(
+    req: SnapshotRequest,
+    policy: EtcdBackupPolicy,
+    location: StorageLocation,
+    key: string,
+    recipients: string[],
+    connection: EtcdConnection,
+  ): Promise<SnapshotResult> {
+    const cluster = findCluster(deps, req.cluster);
+    const sts = cluster.etcd.statefulSet!;
+    const result = await runSnapshotJob(deps.kubeConfigFor(cluster), {
+      namespace: sts.namespace,
+      cluster: req.cluster,
+      policy: req.policy,
+      backup: req.backup,
+      endpoints: connection.endpoints,
+      ...(cluster.etcd.tls ? { tlsSecret: cluster.etcd.tls.secretRef.name } : {}),
+      storage: { endpoint: location.endpoint, bucket: location.bucket, region: location.region, objectKey: key },
+      compression: policy.compression,
+      recipients,
+      job: policy.job!,
+    });
+    return {
+      location: location.name,
+      key,
+      compression: policy.compression,
+      recipients,
+      stored: result.stored,
+      snapshot: result.snapshot,
+      member: {
+        name: `job ${result.job}`,
+        endpoint: connection.endpoints.join(','),
+        version: result.version,
+        revision: result.revision,
+        dbSizeBytes: result.totalSize,
+      },
+      resumedUpload: false,
+    };
+  }
+
   return {
     /**
      * Streams a snapshot from a healthy member through optional compression into S3, never touching disk.
@@ -167,6 +210,7 @@ export function createEtcdBackupActivities(deps: ActivityDeps) {
       };
 
       const connection = await resolveEtcd(deps, req.cluster);
+      if (policy.mode === 'job') return snapshotWithJob(req, policy, location, key, recipients, connection);
       const probe = await probeMembers(connection);
       if (probe.reachable.length === 0) {
         throw ApplicationFailure.create({

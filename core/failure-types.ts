@@ -9,6 +9,7 @@ export const FailureTypes = {
   BucketNotFound: 'BucketNotFound',
   BackupNotFound: 'BackupNotFound',
   ChecksumMismatch: 'ChecksumMismatch',
+  SnapshotJobFailed: 'SnapshotJobFailed',
 } as const;
 
 export type FailureType = keyof typeof FailureTypes;

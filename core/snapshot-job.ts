@@ -21,6 +21,8 @@ export interface SnapshotJobInput {
   tlsSecret?: string;
   storage: { endpoint: string; bucket: string; region: string; objectKey: string };
   compression: Compression;
+  /** age public keys the store container encrypts to (public, not secret). */
+  recipients: string[];
   job: {
     credentialsSecret: string;
     snapshotImage: string;
@@ -93,6 +95,14 @@ export function snapshotJob(input: SnapshotJobInput): V1Job {
                 ...(input.tlsSecret ? [{ name: 'etcd-tls', mountPath: TLS_DIR, readOnly: true }] : []),
               ],
             },
+            {
+              // Its log is the snapshot's own account of itself (revision, keys, size, version) for the manifest.
+              name: 'status',
+              image: input.job.snapshotImage,
+              command: ['etcdutl'],
+              args: ['snapshot', 'status', `${BACKUP_DIR}/snapshot.db`, '--write-out=json'],
+              volumeMounts: [{ name: 'backup', mountPath: BACKUP_DIR, readOnly: true }],
+            },
           ],
           containers: [
             {
@@ -112,6 +122,9 @@ export function snapshotJob(input: SnapshotJobInput): V1Job {
                 { name: 'LIFEBOAT_OBJECT_KEY', value: input.storage.objectKey },
                 { name: 'LIFEBOAT_COMPRESSION', value: input.compression },
                 { name: 'AWS_REGION', value: input.storage.region },
+                ...(input.recipients.length > 0
+                  ? [{ name: 'LIFEBOAT_AGE_RECIPIENTS', value: input.recipients.join(',') }]
+                  : []),
               ],
               volumeMounts: [{ name: 'backup', mountPath: BACKUP_DIR, readOnly: true }],
             },

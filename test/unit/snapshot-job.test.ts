@@ -21,6 +21,7 @@ const input: SnapshotJobInput = {
     objectKey: 'etcd/abc/hourly/hourly-20261121030000/snapshot.db.gz',
   },
   compression: 'gzip',
+  recipients: [],
   job: {
     credentialsSecret: 's3-credentials',
     snapshotImage: 'registry.k8s.io/etcd:3.6.14',
@@ -94,6 +95,14 @@ describe('the snapshot Job', () => {
     expect(custom.spec!.template.spec!.containers[0]).toMatchObject({
       image: 'quay.io/kubermatic/s3-storer:v0.1.6',
       command: ['/bin/sh', '-c', 'upload'],
+    });
+  });
+
+  it('then records the snapshot status with etcdutl, for the manifest', () => {
+    expect(pod.initContainers![1]).toMatchObject({
+      name: 'status',
+      command: ['etcdutl'],
+      args: ['snapshot', 'status', '/backup/snapshot.db', '--write-out=json'],
     });
   });
 

@@ -1,0 +1,145 @@
+import { BatchV1Api, CoreV1Api, type KubeConfig, type V1Job } from '@kubernetes/client-node';
+import { heartbeat, sleep } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Compression } from '../core/layout.js';
+import { parseDuration } from '../core/duration.js';
+import { snapshotJob, snapshotJobName, type SnapshotJobInput } from '../core/snapshot-job.js';
+import type { StreamStats } from './snapshot-stream.js';
+
+/** What the Job's containers report in their logs (see core/snapshot-job.ts and `lifeboat job store-snapshot`). */
+export interface JobSnapshot {
+  job: string;
+  stored: StreamStats;
+  snapshot: StreamStats;
+  revision: string;
+  version: string;
+  totalSize: number;
+}
+
+const POLL_MS = 2000;
+const LOG_LINES = 20;
+
+function status(err: unknown): number | undefined {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+async function createOrFind(kc: KubeConfig, job: V1Job): Promise<void> {
+  try {
+    await kc.makeApiClient(BatchV1Api).createNamespacedJob({ namespace: job.metadata!.namespace!, body: job });
+  } catch (err) {
+    if (status(err) !== 409) throw err; // a retried attempt finds the Job it created before
+  }
+}
+
+async function podsOf(kc: KubeConfig, namespace: string, job: string) {
+  return (await kc.makeApiClient(CoreV1Api).listNamespacedPod({ namespace, labelSelector: `job-name=${job}` })).items;
+}
+
+async function logOf(
+  kc: KubeConfig,
+  namespace: string,
+  pod: string,
+  container: string,
+  tailLines?: number,
+): Promise<string> {
+  try {
+    return await kc
+      .makeApiClient(CoreV1Api)
+      .readNamespacedPodLog({ namespace, name: pod, container, ...(tailLines ? { tailLines } : {}) });
+  } catch {
+    return '';
+  }
+}
+
+/** The last lines of every container of every pod the Job ran: what an operator needs to see why it failed. */
+async function failureLogs(kc: KubeConfig, namespace: string, job: string): Promise<string> {
+  const sections: string[] = [];
+  for (const pod of await podsOf(kc, namespace, job)) {
+    for (const container of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
+      const log = (await logOf(kc, namespace, pod.metadata!.name!, container.name, LOG_LINES)).trimEnd();
+      if (log) sections.push(`--- ${pod.metadata!.name}/${container.name}:\n${log}`);
+    }
+  }
+  return sections.join('\n') || '(no container logs)';
+}
+
+function lastJsonLine<T>(log: string, test: (value: Record<string, unknown>) => boolean): T | undefined {
+  for (const line of log.trim().split('\n').reverse()) {
+    try {
+      const value = JSON.parse(line) as Record<string, unknown>;
+      if (test(value)) return value as T;
+    } catch {
+      // not JSON: ordinary log output
+    }
+  }
+  return undefined;
+}
+
+export interface JobRequest extends Omit<SnapshotJobInput, 'job'> {
+  job: {
+    credentialsSecret: string;
+    snapshotImage: string;
+    storeContainer?: SnapshotJobInput['job']['storeContainer'];
+    activeDeadline: string;
+    backoffLimit: number;
+  };
+  compression: Compression;
+}
+
+/** Runs the snapshot Job to its end; idempotent by name. Its failure carries the containers' last log lines. */
+export async function runSnapshotJob(kc: KubeConfig, request: JobRequest): Promise<JobSnapshot> {
+  const name = snapshotJobName(request.cluster, request.policy, request.backup);
+  const job = snapshotJob({
+    ...request,
+    job: { ...request.job, activeDeadlineSeconds: Math.round(parseDuration(request.job.activeDeadline)! / 1000) },
+  });
+  await createOrFind(kc, job);
+  const batch = kc.makeApiClient(BatchV1Api);
+  for (;;) {
+    const current = await batch.readNamespacedJob({ namespace: request.namespace, name });
+    const conditions = current.status?.conditions ?? [];
+    const done = (type: string) => conditions.find((c) => c.type === type && c.status === 'True');
+    const failed = done('Failed');
+    if (failed) {
+      throw ApplicationFailure.create({
+        type: 'SnapshotJobFailed',
+        nonRetryable: true,
+        message:
+          `snapshot Job ${request.namespace}/${name} failed (${failed.reason ?? 'Failed'}: ${failed.message ?? ''}) ` +
+          `after ${current.status?.failed ?? 0} pod(s). Last log lines:\n${await failureLogs(kc, request.namespace, name)}`,
+      });
+    }
+    if (done('Complete')) {
+      const pod = (await podsOf(kc, request.namespace, name)).find((p) => p.status?.phase === 'Succeeded');
+      if (!pod)
+        throw new Error(`snapshot Job ${name} completed but its pod is gone; retrying finds the object's state`);
+      const podName = pod.metadata!.name!;
+      const stored = lastJsonLine<{ lifeboatStored: { stored: StreamStats; snapshot: StreamStats } }>(
+        await logOf(kc, request.namespace, podName, 'store'),
+        (v) => 'lifeboatStored' in v,
+      );
+      const snapshotStatus = lastJsonLine<{ revision: number; version: string; totalSize: number }>(
+        await logOf(kc, request.namespace, podName, 'status'),
+        (v) => 'revision' in v,
+      );
+      if (!stored || !snapshotStatus) {
+        throw ApplicationFailure.create({
+          type: 'SnapshotJobFailed',
+          nonRetryable: true,
+          message: `snapshot Job ${name} completed without reporting what it stored (a custom store container must print Lifeboat's report line).`,
+        });
+      }
+      return {
+        job: name,
+        stored: stored.lifeboatStored.stored,
+        snapshot: stored.lifeboatStored.snapshot,
+        revision: String(snapshotStatus.revision),
+        version: snapshotStatus.version,
+        totalSize: snapshotStatus.totalSize,
+      };
+    }
+    heartbeat({ job: name, active: current.status?.active ?? 0, failed: current.status?.failed ?? 0 });
+    await sleep(POLL_MS);
+  }
+}
