@@ -432,7 +432,7 @@ describe('node agent (real control plane, Pods as local processes)', () => {
   });
 
   describe('faults', () => {
-    it('the agent restarted while Pods run adopts them, and their status stays true', async () => {
+    it('the agent restarted while Pods run adopts them, keeps their status true, and ends orphans', async () => {
       const namespace = await createNamespace('restart');
       const marker = join(dataDir, `exit-now-${id}`);
       const pod = (name: string, command: string, restartPolicy: string): V1Pod => ({
@@ -453,13 +453,21 @@ describe('node agent (real control plane, Pods as local processes)', () => {
       // Ends (exit 3) while the agent is down: its real exit code must still be reported.
       const ending = `while [ ! -e ${marker} ]; do sleep 0.2; done; exit 3`;
       await core.createNamespacedPod({ namespace, body: pod('ending', ending, 'Never') });
-      const before = await waitFor('both pods Ready', async () => {
-        const pods = await Promise.all(['steady', 'ending'].map((n) => readPod(namespace, n)));
+      // Deleted from the API while the agent is down: its process is an orphan the agent must end.
+      const serve = 'exec python3 -m http.server --bind $(POD_IP) 8080';
+      const doomed = pod('doomed', serve, 'Always');
+      doomed.spec!.containers[0]!.env = [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }];
+      await core.createNamespacedPod({ namespace, body: doomed });
+      const before = await waitFor('the pods Ready', async () => {
+        const pods = await Promise.all(['steady', 'ending', 'doomed'].map((n) => readPod(namespace, n)));
         return pods.every(isReady) && pods;
       });
+      const doomedIp = before[2]!.status!.podIP!;
+      await waitFor('doomed to serve', () => connectTo(doomedIp, 8080).then(() => true), 30_000);
 
       await agent.crash();
       writeFileSync(marker, '');
+      await core.deleteNamespacedPod({ name: 'doomed', namespace, gracePeriodSeconds: 0 });
       agent.start();
 
       const ending2 = await waitFor('ending to be reported Failed', async () => {
@@ -476,6 +484,7 @@ describe('node agent (real control plane, Pods as local processes)', () => {
       // Adopted, not just remembered: its exec readiness probe runs again and it stays Ready.
       await new Promise((r) => setTimeout(r, 6000));
       expect(isReady(await readPod(namespace, 'steady'))).toBe(true);
+      await expect(connectTo(doomedIp, 8080)).rejects.toThrow(/ECONNREFUSED/);
     }, 180_000);
 
     it('stopping the agent leaves no process and no mount point behind', async () => {
