@@ -155,12 +155,21 @@ export function createEtcdBackupActivities(deps: ActivityDeps) {
   ): Promise<SnapshotResult> {
     const cluster = findCluster(deps, req.cluster);
     const sts = cluster.etcd.statefulSet!;
+    // etcdctl snapshot save takes exactly one endpoint: a healthy member, sparing the leader, as in direct mode.
+    const probe = await probeMembers(connection);
+    const member = orderMembers(probe.reachable, [])[0];
+    if (!member) {
+      throw ApplicationFailure.create({
+        type: 'EtcdUnavailable',
+        message: `No etcd member of ${req.cluster} answered: ${probe.unreachable.map((u) => `${u.endpoint} (${u.error})`).join('; ')}`,
+      });
+    }
     const result = await runSnapshotJob(deps.kubeConfigFor(cluster), {
       namespace: sts.namespace,
       cluster: req.cluster,
       policy: req.policy,
       backup: req.backup,
-      endpoints: connection.endpoints,
+      endpoints: [member.endpoint],
       ...(cluster.etcd.tls ? { tlsSecret: cluster.etcd.tls.secretRef.name } : {}),
       storage: { endpoint: location.endpoint, bucket: location.bucket, region: location.region, objectKey: key },
       compression: policy.compression,
@@ -175,8 +184,8 @@ export function createEtcdBackupActivities(deps: ActivityDeps) {
       stored: result.stored,
       snapshot: result.snapshot,
       member: {
-        name: `job ${result.job}`,
-        endpoint: connection.endpoints.join(','),
+        name: `${member.name} (job ${result.job})`,
+        endpoint: member.endpoint,
         version: result.version,
         revision: result.revision,
         dbSizeBytes: result.totalSize,

@@ -53,8 +53,9 @@ async function readTls(kc: KubeConfig, cluster: ClusterConfig): Promise<EtcdConn
 
 /**
  * Ready members of the StatefulSet, as the cluster sees them now: from the client Service's EndpointSlices, or, when
- * the Service has none at all, from the StatefulSet's ready Pods. (EndpointSlices cannot hold loopback addresses,
- * so on the local stack, whose Pods live on 127.x addresses, the Pods are the only record.)
+ * those list no ready member, from the StatefulSet's ready Pods. (EndpointSlices cannot hold loopback addresses, so on
+ * the local stack, whose Pods live on 127.x addresses, the controller publishes empty slices and the Pods are the only
+ * record.)
  */
 async function readyMembers(kc: KubeConfig, cluster: ClusterConfig, scheme: 'http' | 'https'): Promise<string[]> {
   const sts = cluster.etcd.statefulSet!;
@@ -67,12 +68,12 @@ async function readyMembers(kc: KubeConfig, cluster: ClusterConfig, scheme: 'htt
     const port =
       slice.ports?.find((p) => p.port === cluster.etcd.clientPort || p.name === 'client')?.port ??
       cluster.etcd.clientPort;
-    for (const endpoint of slice.endpoints) {
+    for (const endpoint of slice.endpoints ?? []) {
       if (endpoint.conditions?.ready === false) continue;
       for (const address of endpoint.addresses.slice(0, 1)) endpoints.add(`${scheme}://${address}:${port}`);
     }
   }
-  if (slices.items.length === 0) {
+  if (endpoints.size === 0) {
     for (const ip of await readyPodIps(kc, sts)) endpoints.add(`${scheme}://${ip}:${cluster.etcd.clientPort}`);
   }
   if (endpoints.size === 0) {

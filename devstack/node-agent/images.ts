@@ -1,6 +1,7 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /**
  * What a container image means on this machine: the PATH its commands resolve against, and its ENTRYPOINT and CMD
@@ -33,7 +34,10 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** The `lifeboat` command inside the Lifeboat image: the repository's CLI through tsx, whatever the working dir. */
 function writeLifeboatWrapper(binDir: string): void {
   mkdirSync(binDir, { recursive: true });
-  const tsxLoader = import.meta.resolve('tsx');
+  // `tsx`'s import entry, found through its package.json (import.meta.resolve is missing under some loaders, e.g. vitest's).
+  const tsxLoader = pathToFileURL(
+    join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist', 'loader.mjs'),
+  ).href;
   const script = [
     '#!/bin/sh',
     `exec '${process.execPath}' --import '${tsxLoader}' '${join(repoRoot, 'client', 'cli.ts')}' "$@"`,

@@ -1,9 +1,11 @@
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startControlPlane, type ControlPlane } from '../../devstack/kube/control-plane.js';
+import { startNodeAgent, type NodeAgent } from '../../devstack/node-agent/agent.js';
+import { prepareNodeIdentity } from '../../devstack/node-agent/identity.js';
 import { freePorts } from '../../devstack/ports.js';
 import { ManagedProcess, type ProcessSpec } from '../../devstack/process.js';
 import { etcdCluster, etcdMembers } from '../../devstack/servers/etcd.js';
@@ -36,7 +38,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const tools = await ensureTools(consoleProgress());
   const dataDir = mkdtempSync(join(tmpdir(), 'lifeboat-test-'));
   const [temporalPort, uiPort, versityPort, minioPort, ...etcdPorts] = (await freePorts(10)) as [number, ...number[]];
-  const [apiServerPort, kubeEtcdClient, kubeEtcdPeer, schedulerPort] = (await freePorts(4)) as [
+  const [apiServerPort, kubeEtcdClient, kubeEtcdPeer, schedulerPort, kubeletPort] = (await freePorts(5)) as [
+    number,
     number,
     number,
     number,
@@ -73,6 +76,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   ];
   const processes = specs.map((spec) => new ManagedProcess(spec));
   let controlPlane: ControlPlane | undefined;
+  let agent: NodeAgent | undefined;
   const killAll = () =>
     [...processes, ...(controlPlane?.processes ?? [])].forEach(
       (p) => p.pid && p.running && process.kill(p.pid, 'SIGKILL'),
@@ -80,6 +84,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   process.once('exit', killAll);
 
   const teardown = async () => {
+    await agent?.stop();
     await Promise.all([...processes.map((p) => p.stop()), controlPlane?.stop()]);
     process.removeListener('exit', killAll);
     if (!process.env.LIFEBOAT_KEEP_TEST_DATA) rmSync(dataDir, { recursive: true, force: true });
@@ -100,6 +105,20 @@ export default async function setup(project: TestProject): Promise<() => Promise
       }),
     ]);
     controlPlane = plane;
+    // One node that runs Pods as local processes, so Jobs and StatefulSets really run (devstack/node-agent).
+    const identity = await prepareNodeIdentity({
+      pki: plane.pki,
+      server: plane.server,
+      nodeName: 'test-node',
+      dir: join(dataDir, 'node'),
+    });
+    agent = await startNodeAgent({
+      ...identity,
+      dataDir: join(dataDir, 'node-agent'),
+      port: kubeletPort,
+      etcdBinDir: dirname(tools.etcd),
+      adminKubeconfig: plane.adminKubeconfig,
+    });
     const workflowBundlePath = join(dataDir, 'workflow-bundle.js');
     writeFileSync(workflowBundlePath, bundle.code);
 

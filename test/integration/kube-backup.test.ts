@@ -1,0 +1,161 @@
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { WorkflowFailedError } from '@temporalio/client';
+import { Etcd3 } from 'etcd3';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { resolveEtcd } from '../../activities/etcd-target.js';
+import { validateConfig } from '../../core/config/parse.js';
+import type { LifeboatConfig } from '../../core/config/schema.js';
+import { applyTenant, TENANT_NAMES, waitForTenant } from '../../devstack/kube/etcd-tenant.js';
+import type { etcdBackup } from '../../workflows/index.js';
+import { restoreIntoScratchEtcd } from '../helpers/etcd.js';
+import {
+  isolatedConfig,
+  s3ClientFor,
+  startTestWorker,
+  testDeps,
+  uniqueName,
+  type TestWorker,
+} from '../helpers/stack.js';
+
+// A hosted tenant as in production: a TLS etcd StatefulSet on the real control plane, its Pods run by the node agent.
+// Lifeboat finds the members through Kubernetes, reads client TLS from the Secret, and backs up in both modes.
+const server = inject('s3Servers').find((s) => s.name === 'versitygw')!;
+const kc = new KubeConfig();
+kc.loadFromFile(inject('kubeconfig'));
+
+describe('backups of a StatefulSet-hosted etcd', { timeout: 240_000 }, () => {
+  const namespace = uniqueName('tenant');
+  const dir = mkdtempSync(join(tmpdir(), 'lifeboat-kube-backup-'));
+  let config: LifeboatConfig;
+  let bucket: string;
+  let tw: TestWorker;
+  let seededKeys: Record<string, string>;
+
+  beforeAll(async () => {
+    const isolated = await isolatedConfig();
+    bucket = isolated.buckets.versitygw!;
+    await applyTenant(kc, { namespace, pkiDir: join(dir, 'pki'), s3Credentials: server });
+    await waitForTenant(kc, namespace);
+    const result = validateConfig({
+      ...isolated.config,
+      clusters: [
+        {
+          name: 'tenant',
+          kubernetes: { kubeconfig: inject('kubeconfig') },
+          etcd: {
+            statefulSet: { namespace, name: TENANT_NAMES.statefulSet },
+            tls: { secretRef: { namespace, name: TENANT_NAMES.clientTlsSecret } },
+          },
+        },
+      ],
+      etcdBackups: [
+        { name: 'direct', cluster: 'tenant', location: 'versitygw', compression: 'gzip' },
+        {
+          name: 'job',
+          cluster: 'tenant',
+          location: 'versitygw',
+          compression: 'gzip',
+          mode: 'job',
+          job: { credentialsSecret: TENANT_NAMES.s3Secret },
+        },
+        {
+          name: 'broken',
+          cluster: 'tenant',
+          location: 'versitygw',
+          mode: 'job',
+          job: {
+            credentialsSecret: TENANT_NAMES.s3Secret,
+            backoffLimit: 1,
+            storeContainer: {
+              image: 'busybox:1.36',
+              command: ['sh', '-c', 'echo "upload refused: quota exceeded" >&2; exit 3'],
+            },
+          },
+        },
+      ],
+    });
+    if (!result.ok) throw new Error(JSON.stringify(result.issues));
+    config = result.config;
+    tw = await startTestWorker(config);
+
+    // Tenant data, written over TLS to the members Lifeboat itself finds.
+    const connection = await resolveEtcd(testDeps(config), 'tenant');
+    expect(connection.endpoints).toHaveLength(3);
+    const etcd = new Etcd3({
+      hosts: connection.endpoints,
+      credentials: {
+        rootCertificate: connection.tls!.ca,
+        certChain: connection.tls!.cert,
+        privateKey: connection.tls!.key,
+      },
+      grpcOptions: {
+        'grpc.ssl_target_name_override': connection.tls!.serverName!,
+        'grpc.default_authority': connection.tls!.serverName!,
+      },
+    });
+    seededKeys = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`/registry/tenant/key-${i}`, `value-${i}`]));
+    for (const [k, v] of Object.entries(seededKeys)) await etcd.put(k).value(v);
+    etcd.close();
+  });
+
+  afterAll(async () => {
+    await tw?.close();
+    await kc
+      .makeApiClient(CoreV1Api)
+      .deleteNamespace({ name: namespace })
+      .catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function restoredKeys(key: string): Promise<Record<string, string>> {
+    const s3 = s3ClientFor(server);
+    const object = Buffer.from(
+      await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToByteArray(),
+    );
+    s3.destroy();
+    const file = join(dir, `${key.replaceAll('/', '_')}.db`);
+    writeFileSync(file, gunzipSync(object));
+    const scratch = await restoreIntoScratchEtcd(file);
+    const etcd = new Etcd3({ hosts: [scratch.endpoint] });
+    try {
+      return await etcd.getAll().prefix('/registry/tenant/').strings();
+    } finally {
+      etcd.close();
+      await scratch.proc.stop();
+    }
+  }
+
+  it.each(['direct', 'job'])('%s mode: the backup restores with stock etcdutl to the tenant data', async (policy) => {
+    const manifest = await tw.client.workflow.execute<typeof etcdBackup>('etcdBackup', {
+      args: [{ cluster: 'tenant', policy, requestedAt: '2026-07-01T00:00:00.000Z' }],
+      taskQueue: tw.taskQueue,
+      workflowId: uniqueName(`etcd-backup-${policy}`),
+    });
+    expect(manifest.object.key).toBe(`it/etcd/tenant/${policy}/${policy}-20260701000000/snapshot.db.gz`);
+    expect(manifest.etcd.version).toMatch(/^3\.6/);
+    if (policy === 'job') expect(manifest.etcd.member).toMatch(/^etcd-\d \(job lifeboat-snapshot-[0-9a-f]{8}\)$/);
+    expect(await restoredKeys(manifest.object.key)).toEqual(seededKeys);
+  });
+
+  it('a failing store container fails the backup with its last log lines, after the Job retried it', async () => {
+    const err = await tw.client.workflow
+      .execute<typeof etcdBackup>('etcdBackup', {
+        args: [{ cluster: 'tenant', policy: 'broken', requestedAt: '2026-07-02T00:00:00.000Z' }],
+        taskQueue: tw.taskQueue,
+        workflowId: uniqueName('etcd-backup-broken'),
+      })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    const cause = (err as WorkflowFailedError).cause?.cause as { type?: string; message: string };
+    expect(cause.type).toBe('SnapshotJobFailed');
+    expect(cause.message).toContain('BackoffLimitExceeded');
+    expect(cause.message).toContain('after 2 pod(s)');
+    expect(cause.message).toContain('upload refused: quota exceeded');
+  });
+});
