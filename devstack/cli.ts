@@ -13,17 +13,11 @@ function port(value: string): number {
   return n;
 }
 
-function portList(value: string): number[] {
-  const ports = value.split(',').map((p) => port(p.trim()));
-  if (ports.length !== 3)
-    throw new InvalidArgumentError('give three comma-separated client ports, e.g. 2379,22379,32379');
-  return ports;
-}
-
 const program = new Command('devstack')
   .description(
-    'Runs the embedded local stack on loopback: Temporal dev server with its Web UI, S3 (versitygw), a three-member\n' +
-      'etcd as the demo backup target, and the Lifeboat worker; applies the example config. Ctrl-C stops everything.',
+    'Runs the embedded local stack on loopback: Temporal dev server with its Web UI, S3 (versitygw), a\n' +
+      'Kubernetes control plane with a node agent and a demo tenant (a three-member etcd StatefulSet) as the backup\n' +
+      'target, and the Lifeboat worker; applies the example config. Ctrl-C stops everything.',
   )
   .option(
     '--data-dir <dir>',
@@ -34,14 +28,14 @@ const program = new Command('devstack')
   .option('--ui-port <port>', 'Temporal Web UI port', port, defaultStackOptions.uiPort)
   .option('--s3-port <port>', 'S3 (versitygw) port', port, defaultStackOptions.s3Port)
   .option(
-    '--etcd-ports <ports>',
-    'etcd client ports of the three members (peer port = client port + 1)',
-    portList,
-    defaultStackOptions.etcdClientPorts,
+    '--kube-port <port>',
+    'kube-apiserver port; the control plane etcd, scheduler and node agent use the next four',
+    port,
+    defaultStackOptions.kubePort,
   )
   .option(
     '-f, --config <file>',
-    "config template to apply (its first storage location and cluster get the stack's ports)",
+    "config template to apply (its first storage location gets the stack's S3, its first cluster the worker's kubeconfig)",
     defaultStackOptions.configTemplate,
   )
   .showHelpAfterError();
@@ -52,7 +46,7 @@ const opts = program.opts<{
   temporalPort: number;
   uiPort: number;
   s3Port: number;
-  etcdPorts: number[];
+  kubePort: number;
   config: string;
 }>();
 
@@ -61,7 +55,7 @@ const stack = new DevStack({
   temporalPort: opts.temporalPort,
   uiPort: opts.uiPort,
   s3Port: opts.s3Port,
-  etcdClientPorts: opts.etcdPorts,
+  kubePort: opts.kubePort,
   configTemplate: resolve(opts.config),
 });
 

@@ -1,20 +1,27 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { KubeConfig } from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
 import { Etcd3 } from 'etcd3';
 import { parseDocument } from 'yaml';
+import { resolveEtcd } from '../activities/etcd-target.js';
+import { productionDeps, type ActivityDeps } from '../activities/index.js';
 import { applySchedules } from '../client/schedules-sync.js';
 import { describePlan } from '../client/commands/apply.js';
 import { TASK_QUEUE } from '../core/naming.js';
 import { loadConfigFile } from '../runtime/config-file.js';
 import { ensureSearchAttributes } from '../runtime/search-attributes.js';
+import { startControlPlane, type ControlPlane } from './kube/control-plane.js';
+import { applyTenant, waitForTenant } from './kube/etcd-tenant.js';
+import { grantWorkerAccess } from './kube/worker-access.js';
+import { startNodeAgent, type NodeAgent } from './node-agent/agent.js';
+import { prepareNodeIdentity } from './node-agent/identity.js';
 import { acquireStackLock, releaseStackLock, writeState, type StackState } from './lock.js';
 import { assertPortsFree, type PortClaim } from './ports.js';
 import { lastLogLines, ManagedProcess, type ProcessSpec } from './process.js';
 import { ensureBucket } from './s3-bucket.js';
-import { etcdCluster, etcdMembers } from './servers/etcd.js';
 import { temporalServer } from './servers/temporal.js';
 import { versitygwServer } from './servers/versitygw.js';
 import { consoleProgress, ensureTools } from './tools/build.js';
@@ -27,8 +34,21 @@ export interface StackOptions {
   temporalPort: number;
   uiPort: number;
   s3Port: number;
-  etcdClientPorts: number[];
+  /** kube-apiserver; the control plane's etcd, the scheduler and the node agent take the next four ports. */
+  kubePort: number;
   configTemplate: string;
+}
+
+export const DEMO_TENANT = 'tenant-demo';
+
+export function kubePorts(kubePort: number) {
+  return {
+    apiServer: kubePort,
+    etcdClient: kubePort + 1,
+    etcdPeer: kubePort + 2,
+    scheduler: kubePort + 3,
+    kubelet: kubePort + 4,
+  };
 }
 
 export const defaultStackOptions: StackOptions = {
@@ -36,7 +56,7 @@ export const defaultStackOptions: StackOptions = {
   temporalPort: 7233,
   uiPort: 8233,
   s3Port: 7070,
-  etcdClientPorts: [2379, 22379, 32379],
+  kubePort: 6443,
   configTemplate: exampleConfigPath,
 };
 
@@ -65,11 +85,11 @@ function localS3Credentials(dataDir: string): { accessKeyId: string; secretAcces
   return { accessKeyId: values[S3_ACCESS_KEY_ENV]!, secretAccessKey: values[S3_SECRET_KEY_ENV]!, file };
 }
 
-/** The example config with this stack's ports filled in; the example itself targets the default ports. */
-function renderConfig(template: string, s3Endpoint: string, etcdEndpoints: string[], out: string): string {
+/** The example config with this stack's S3 endpoint and the worker's kubeconfig filled in. */
+function renderConfig(template: string, s3Endpoint: string, kubeconfig: string, out: string): string {
   const doc = parseDocument(readFileSync(template, 'utf8'));
   doc.setIn(['storageLocations', 0, 'endpoint'], s3Endpoint);
-  doc.setIn(['clusters', 0, 'etcd', 'endpoints'], doc.createNode(etcdEndpoints));
+  doc.setIn(['clusters', 0, 'kubernetes', 'kubeconfig'], kubeconfig);
   writeFileSync(out, `# Rendered by the dev stack from ${template}\n${doc.toString()}`);
   return out;
 }
@@ -92,14 +112,25 @@ function workerProcess(dataDir: string, env: Record<string, string>): ProcessSpe
 }
 
 /** A little tenant data on first start, so the first backup has something in it and a restore has something to bring back. */
-async function seedDemoData(endpoints: string[]): Promise<void> {
-  const client = new Etcd3({ hosts: endpoints });
+async function seedDemoData(
+  deps: ActivityDeps,
+  cluster: string,
+  tls: { ca: Buffer; cert: Buffer; key: Buffer },
+): Promise<void> {
+  const connection = await resolveEtcd(deps, cluster);
+  const client = new Etcd3({
+    hosts: connection.endpoints,
+    credentials: { rootCertificate: tls.ca, certChain: tls.cert, privateKey: tls.key },
+    grpcOptions: {
+      'grpc.ssl_target_name_override': connection.tls!.serverName!,
+      'grpc.default_authority': connection.tls!.serverName!,
+    },
+  });
   try {
     if ((await client.getAll().prefix('/demo/').count()) > 0) return;
     for (let i = 0; i < 100; i++) {
-      await client
-        .put(`/demo/tenants/tenant-${String(i).padStart(3, '0')}`)
-        .value(JSON.stringify({ plan: i % 3 ? 'standard' : 'premium', createdAt: new Date().toISOString() }));
+      const value = JSON.stringify({ plan: i % 3 ? 'standard' : 'premium', createdAt: new Date().toISOString() });
+      await client.put(`/demo/tenants/tenant-${String(i).padStart(3, '0')}`).value(value);
     }
   } finally {
     client.close();
@@ -108,6 +139,8 @@ async function seedDemoData(endpoints: string[]): Promise<void> {
 
 export class DevStack {
   private readonly processes: ManagedProcess[] = [];
+  private controlPlane: ControlPlane | undefined;
+  private agent: NodeAgent | undefined;
   private readonly lockPath: string;
   private state: StackState | undefined;
   private stopping = false;
@@ -116,8 +149,9 @@ export class DevStack {
     this.lockPath = join(opts.dataDir, 'stack.json');
   }
 
-  private record(proc: ManagedProcess) {
-    this.processes.push(proc);
+  /** Remembers a child (in the state file too, for cleanup after a crash); `watch` only for ones this class stops. */
+  private record(proc: ManagedProcess, watch = true) {
+    if (watch) this.processes.push(proc);
     if (this.state && proc.pid) {
       this.state.children.push({ name: proc.spec.name, pid: proc.pid, command: proc.spec.command });
       writeState(this.lockPath, this.state);
@@ -149,57 +183,99 @@ export class DevStack {
 
   private async startServers(): Promise<void> {
     const { opts } = this;
-    const peerPorts = opts.etcdClientPorts.map((p) => p + 1);
+    const kube = kubePorts(opts.kubePort);
     const claims: PortClaim[] = [
       { port: opts.temporalPort, purpose: 'Temporal frontend', option: '--temporal-port' },
       { port: opts.uiPort, purpose: 'Temporal Web UI', option: '--ui-port' },
       { port: opts.s3Port, purpose: 'S3 (versitygw)', option: '--s3-port' },
-      ...opts.etcdClientPorts.flatMap((port, i) => [
-        { port, purpose: `etcd member-${i} clients`, option: '--etcd-ports' },
-        { port: port + 1, purpose: `etcd member-${i} peers (client port + 1)`, option: '--etcd-ports' },
-      ]),
+      { port: kube.apiServer, purpose: 'kube-apiserver', option: '--kube-port' },
+      { port: kube.etcdClient, purpose: 'the control plane etcd (kube port + 1)', option: '--kube-port' },
+      { port: kube.etcdPeer, purpose: 'the control plane etcd peers (kube port + 2)', option: '--kube-port' },
+      { port: kube.scheduler, purpose: 'kube-scheduler (kube port + 3)', option: '--kube-port' },
+      { port: kube.kubelet, purpose: 'the node agent (kube port + 4)', option: '--kube-port' },
     ];
     await assertPortsFree(claims);
 
-    const tools = await ensureTools(consoleProgress(), ['etcd', 'versitygw', 'temporal']);
+    const tools = await ensureTools(consoleProgress(), ['etcd', 'versitygw', 'temporal', 'kubernetes']);
     const s3 = localS3Credentials(opts.dataDir);
     const s3Endpoint = `http://127.0.0.1:${opts.s3Port}`;
-    const etcdEndpoints = etcdMembers({ clientPorts: opts.etcdClientPorts, peerPorts }).map((m) => m.clientUrl);
 
-    say('starting Temporal, S3 (versitygw) and a three-member etcd...');
-    await this.launch([
-      temporalServer({
-        binary: tools.temporal,
-        dataDir: join(opts.dataDir, 'temporal'),
-        port: opts.temporalPort,
-        uiPort: opts.uiPort,
-        ui: true,
-        persist: true,
-      }),
-      versitygwServer({ binary: tools.versitygw, dataDir: join(opts.dataDir, 's3'), port: opts.s3Port, ...s3 }),
-      ...etcdCluster({
-        binary: tools.etcd,
-        dataDir: join(opts.dataDir, 'etcd'),
-        clientPorts: opts.etcdClientPorts,
-        peerPorts,
-        clusterToken: 'lifeboat-dev',
+    say('starting Temporal, S3 (versitygw) and Kubernetes (etcd, kube-apiserver, controller-manager, scheduler)...');
+    const kubeDir = join(opts.dataDir, 'kubernetes');
+    const [, plane] = await Promise.all([
+      this.launch([
+        temporalServer({
+          binary: tools.temporal,
+          dataDir: join(opts.dataDir, 'temporal'),
+          port: opts.temporalPort,
+          uiPort: opts.uiPort,
+          ui: true,
+          persist: true,
+        }),
+        versitygwServer({ binary: tools.versitygw, dataDir: join(opts.dataDir, 's3'), port: opts.s3Port, ...s3 }),
+      ]),
+      startControlPlane({
+        tools,
+        dataDir: kubeDir,
+        apiServerPort: kube.apiServer,
+        etcdClientPort: kube.etcdClient,
+        etcdPeerPort: kube.etcdPeer,
+        schedulerPort: kube.scheduler,
       }),
     ]);
+    this.controlPlane = plane;
+    plane.processes.forEach((proc) => this.record(proc, false));
+
+    say('starting the node agent and the demo tenant (a three-member etcd StatefulSet)...');
+    const identity = await prepareNodeIdentity({
+      pki: plane.pki,
+      server: plane.server,
+      nodeName: 'lifeboat-node',
+      dir: join(kubeDir, 'node'),
+    });
+    this.agent = await startNodeAgent({
+      ...identity,
+      dataDir: join(kubeDir, 'node-agent'),
+      port: kube.kubelet,
+      etcdBinDir: dirname(tools.etcd),
+      adminKubeconfig: plane.adminKubeconfig,
+      log: (line) => appendFileSync(join(kubeDir, 'node-agent.log'), `${new Date().toISOString()} ${line}\n`),
+    });
+    const admin = new KubeConfig();
+    admin.loadFromFile(plane.adminKubeconfig);
+    const workerKubeconfig = await grantWorkerAccess(
+      admin,
+      plane.pki,
+      plane.server,
+      join(repoRoot, 'deploy/kubernetes/rbac.yaml'),
+      kubeDir,
+    );
+    const tenant = await applyTenant(admin, {
+      namespace: DEMO_TENANT,
+      pkiDir: join(kubeDir, 'tenant-pki'),
+      s3Credentials: s3,
+    });
+    await waitForTenant(admin, DEMO_TENANT);
 
     await ensureBucket({ endpoint: s3Endpoint, ...s3 }, DEMO_BUCKET);
-    await seedDemoData(etcdEndpoints);
+    const configPath = renderConfig(
+      opts.configTemplate,
+      s3Endpoint,
+      workerKubeconfig,
+      join(opts.dataDir, 'lifeboat.yaml'),
+    );
+    const config = loadConfigFile(configPath);
+    await seedDemoData(
+      productionDeps(config, { [S3_ACCESS_KEY_ENV]: s3.accessKeyId, [S3_SECRET_KEY_ENV]: s3.secretAccessKey }),
+      config.clusters[0]!.name,
+      tenant.clientTls,
+    );
+
     const temporalAddress = `127.0.0.1:${opts.temporalPort}`;
     const connection = await Connection.connect({ address: temporalAddress });
     try {
       // A persisted namespace keeps the attributes it was created with; register any that are missing.
       await ensureSearchAttributes(connection, 'default');
-
-      const configPath = renderConfig(
-        opts.configTemplate,
-        s3Endpoint,
-        etcdEndpoints,
-        join(opts.dataDir, 'lifeboat.yaml'),
-      );
       say('starting the Lifeboat worker...');
       await this.launch([
         workerProcess(opts.dataDir, {
@@ -211,26 +287,25 @@ export class DevStack {
         }),
       ]);
 
-      const plan = await applySchedules(new Client({ connection }), loadConfigFile(configPath), TASK_QUEUE, {
-        dryRun: false,
-      });
+      const plan = await applySchedules(new Client({ connection }), config, TASK_QUEUE, { dryRun: false });
       say(`applied ${configPath}:\n${describePlan(plan, false)}`);
 
       this.state!.urls = {
         'Temporal UI': `http://127.0.0.1:${opts.uiPort}`,
         'Temporal gRPC': temporalAddress,
         S3: `${s3Endpoint} (bucket ${DEMO_BUCKET}; keys in ${s3.file})`,
-        etcd: etcdEndpoints.join(','),
+        Kubernetes: `${plane.server} (kubeconfig ${plane.adminKubeconfig})`,
+        'demo tenant': `namespace ${DEMO_TENANT}: etcd StatefulSet (3 members, TLS), apiserver Deployment`,
         config: configPath,
       };
       writeState(this.lockPath, this.state!);
-      this.printSummary(configPath, s3.file);
+      this.printSummary(configPath, s3.file, plane.adminKubeconfig);
     } finally {
       await connection.close();
     }
   }
 
-  private printSummary(configPath: string, credentialsFile: string): void {
+  private printSummary(configPath: string, credentialsFile: string, kubeconfig: string): void {
     const { opts } = this;
     const urls = this.state!.urls;
     const lines = [
@@ -241,9 +316,11 @@ export class DevStack {
       '',
       'Try next, in another terminal:',
       `  open http://127.0.0.1:${opts.uiPort}/namespaces/default/schedules     # the backup schedules`,
-      `  TEMPORAL_ADDRESS=127.0.0.1:${opts.temporalPort} npx lifeboat check -f ${configPath}`,
-      `  TEMPORAL_ADDRESS=127.0.0.1:${opts.temporalPort} npx lifeboat apply -f ${configPath} --dry-run`,
-      `  set -a; . ${credentialsFile}; set +a   # the S3 keys, for aws-cli or mc`,
+      `  export LIFEBOAT_CONFIG=${configPath} TEMPORAL_ADDRESS=127.0.0.1:${opts.temporalPort}`,
+      `  set -a; . ${credentialsFile}; set +a      # the S3 keys, for the commands that read the bucket`,
+      '  npx lifeboat backup now demo/hourly --wait',
+      '  npx lifeboat backups list',
+      `  KUBECONFIG=${kubeconfig} kubectl get sts,pods,pvc -n ${DEMO_TENANT}`,
       '',
       'Press Ctrl-C to stop everything.',
     ];
@@ -253,7 +330,7 @@ export class DevStack {
   /** Resolves with the first server that exits on its own; the caller then stops the rest. */
   async watch(): Promise<ManagedProcess> {
     for (;;) {
-      const dead = this.processes.find((p) => !p.running);
+      const dead = [...this.processes, ...(this.controlPlane?.processes ?? [])].find((p) => !p.running);
       if (dead) return dead;
       await new Promise((r) => setTimeout(r, 500));
     }
@@ -266,6 +343,9 @@ export class DevStack {
     const worker = this.processes.filter((p) => p.spec.name === 'lifeboat worker');
     const rest = this.processes.filter((p) => p.spec.name !== 'lifeboat worker');
     await Promise.all(worker.map((p) => p.stop()));
+    // Pods before the API that tracks them; the control plane before the servers it does not need.
+    await this.agent?.stop();
+    await this.controlPlane?.stop();
     await Promise.all(rest.map((p) => p.stop()));
     releaseStackLock(this.lockPath);
   }

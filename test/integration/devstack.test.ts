@@ -4,19 +4,21 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePorts } from '../../devstack/ports.js';
-import { repoRoot } from '../../devstack/stack.js';
+import { freePorts, isPortFree } from '../../devstack/ports.js';
+import { DEMO_TENANT, repoRoot } from '../../devstack/stack.js';
 
 // The start command itself, as a user runs it: its own data dir and free ports, so it never meets the dev stack.
 const dataDir = mkdtempSync(join(tmpdir(), 'lifeboat-devstack-'));
-const [temporalPort, uiPort, s3Port, e0, e1, e2] = await freePortsAvoidingPeers();
+const [temporalPort, uiPort, s3Port] = await freePorts(3);
+const kubePort = await consecutiveFreePorts(5);
 
-async function freePortsAvoidingPeers(): Promise<number[]> {
-  // etcd peers listen on client port + 1; pick client ports whose successor is also free.
+/** The kube-apiserver port and the four after it (control plane etcd, scheduler, node agent) must all be free. */
+async function consecutiveFreePorts(count: number): Promise<number> {
   for (;;) {
-    const ports = await freePorts(6);
-    const all = new Set(ports);
-    if (ports.slice(3).every((p) => !all.has(p + 1) && p < 65535)) return ports;
+    const [base] = (await freePorts(1)) as [number];
+    if (base + count >= 65535) continue;
+    const free = await Promise.all(Array.from({ length: count }, (_, i) => isPortFree(base + i)));
+    if (free.every(Boolean)) return base;
   }
 }
 
@@ -28,7 +30,7 @@ interface Run {
 
 function startStack(): Run {
   const args = ['--import', 'tsx', 'devstack/cli.ts', '--data-dir', dataDir, '--temporal-port', String(temporalPort)];
-  args.push('--ui-port', String(uiPort), '--s3-port', String(s3Port), '--etcd-ports', `${e0},${e1},${e2}`);
+  args.push('--ui-port', String(uiPort), '--s3-port', String(s3Port), '--kube-port', String(kubePort));
   const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
   child.stdout.on('data', (d: Buffer) => (text += d.toString()));
@@ -37,7 +39,7 @@ function startStack(): Run {
   return { child, output: () => text, exited };
 }
 
-async function waitFor(run: Run, text: string, timeoutMs = 150_000): Promise<void> {
+async function waitFor(run: Run, text: string, timeoutMs = 240_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!run.output().includes(text)) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for "${text}"; output so far:\n${run.output()}`);
@@ -47,7 +49,10 @@ async function waitFor(run: Run, text: string, timeoutMs = 150_000): Promise<voi
   }
 }
 
-/** Processes whose command line mentions our data dir: the servers and worker of this stack. */
+/**
+ * Processes of this stack: servers and worker name our data dir; Pod processes (the demo tenant's etcd members and
+ * stand-in apiserver) name the tenant instead.
+ */
 function stackProcesses(): number[] {
   return readdirSync('/proc')
     .filter((d) => /^\d+$/.test(d))
@@ -55,7 +60,10 @@ function stackProcesses(): number[] {
       try {
         const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
         if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return false;
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dataDir);
+        const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+        return [dataDir, `${DEMO_TENANT}.svc.cluster.local`, 'stand-in for the tenant kube-apiserver'].some((m) =>
+          cmdline.includes(m),
+        );
       } catch {
         return false;
       }
@@ -74,33 +82,40 @@ afterAll(() => {
 });
 
 describe('the dev stack start command', () => {
-  it('starts, refuses a second copy, recovers after SIGKILL with its data, and stops cleanly on Ctrl-C', async () => {
-    const first = startStack();
-    await waitFor(first, 'Press Ctrl-C to stop everything.');
-    expect(await uiAnswers()).toBe(200);
-    expect(first.output()).toContain('+ etcd-backup/demo/hourly  created');
+  it(
+    'starts, refuses a second copy, recovers after SIGKILL with its data, and stops cleanly on Ctrl-C',
+    { timeout: 600_000 },
+    async () => {
+      const first = startStack();
+      await waitFor(first, 'Press Ctrl-C to stop everything.');
+      expect(await uiAnswers()).toBe(200);
+      expect(first.output()).toContain('+ etcd-backup/demo/hourly  created');
+      expect(first.output()).toContain(`demo tenant    namespace ${DEMO_TENANT}: etcd StatefulSet (3 members, TLS)`);
 
-    const second = startStack();
-    expect(await second.exited).toBe(3);
-    expect(second.output()).toContain(`already running (pid ${first.child.pid}`);
-    expect(await uiAnswers()).toBe(200); // the first one is untouched
+      const second = startStack();
+      expect(await second.exited).toBe(3);
+      expect(second.output()).toContain(`already running (pid ${first.child.pid}`);
+      expect(await uiAnswers()).toBe(200); // the first one is untouched
 
-    first.child.kill('SIGKILL');
-    await first.exited;
-    expect(stackProcesses().length).toBeGreaterThan(0); // orphaned servers and worker
+      first.child.kill('SIGKILL');
+      await first.exited;
+      expect(stackProcesses().length).toBeGreaterThan(0); // orphaned servers and worker
 
-    const third = startStack();
-    await waitFor(third, 'Press Ctrl-C to stop everything.');
-    expect(third.output()).toContain('left over from a stack that did not shut down');
-    // The Temporal database survived: the schedule from the first start is still there.
-    expect(third.output()).toContain('etcd-backup/demo/hourly  unchanged');
-    expect(await uiAnswers()).toBe(200);
+      const third = startStack();
+      await waitFor(third, 'Press Ctrl-C to stop everything.');
+      expect(third.output()).toContain('left over from a stack that did not shut down');
+      // The Temporal database survived: the schedule from the first start is still there.
+      expect(third.output()).toContain('etcd-backup/demo/hourly  unchanged');
+      expect(await uiAnswers()).toBe(200);
 
-    third.child.kill('SIGINT');
-    expect(await third.exited).toBe(0);
-    expect(stackProcesses()).toEqual([]);
-    expect(existsSync(join(dataDir, 'stack.json'))).toBe(false);
-  });
+      third.child.kill('SIGINT');
+      expect(await third.exited).toBe(0);
+      // Pods are stopped asynchronously by their shims; give them the grace period the agent gives.
+      await new Promise((r) => setTimeout(r, 2000));
+      expect(stackProcesses()).toEqual([]);
+      expect(existsSync(join(dataDir, 'stack.json'))).toBe(false);
+    },
+  );
 
   it('a port in use is named with the option to change it, and nothing is left running', async () => {
     const squatter: Server = createServer();

@@ -1,0 +1,45 @@
+import { KubernetesObjectApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { writeKubeconfig } from './kubeconfig.js';
+import { clientExtensions, issueCertificate, type Pki } from './pki.js';
+
+export const WORKER_USER = 'lifeboat-worker';
+
+/**
+ * Gives the dev stack's worker the production RBAC (deploy/kubernetes/rbac.yaml) under its own client certificate,
+ * so the local stack exercises the same least privilege a real deployment has. Returns the worker's kubeconfig.
+ */
+export async function grantWorkerAccess(
+  admin: KubeConfig,
+  pki: Pki,
+  server: string,
+  rbacFile: string,
+  dir: string,
+): Promise<string> {
+  const api = KubernetesObjectApi.makeApiClient(admin);
+  const objects = parseAllDocuments(readFileSync(rbacFile, 'utf8')).map(
+    (d) => d.toJS() as KubernetesObject & { subjects?: unknown[] },
+  );
+  const namespaces = new Set(objects.map((o) => o.metadata?.namespace).filter((n): n is string => Boolean(n)));
+  const create = async (object: KubernetesObject) => {
+    try {
+      await api.create(object);
+    } catch (err) {
+      if ((err as { code?: number }).code !== 409) throw err;
+    }
+  };
+  for (const namespace of namespaces)
+    await create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+  for (const object of objects) {
+    if (object.kind === 'ClusterRoleBinding')
+      object.subjects = [
+        ...(object.subjects ?? []),
+        { apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: WORKER_USER },
+      ];
+    await create(object);
+  }
+  const cert = await issueCertificate(pki.dir, pki.ca, WORKER_USER, `/CN=${WORKER_USER}`, clientExtensions);
+  return writeKubeconfig(join(dir, 'worker.kubeconfig'), server, pki.ca.cert, WORKER_USER, cert);
+}
