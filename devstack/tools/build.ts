@@ -156,7 +156,8 @@ export async function ensureTools(progress: Progress, only?: string[]): Promise<
       }
       throw new ToolBuildError(
         `Go is not installed, so ${spec.name} ${spec.version} cannot be built. Install Go >= 1.26 ` +
-          `(Debian: apt-get install golang-go, or from go.dev) or put ${missing.join(', ')} on PATH.`,
+          `(from go.dev; any Go >= 1.21 fetches the toolchain it needs through the module proxy) ` +
+          `or put ${missing.join(', ')} on PATH.`,
       );
     }
     progress.step(`${prefix}: building with ${hasGo}`);
