@@ -69,7 +69,8 @@ export function readState(path: string): StackState | undefined {
  * Takes the stack lock. A live owner means the stack runs: refuse. A dead owner (SIGKILL, crash, reboot) leaves a
  * stale file and maybe orphaned servers: kill those that are still ours, then take over.
  */
-export function acquireStackLock(path: string, log: (line: string) => void): StackState {
+export function acquireStackLock(path: string, log: (line: string) => void): StackState & { recovered: boolean } {
+  let recovered = false;
   for (let attempt = 0; attempt < 2; attempt++) {
     let fd: number;
     try {
@@ -79,6 +80,7 @@ export function acquireStackLock(path: string, log: (line: string) => void): Sta
       const state = readState(path);
       if (state && state.pid !== process.pid && stillOurs(state.pid, 'devstack'))
         throw new StackAlreadyRunningError(state);
+      recovered = true;
       for (const child of state?.children ?? []) {
         if (stillOurs(child.pid, child.command)) {
           log(`stopping ${child.name} (pid ${child.pid}) left over from a stack that did not shut down`);
@@ -92,7 +94,7 @@ export function acquireStackLock(path: string, log: (line: string) => void): Sta
     const state: StackState = { pid: process.pid, startedAt: new Date().toISOString(), urls: {}, children: [] };
     writeSync(fd, JSON.stringify(state, null, 2));
     closeSync(fd);
-    return state;
+    return { ...state, recovered };
   }
   throw new Error(`Could not take the stack lock ${path}; another start raced this one. Try again.`);
 }

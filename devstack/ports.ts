@@ -44,9 +44,16 @@ export interface PortClaim {
   option: string;
 }
 
-/** Checks every port before anything starts, so a conflict leaves nothing running. */
-export async function assertPortsFree(claims: PortClaim[]): Promise<void> {
+/**
+ * Checks every port before anything starts, so a conflict leaves nothing running. `graceMs` gives ports of processes
+ * just killed (recovery after a crash) time to be released before they count as taken.
+ */
+export async function assertPortsFree(claims: PortClaim[], graceMs = 0): Promise<void> {
+  const deadline = Date.now() + graceMs;
   for (const claim of claims) {
-    if (!(await isPortFree(claim.port))) throw new PortInUseError(claim.port, claim.purpose, claim.option);
+    while (!(await isPortFree(claim.port))) {
+      if (Date.now() >= deadline) throw new PortInUseError(claim.port, claim.purpose, claim.option);
+      await new Promise((r) => setTimeout(r, 250));
+    }
   }
 }

@@ -18,6 +18,7 @@ import { applyTenant, waitForTenant } from './kube/etcd-tenant.js';
 import { grantWorkerAccess } from './kube/worker-access.js';
 import { startNodeAgent, type NodeAgent } from './node-agent/agent.js';
 import { prepareNodeIdentity } from './node-agent/identity.js';
+import { killRecordedContainers } from './node-agent/leftovers.js';
 import { acquireStackLock, releaseStackLock, writeState, type StackState } from './lock.js';
 import { assertPortsFree, type PortClaim } from './ports.js';
 import { lastLogLines, ManagedProcess, type ProcessSpec } from './process.js';
@@ -111,13 +112,25 @@ function workerProcess(dataDir: string, env: Record<string, string>): ProcessSpe
   };
 }
 
+async function retry<T>(fn: () => Promise<T>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}
+
 /** A little tenant data on first start, so the first backup has something in it and a restore has something to bring back. */
 async function seedDemoData(
   deps: ActivityDeps,
   cluster: string,
   tls: { ca: Buffer; cert: Buffer; key: Buffer },
 ): Promise<void> {
-  const connection = await resolveEtcd(deps, cluster);
+  const connection = await retry(() => resolveEtcd(deps, cluster), 60_000); // members may still be settling
   const client = new Etcd3({
     hosts: connection.endpoints,
     credentials: { rootCertificate: tls.ca, certChain: tls.cert, privateKey: tls.key },
@@ -140,6 +153,7 @@ async function seedDemoData(
 export class DevStack {
   private readonly processes: ManagedProcess[] = [];
   private controlPlane: ControlPlane | undefined;
+  private recovered = false;
   private agent: NodeAgent | undefined;
   private readonly lockPath: string;
   private state: StackState | undefined;
@@ -172,7 +186,10 @@ export class DevStack {
   async start(): Promise<void> {
     const { opts } = this;
     mkdirSync(opts.dataDir, { recursive: true });
-    this.state = acquireStackLock(this.lockPath, say);
+    const { recovered, ...state } = acquireStackLock(this.lockPath, say);
+    this.state = state;
+    // Pod processes outlive a killed supervisor (their shims are not its children): the node agent adopts them.
+    this.recovered = recovered;
     try {
       await this.startServers();
     } catch (err) {
@@ -194,7 +211,7 @@ export class DevStack {
       { port: kube.scheduler, purpose: 'kube-scheduler (kube port + 3)', option: '--kube-port' },
       { port: kube.kubelet, purpose: 'the node agent (kube port + 4)', option: '--kube-port' },
     ];
-    await assertPortsFree(claims);
+    await assertPortsFree(claims, this.recovered ? 15_000 : 0);
 
     const tools = await ensureTools(consoleProgress(), ['etcd', 'versitygw', 'temporal', 'kubernetes']);
     const s3 = localS3Credentials(opts.dataDir);
@@ -344,7 +361,9 @@ export class DevStack {
     const rest = this.processes.filter((p) => p.spec.name !== 'lifeboat worker');
     await Promise.all(worker.map((p) => p.stop()));
     // Pods before the API that tracks them; the control plane before the servers it does not need.
-    await this.agent?.stop();
+    if (this.agent) await this.agent.stop();
+    // A start that failed before its agent ran leaves the previous run's Pod processes unadopted: end them here.
+    else killRecordedContainers(join(this.opts.dataDir, 'kubernetes', 'node-agent'));
     await this.controlPlane?.stop();
     await Promise.all(rest.map((p) => p.stop()));
     releaseStackLock(this.lockPath);
