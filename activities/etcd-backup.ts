@@ -100,6 +100,28 @@ async function* tagEtcdErrors(source: AsyncIterable<Buffer>, endpoint: string): 
   }
 }
 
+function describeSnapshot(
+  location: StorageLocation,
+  key: string,
+  policy: EtcdBackupPolicy,
+  recipients: string[],
+  streams: { stored: StreamStats; snapshot: StreamStats },
+  member: SnapshotResult['member'],
+  resumedUpload: boolean,
+): SnapshotResult {
+  const { name, endpoint, version, revision, dbSizeBytes } = member;
+  return {
+    location: location.name,
+    key,
+    compression: policy.compression,
+    recipients,
+    stored: streams.stored,
+    snapshot: streams.snapshot,
+    member: { name, endpoint, version, revision, dbSizeBytes },
+    resumedUpload,
+  };
+}
+
 export function createEtcdBackupActivities(deps: ActivityDeps) {
   async function streamFromMember(
     member: EtcdMemberStatus,
@@ -176,22 +198,9 @@ export function createEtcdBackupActivities(deps: ActivityDeps) {
       recipients,
       job: policy.job!,
     });
-    return {
-      location: location.name,
-      key,
-      compression: policy.compression,
-      recipients,
-      stored: result.stored,
-      snapshot: result.snapshot,
-      member: {
-        name: `${member.name} (job ${result.job})`,
-        endpoint: member.endpoint,
-        version: result.version,
-        revision: result.revision,
-        dbSizeBytes: result.totalSize,
-      },
-      resumedUpload: false,
-    };
+    const version = { version: result.version, revision: result.revision, dbSizeBytes: result.totalSize };
+    const from = { ...version, name: `${member.name} (job ${result.job})`, endpoint: member.endpoint };
+    return describeSnapshot(location, key, policy, recipients, result, from, false);
   }
 
   return {
@@ -242,22 +251,8 @@ export function createEtcdBackupActivities(deps: ActivityDeps) {
               connection.tls,
               state,
             );
-            return {
-              location: location.name,
-              key,
-              compression: policy.compression,
-              recipients,
-              stored: result.stored,
-              snapshot: result.snapshot,
-              member: {
-                name: member.name,
-                endpoint: member.endpoint,
-                version: member.version,
-                revision: result.revision,
-                dbSizeBytes: member.dbSizeBytes,
-              },
-              resumedUpload: result.resumed,
-            };
+            const from = { ...member, revision: result.revision };
+            return describeSnapshot(location, key, policy, recipients, result, from, result.resumed);
           } catch (err) {
             // Storage errors (and cancellation) end the attempt: no other member can fix them.
             if (!(err instanceof EtcdStreamError) || cancellationSignal().aborted) classifyS3Error(location, err);

@@ -1,4 +1,3 @@
-import { ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { Etcd3 } from 'etcd3';
@@ -15,7 +14,6 @@ import { etcdCluster, etcdMembers } from '../../devstack/servers/etcd.js';
 import { versitygwServer } from '../../devstack/servers/versitygw.js';
 import type { LifeboatConfig } from '../../core/config/schema.js';
 import type { S3ServerInfo } from './stack.js';
-import { s3ClientFor } from './stack.js';
 
 /** A three-member etcd of our own, so tests may kill members without disturbing other files. */
 export async function privateEtcd(
@@ -66,17 +64,6 @@ export async function privateS3(dir: string): Promise<{ server: S3ServerInfo; st
       return proc;
     },
   };
-}
-
-export async function bucketState(server: S3ServerInfo, bucket: string) {
-  const s3 = s3ClientFor(server);
-  try {
-    const objects = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
-    const uploads = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
-    return { keys: (objects.Contents ?? []).map((o) => o.Key!).sort(), uploads: uploads.Uploads ?? [] };
-  } finally {
-    s3.destroy();
-  }
 }
 
 /** The running activity as the server sees it: attempt, last failure and the last heartbeat details. */

@@ -1,4 +1,5 @@
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { ListMultipartUploadsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { ensureBucket, s3Client } from '../../devstack/s3-bucket.js';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
@@ -26,19 +27,17 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;
 }
 
-export function s3ClientFor(server: S3ServerInfo): S3Client {
-  return new S3Client({
-    endpoint: server.endpoint,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
-  });
-}
+/** The dev stack's S3 helpers, pointed at a test server. */
+export const s3ClientFor = (server: S3ServerInfo): S3Client => s3Client(server);
+export const createBucket = (server: S3ServerInfo, bucket: string): Promise<void> => ensureBucket(server, bucket);
 
-export async function createBucket(server: S3ServerInfo, bucket: string): Promise<void> {
+/** Every key and every open multipart upload in a bucket. */
+export async function bucketState(server: S3ServerInfo, bucket: string) {
   const s3 = s3ClientFor(server);
   try {
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const objects = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+    const uploads = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+    return { keys: (objects.Contents ?? []).map((o) => o.Key!).sort(), uploads: uploads.Uploads ?? [] };
   } finally {
     s3.destroy();
   }

@@ -10,16 +10,9 @@ import type { LifeboatConfig } from '../../core/config/schema.js';
 import type { ManagedProcess } from '../../devstack/process.js';
 import { freePorts } from '../../devstack/ports.js';
 import type { etcdBackup } from '../../workflows/index.js';
+import { loadEtcd, pendingActivity, privateEtcd, privateS3, waitFor, workerProcess } from '../helpers/faults.js';
 import {
   bucketState,
-  loadEtcd,
-  pendingActivity,
-  privateEtcd,
-  privateS3,
-  waitFor,
-  workerProcess,
-} from '../helpers/faults.js';
-import {
   createBucket,
   secretEnvNames,
   startTestWorker,

@@ -1,4 +1,4 @@
-import { GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { Etcd3 } from 'etcd3';
 import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
@@ -15,24 +15,20 @@ import { parseManifest } from '../../core/manifest.js';
 import { LifeboatBackup } from '../../core/search-attributes.js';
 import type { etcdBackup } from '../../workflows/index.js';
 import { restoreIntoScratchEtcd } from '../helpers/etcd.js';
-import { isolatedConfig, s3ClientFor, startTestWorker, uniqueName, type TestWorker } from '../helpers/stack.js';
+import {
+  bucketState,
+  isolatedConfig,
+  s3ClientFor,
+  startTestWorker,
+  uniqueName,
+  type TestWorker,
+} from '../helpers/stack.js';
 
 async function getObject(server: (typeof servers)[number], bucket: string, key: string): Promise<Buffer> {
   const s3 = s3ClientFor(server);
   try {
     const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     return Buffer.from(await response.Body!.transformToByteArray());
-  } finally {
-    s3.destroy();
-  }
-}
-
-async function listKeys(server: (typeof servers)[number], bucket: string) {
-  const s3 = s3ClientFor(server);
-  try {
-    const objects = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
-    const uploads = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
-    return { keys: (objects.Contents ?? []).map((o) => o.Key!).sort(), uploads: uploads.Uploads ?? [] };
   } finally {
     s3.destroy();
   }
@@ -95,7 +91,7 @@ describe('etcd backups (real etcd, real S3, real worker)', () => {
       const dir = `it/etcd/local/${policy}/${policy}-20260102030405/`;
       expect(manifest.backup).toBe(`${policy}-20260102030405`);
       expect(manifest.object.key).toBe(`${dir}snapshot.db.gz`);
-      const { keys, uploads } = await listKeys(server, buckets[serverName]!);
+      const { keys, uploads } = await bucketState(server, buckets[serverName]!);
       expect(keys).toEqual([`${dir}manifest.json`, `${dir}snapshot.db.gz`]);
       expect(uploads).toEqual([]);
 
@@ -211,7 +207,7 @@ describe('etcd backups (real etcd, real S3, real worker)', () => {
     expect(second.object.key).toBe(first.object.key);
     expect(first.object.key.endsWith('/snapshot.db')).toBe(true);
     const server = servers.find((s) => s.name === 'versitygw')!;
-    const { keys, uploads } = await listKeys(server, buckets.versitygw!);
+    const { keys, uploads } = await bucketState(server, buckets.versitygw!);
     const mine = keys.filter((k) => k.includes('/plain-20260304050607/'));
     expect(mine).toEqual([
       'it/etcd/local/plain/plain-20260304050607/manifest.json',
@@ -244,7 +240,7 @@ describe('etcd backups (real etcd, real S3, real worker)', () => {
       expect(manifest.backup).toMatch(/^plain-\d{14}$/);
       const description = await run.describe();
       expect(description.typedSearchAttributes.get(LifeboatBackup)).toBe(manifest.backup);
-      const { keys } = await listKeys(
+      const { keys } = await bucketState(
         servers.find((s) => s.name === 'versitygw')!,
         buckets.versitygw!,
       );

@@ -60,6 +60,12 @@ describe('retention (real worker, real S3)', () => {
         workflowId: `etcd-backup/local/ret/${requestedAt}`,
       });
     }
+    // Each backup started a retention sweep: let the last one finish before adding the incomplete backups below.
+    const id = workflowIds.retention('local', 'ret');
+    await tw.client.workflow
+      .getHandle(id)
+      .result()
+      .catch(() => undefined);
     // Incomplete backups: snapshot data without a manifest, one long dead, one recent (maybe still uploading).
     const oldIncomplete = backupName('ret', new Date('2020-01-01T00:00:00Z'));
     const recentIncomplete = backupName('ret', new Date(Date.now() - 5 * 60_000));
@@ -71,12 +77,7 @@ describe('retention (real worker, real S3)', () => {
     }
     s3.destroy();
 
-    // Each backup started a retention sweep; wait for the last, then sweep once more over the final state.
-    const id = workflowIds.retention('local', 'ret');
-    await tw.client.workflow
-      .getHandle(id)
-      .result()
-      .catch(() => undefined);
+    // Then sweep once more over the final state.
     const result = await tw.client.workflow.execute<typeof retention>('retention', {
       args: [{ cluster: 'local', policy: 'ret' }],
       taskQueue: tw.taskQueue,
