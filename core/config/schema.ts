@@ -171,7 +171,8 @@ export const etcdBackupPolicySchema = z.strictObject({
   keepOneOff: z.boolean().default(true),
   /** Backups without a manifest and abandoned multipart uploads older than this are removed by retention. */
   incompleteGracePeriod: duration.default('24h'),
-  compression: z.enum(['none', 'gzip', 'zstd']).default('gzip'),
+  /** none by default: gzip triples the time of a 1 GiB backup for 46% less storage (bench/etcd-snapshot). */
+  compression: z.enum(['none', 'gzip', 'zstd']).default('none'),
   /** direct: the worker streams the snapshot itself. job: a Kubernetes Job next to etcd takes and stores it. */
   mode: z.enum(['direct', 'job']).default('direct'),
   job: jobSettings.optional(),

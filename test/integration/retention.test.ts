@@ -29,6 +29,7 @@ describe('retention (real worker, real S3)', () => {
           cluster: 'local',
           location: 'versitygw',
           keep: 2,
+          compression: 'gzip',
           keepOneOff: false,
           incompleteGracePeriod: '1h',
         },

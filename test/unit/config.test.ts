@@ -148,7 +148,7 @@ describe('a valid config', () => {
           keep: 7,
           keepOneOff: true,
           incompleteGracePeriod: '24h',
-          compression: 'gzip',
+          compression: 'none',
           mode: 'direct',
         },
       ],
@@ -199,7 +199,7 @@ describe('a valid config', () => {
   it('accepts a one-off policy (no schedule)', () => {
     const config = configOf(validateConfig(doc()));
     expect(config.etcdBackups[0]!.schedule).toBeUndefined();
-    expect(config.etcdBackups[0]).toMatchObject({ name: 'nightly', keep: 7, compression: 'gzip' });
+    expect(config.etcdBackups[0]).toMatchObject({ name: 'nightly', keep: 7, compression: 'none' });
   });
 
   it('defaults clusters and etcdBackups to empty lists', () => {
