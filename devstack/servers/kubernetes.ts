@@ -52,6 +52,16 @@ export function kubeApiServer(opts: ApiServerOptions): ProcessSpec {
   };
 }
 
+/** How the controller-manager and the scheduler reach and trust the API server: one identity, no leader election. */
+function clientOf(kubeconfig: string): string[] {
+  return [
+    `--kubeconfig=${kubeconfig}`,
+    `--authentication-kubeconfig=${kubeconfig}`,
+    `--authorization-kubeconfig=${kubeconfig}`,
+    '--leader-elect=false',
+  ];
+}
+
 export interface ControllerManagerOptions {
   binary: string;
   dataDir: string;
@@ -66,10 +76,7 @@ export function kubeControllerManager(opts: ControllerManagerOptions): ProcessSp
     name: 'kube-controller-manager',
     command: opts.binary,
     args: [
-      `--kubeconfig=${opts.kubeconfig}`,
-      `--authentication-kubeconfig=${opts.kubeconfig}`,
-      `--authorization-kubeconfig=${opts.kubeconfig}`,
-      '--leader-elect=false',
+      ...clientOf(opts.kubeconfig),
       '--secure-port=0',
       `--service-account-private-key-file=${opts.pki.serviceAccount.key}`,
       `--root-ca-file=${opts.pki.ca.cert}`,
@@ -97,15 +104,7 @@ export function kubeScheduler(opts: SchedulerOptions): ProcessSpec {
   return {
     name: 'kube-scheduler',
     command: opts.binary,
-    args: [
-      `--kubeconfig=${opts.kubeconfig}`,
-      `--authentication-kubeconfig=${opts.kubeconfig}`,
-      `--authorization-kubeconfig=${opts.kubeconfig}`,
-      '--leader-elect=false',
-      '--bind-address=127.0.0.1',
-      `--secure-port=${opts.port}`,
-      '--v=1',
-    ],
+    args: [...clientOf(opts.kubeconfig), '--bind-address=127.0.0.1', `--secure-port=${opts.port}`, '--v=1'],
     logFile: join(opts.dataDir, 'kube-scheduler.log'),
     startTimeoutMs: 60_000,
     // Its serving certificate is self-signed; the health endpoint needs no trust for a readiness poke.
