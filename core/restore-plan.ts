@@ -1,0 +1,129 @@
+/**
+ * The etcd restore as a plan, before anything runs: which backup, and the ordered steps with what each touches.
+ * Pure (design.md, "The etcd restore, step by step"): `lifeboat restore etcd --dry-run` prints it, the workflow
+ * follows it, and the point of no return is explicit so that everything before it can roll back.
+ */
+
+export interface BackupCandidate {
+  backup: string;
+  time: Date;
+  complete: boolean;
+}
+
+export type BackupChoice = { ok: true; backup: string } | { ok: false; error: string };
+
+/** `latest` is the newest complete backup; a name must exist and be complete (an incomplete one has no manifest). */
+export function chooseBackup(candidates: readonly BackupCandidate[], wanted: string): BackupChoice {
+  const complete = candidates.filter((c) => c.complete).sort((a, b) => b.time.getTime() - a.time.getTime());
+  if (wanted === 'latest') {
+    return complete[0]
+      ? { ok: true, backup: complete[0].backup }
+      : { ok: false, error: 'there is no complete backup to restore' };
+  }
+  const found = candidates.find((c) => c.backup === wanted);
+  if (!found) {
+    const recent = complete.slice(0, 3).map((c) => c.backup);
+    return { ok: false, error: `no backup named ${wanted}${recent.length ? ` (newest: ${recent.join(', ')})` : ''}` };
+  }
+  if (!found.complete)
+    return { ok: false, error: `backup ${wanted} is incomplete (no manifest): it cannot be trusted` };
+  return { ok: true, backup: wanted };
+}
+
+/**
+ * Revisions after the restore must stay above any the tenant's kube-apiserver has seen, or its watches would go
+ * backwards: bump by the distance to the live revision when it is known, plus a margin; otherwise by a billion
+ * (what the Kubernetes documentation suggests for etcdutl --bump-revision).
+ */
+export function revisionBump(backupRevision: bigint, liveRevision: bigint | undefined): bigint {
+  const margin = 1_000_000n;
+  if (liveRevision === undefined || liveRevision < backupRevision) return 1_000_000_000n;
+  return liveRevision - backupRevision + margin;
+}
+
+export interface RestoreTarget {
+  cluster: string;
+  namespace: string;
+  statefulSet: string;
+  members: { name: string; peerUrl: string }[];
+  volumeClaims: string[];
+  /** The tenant control plane to pause: its kube-apiserver Deployment. */
+  apiserver?: { namespace: string; name: string; replicas: number };
+  schedules: string[];
+}
+
+export interface RestoreOptions {
+  backup: string;
+  requireApproval: boolean;
+  bumpRevision: boolean;
+}
+
+export type RestoreStepKind =
+  | 'preflight'
+  | 'approval'
+  | 'pause-schedules'
+  | 'pause-control-plane'
+  | 'scale-etcd-down'
+  | 'delete-volumes'
+  | 'restore-members'
+  | 'scale-etcd-up'
+  | 'wait-for-quorum'
+  | 'verify-revision'
+  | 'mark-initialized'
+  | 'unpause-control-plane'
+  | 'resume-schedules';
+
+export interface RestoreStep {
+  kind: RestoreStepKind;
+  title: string;
+  /** What the step reads or changes, for the plan shown before approval. */
+  touches: string[];
+  /** From this step on the old data is gone: failures wait for an operator instead of rolling back. */
+  pointOfNoReturn: boolean;
+}
+
+export function planEtcdRestore(target: RestoreTarget, options: RestoreOptions): RestoreStep[] {
+  const sts = `StatefulSet ${target.namespace}/${target.statefulSet}`;
+  const apiserver = target.apiserver ? `Deployment ${target.apiserver.namespace}/${target.apiserver.name}` : undefined;
+  const step = (kind: RestoreStepKind, title: string, touches: string[], pointOfNoReturn = false): RestoreStep => ({
+    kind,
+    title,
+    touches,
+    pointOfNoReturn,
+  });
+  const steps: RestoreStep[] = [
+    step('preflight', `check backup ${options.backup} (manifest, object, sha256) and ${sts}`, [options.backup, sts]),
+  ];
+  if (options.requireApproval) steps.push(step('approval', 'wait for an operator to approve', []));
+  steps.push(step('pause-schedules', 'pause the backup schedules of the cluster', target.schedules));
+  if (apiserver)
+    steps.push(
+      step('pause-control-plane', `scale ${apiserver} to 0 (it had ${target.apiserver!.replicas})`, [apiserver]),
+    );
+  steps.push(step('scale-etcd-down', `scale ${sts} to 0 and wait for its pods to go`, [sts]));
+  steps.push(
+    step(
+      'delete-volumes',
+      `delete the members' volumes (${target.volumeClaims.length})`,
+      target.volumeClaims.map((c) => `PersistentVolumeClaim ${target.namespace}/${c}`),
+      true,
+    ),
+  );
+  steps.push(
+    step(
+      'restore-members',
+      `restore each member from ${options.backup} with etcdutl${options.bumpRevision ? ' (revision bumped, marked compacted)' : ''}`,
+      target.members.map((m) => `member ${m.name} (${m.peerUrl})`),
+    ),
+  );
+  steps.push(step('scale-etcd-up', `scale ${sts} back to ${target.members.length}`, [sts]));
+  steps.push(step('wait-for-quorum', 'wait until every member is ready and the cluster has quorum', [sts]));
+  steps.push(step('verify-revision', 'check the restored revision against the manifest and the bump', []));
+  steps.push(step('mark-initialized', 'set the EtcdClusterInitialized annotation', [sts]));
+  if (apiserver)
+    steps.push(step('unpause-control-plane', `scale ${apiserver} back to ${target.apiserver!.replicas}`, [apiserver]));
+  steps.push(step('resume-schedules', 'resume the backup schedules', target.schedules));
+  // Steps after the point of no return inherit it: none of them may roll back to "as it was".
+  const cut = steps.findIndex((s) => s.pointOfNoReturn);
+  return steps.map((s, i) => ({ ...s, pointOfNoReturn: cut >= 0 && i >= cut }));
+}

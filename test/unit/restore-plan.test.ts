@@ -1,0 +1,132 @@
+import { describe, expect, it } from 'vitest';
+import { chooseBackup, planEtcdRestore, revisionBump, type RestoreTarget } from '../../core/restore-plan.js';
+
+const t = (iso: string) => new Date(iso);
+
+describe('chooseBackup', () => {
+  const candidates = [
+    { backup: 'hourly-20260101010000', time: t('2026-01-01T01:00:00Z'), complete: true },
+    { backup: 'hourly-20260101030000', time: t('2026-01-01T03:00:00Z'), complete: false },
+    { backup: 'hourly-20260101020000', time: t('2026-01-01T02:00:00Z'), complete: true },
+  ];
+
+  it('latest is the newest complete backup, never an incomplete newer one', () => {
+    expect(chooseBackup(candidates, 'latest')).toEqual({ ok: true, backup: 'hourly-20260101020000' });
+  });
+
+  it('a named complete backup is taken as asked', () => {
+    expect(chooseBackup(candidates, 'hourly-20260101010000')).toEqual({ ok: true, backup: 'hourly-20260101010000' });
+  });
+
+  it('refuses an incomplete backup by name', () => {
+    expect(chooseBackup(candidates, 'hourly-20260101030000')).toEqual({
+      ok: false,
+      error: 'backup hourly-20260101030000 is incomplete (no manifest): it cannot be trusted',
+    });
+  });
+
+  it('an unknown name lists the newest complete ones', () => {
+    expect(chooseBackup(candidates, 'nope')).toEqual({
+      ok: false,
+      error: 'no backup named nope (newest: hourly-20260101020000, hourly-20260101010000)',
+    });
+  });
+
+  it('latest with nothing complete is an error', () => {
+    expect(chooseBackup([candidates[1]!], 'latest')).toEqual({
+      ok: false,
+      error: 'there is no complete backup to restore',
+    });
+    expect(chooseBackup([], 'latest').ok).toBe(false);
+  });
+});
+
+describe('revisionBump', () => {
+  it('bumps past the live revision with a margin when it is known', () => {
+    expect(revisionBump(1000n, 5000n)).toBe(1_004_000n);
+  });
+
+  it('bumps by a billion when the live revision is unknown or lower', () => {
+    expect(revisionBump(1000n, undefined)).toBe(1_000_000_000n);
+    expect(revisionBump(1000n, 10n)).toBe(1_000_000_000n);
+  });
+
+  it('always leaves the restored revision above the live one', () => {
+    for (const [backup, live] of [
+      [1n, 2n],
+      [500n, 500n],
+      [123n, 9_999_999n],
+    ] as const) {
+      expect(backup + revisionBump(backup, live)).toBeGreaterThan(live);
+    }
+  });
+});
+
+describe('planEtcdRestore', () => {
+  const target: RestoreTarget = {
+    cluster: 'demo',
+    namespace: 'tenant-demo',
+    statefulSet: 'etcd',
+    members: [0, 1, 2].map((i) => ({
+      name: `etcd-${i}`,
+      peerUrl: `http://etcd-${i}.etcd-peer.tenant-demo.svc.cluster.local:2380`,
+    })),
+    volumeClaims: ['data-etcd-0', 'data-etcd-1', 'data-etcd-2'],
+    apiserver: { namespace: 'tenant-demo', name: 'apiserver', replicas: 2 },
+    schedules: ['etcd-backup/demo/hourly'],
+  };
+
+  it('follows the runbook order', () => {
+    const kinds = planEtcdRestore(target, {
+      backup: 'hourly-20260101020000',
+      requireApproval: true,
+      bumpRevision: true,
+    }).map((s) => s.kind);
+    expect(kinds).toEqual([
+      'preflight',
+      'approval',
+      'pause-schedules',
+      'pause-control-plane',
+      'scale-etcd-down',
+      'delete-volumes',
+      'restore-members',
+      'scale-etcd-up',
+      'wait-for-quorum',
+      'verify-revision',
+      'mark-initialized',
+      'unpause-control-plane',
+      'resume-schedules',
+    ]);
+  });
+
+  it('deleting the volumes is the point of no return, and everything after it stays past it', () => {
+    const steps = planEtcdRestore(target, { backup: 'b', requireApproval: false, bumpRevision: true });
+    const first = steps.findIndex((s) => s.pointOfNoReturn);
+    expect(steps[first]!.kind).toBe('delete-volumes');
+    expect(steps.slice(0, first).every((s) => !s.pointOfNoReturn)).toBe(true);
+    expect(steps.slice(first).every((s) => s.pointOfNoReturn)).toBe(true);
+  });
+
+  it('says what each step touches, and remembers the replica count to restore', () => {
+    const steps = planEtcdRestore(target, { backup: 'b', requireApproval: false, bumpRevision: false });
+    const by = (kind: string) => steps.find((s) => s.kind === kind)!;
+    expect(by('delete-volumes').touches).toEqual([
+      'PersistentVolumeClaim tenant-demo/data-etcd-0',
+      'PersistentVolumeClaim tenant-demo/data-etcd-1',
+      'PersistentVolumeClaim tenant-demo/data-etcd-2',
+    ]);
+    expect(by('pause-control-plane').title).toBe('scale Deployment tenant-demo/apiserver to 0 (it had 2)');
+    expect(by('unpause-control-plane').title).toBe('scale Deployment tenant-demo/apiserver back to 2');
+    expect(by('restore-members').title).not.toContain('bumped');
+    expect(steps.map((s) => s.kind)).not.toContain('approval');
+  });
+
+  it('without a control plane to pause, there is nothing to pause or unpause', () => {
+    const kinds = planEtcdRestore(
+      { ...target, apiserver: undefined },
+      { backup: 'b', requireApproval: false, bumpRevision: true },
+    ).map((s) => s.kind);
+    expect(kinds).not.toContain('pause-control-plane');
+    expect(kinds).not.toContain('unpause-control-plane');
+  });
+});
