@@ -1,5 +1,7 @@
 import { GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import type { StorageLocation } from '../core/config/schema.js';
+import type { EtcdBackupPolicy, StorageLocation } from '../core/config/schema.js';
+import { parseDuration } from '../core/duration.js';
+import { rulesFromPolicy, type RetentionRules } from '../core/retention.js';
 import { parseBackupKey, policyPrefix, type BackupKind } from '../core/layout.js';
 import { parseManifest, type EtcdBackupManifest } from '../core/manifest.js';
 import { parseBackupName } from '../core/naming.js';
@@ -98,4 +100,49 @@ export async function listOpenUploads(s3: S3Client, location: StorageLocation, p
     uploadIdMarker = page.IsTruncated ? page.NextUploadIdMarker : undefined;
   } while (keyMarker);
   return uploads;
+}
+
+export interface PolicyInventory {
+  backups: (CatalogEntry & { complete: boolean; oneOff: boolean })[];
+  uploads: OpenUpload[];
+  rules: RetentionRules;
+}
+
+const MANIFEST_READ_CONCURRENCY = 8;
+
+/**
+ * Everything retention decides on for one policy: its backups (a manifest's one-off flag included), its open multipart
+ * uploads, and its rules. Shared by the retention workflow's activity and `lifeboat retention plan`.
+ */
+export async function policyInventory(
+  s3: S3Client,
+  location: StorageLocation,
+  policy: EtcdBackupPolicy,
+  onProgress: (listed: number) => void = () => undefined,
+): Promise<PolicyInventory> {
+  const entries = await listBackups(s3, location, 'etcd', { cluster: policy.cluster, policy: policy.name });
+  const backups: PolicyInventory['backups'] = [];
+  for (let i = 0; i < entries.length; i += MANIFEST_READ_CONCURRENCY) {
+    const batch = entries.slice(i, i + MANIFEST_READ_CONCURRENCY);
+    backups.push(
+      ...(await Promise.all(
+        batch.map(async (entry) => ({
+          ...entry,
+          complete: entry.manifestKey !== undefined,
+          oneOff: entry.manifestKey ? (await readManifest(s3, location, entry.manifestKey)).oneOff : false,
+        })),
+      )),
+    );
+    onProgress(backups.length);
+  }
+  const uploads = await listOpenUploads(
+    s3,
+    location,
+    policyPrefix(location.prefix, 'etcd', policy.cluster, policy.name),
+  );
+  const rules = rulesFromPolicy(policy, {
+    keepOneOff: policy.keepOneOff,
+    incompleteGraceMs: parseDuration(policy.incompleteGracePeriod)!,
+  });
+  return { backups, uploads, rules };
 }

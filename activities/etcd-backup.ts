@@ -8,7 +8,7 @@ import { findCluster, findEtcdPolicy, findLocation } from './config-lookup.js';
 import { runSnapshotJob } from './snapshot-job.js';
 import { resolveEtcd, type EtcdConnection } from './etcd-target.js';
 import type { ActivityDeps } from './deps.js';
-import { etcdClient, probeMembers, type EtcdMemberStatus } from './etcd.js';
+import { etcdClient, probeMembers, type EtcdMemberStatus, type MemberProbe } from './etcd.js';
 import { uploadStream } from './multipart-upload.js';
 import { compress, encrypt, PART_CONCURRENCY, PART_SIZE } from './snapshot-pipeline.js';
 import { classifyS3Error, s3ClientFor } from './s3.js';
@@ -100,6 +100,14 @@ async function* tagEtcdErrors(source: AsyncIterable<Buffer>, endpoint: string): 
   }
 }
 
+function noMemberAnswered(cluster: string, probe: MemberProbe): ApplicationFailure {
+  const tried = probe.unreachable.map((u) => `${u.endpoint} (${u.error})`).join('; ');
+  return ApplicationFailure.create({
+    type: 'EtcdUnavailable',
+    message: `No etcd member of ${cluster} answered: ${tried}`,
+  });
+}
+
 function describeSnapshot(
   location: StorageLocation,
   key: string,
@@ -181,10 +189,7 @@ export function createEtcdBackupActivities(deps: ActivityDeps) {
     const probe = await probeMembers(connection);
     const member = orderMembers(probe.reachable, [])[0];
     if (!member) {
-      throw ApplicationFailure.create({
-        type: 'EtcdUnavailable',
-        message: `No etcd member of ${req.cluster} answered: ${probe.unreachable.map((u) => `${u.endpoint} (${u.error})`).join('; ')}`,
-      });
+      throw noMemberAnswered(req.cluster, probe);
     }
     const result = await runSnapshotJob(deps.kubeConfigFor(cluster), {
       namespace: sts.namespace,
@@ -231,10 +236,7 @@ export function createEtcdBackupActivities(deps: ActivityDeps) {
       if (policy.mode === 'job') return snapshotWithJob(req, policy, location, key, recipients, connection);
       const probe = await probeMembers(connection);
       if (probe.reachable.length === 0) {
-        throw ApplicationFailure.create({
-          type: 'EtcdUnavailable',
-          message: `No etcd member of ${req.cluster} answered: ${probe.unreachable.map((u) => `${u.endpoint} (${u.error})`).join('; ')}`,
-        });
+        throw noMemberAnswered(req.cluster, probe);
       }
       const s3 = s3ClientFor(deps, location);
       try {

@@ -4,17 +4,13 @@ import type { ClusterConfig } from '../core/config/schema.js';
 import { findCluster } from './config-lookup.js';
 import type { ActivityDeps } from './deps.js';
 import { nonRetryable } from './failures.js';
+import { kubeStatus } from './kube.js';
 
 /** How to reach one cluster's etcd right now. Lives only inside an activity: the TLS key never leaves the worker. */
 export interface EtcdConnection {
   cluster: string;
   endpoints: string[];
   tls?: { ca: Buffer; cert: Buffer; key: Buffer; serverName?: string };
-}
-
-function httpStatus(err: unknown): number | undefined {
-  const code = (err as { code?: unknown }).code;
-  return typeof code === 'number' ? code : undefined;
 }
 
 async function readTls(kc: KubeConfig, cluster: ClusterConfig): Promise<EtcdConnection['tls']> {
@@ -25,9 +21,9 @@ async function readTls(kc: KubeConfig, cluster: ClusterConfig): Promise<EtcdConn
   try {
     data = (await kc.makeApiClient(CoreV1Api).readNamespacedSecret({ namespace: ref.namespace, name: ref.name })).data;
   } catch (err) {
-    if (httpStatus(err) === 404)
+    if (kubeStatus(err) === 404)
       throw nonRetryable('InvalidConfig', `${where} does not exist. Create it or fix the reference.`);
-    if (httpStatus(err) === 403) {
+    if (kubeStatus(err) === 403) {
       throw nonRetryable(
         'InvalidConfig',
         `The worker may not read ${where}: grant it get on that Secret (deploy/rbac).`,
@@ -92,7 +88,7 @@ async function readyPodIps(kc: KubeConfig, sts: { namespace: string; name: strin
   try {
     selector = (await kc.makeApiClient(AppsV1Api).readNamespacedStatefulSet(sts)).spec?.selector.matchLabels;
   } catch (err) {
-    if (httpStatus(err) === 404) {
+    if (kubeStatus(err) === 404) {
       throw nonRetryable(
         'InvalidConfig',
         `StatefulSet ${sts.namespace}/${sts.name} does not exist; fix clusters[].etcd.statefulSet.`,

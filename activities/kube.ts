@@ -12,3 +12,9 @@ export function kubeConfigFor(cluster: ClusterConfig): KubeConfig {
   if (cluster.kubernetes.context) kc.setCurrentContext(cluster.kubernetes.context);
   return kc;
 }
+
+/** The HTTP status of a failed Kubernetes API call (the client's errors carry it as `code`). */
+export function kubeStatus(err: unknown): number | undefined {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'number' ? code : undefined;
+}

@@ -1,9 +1,7 @@
 import { DeleteObjectsCommand } from '@aws-sdk/client-s3';
 import { heartbeat } from '@temporalio/activity';
-import { parseDuration } from '../core/duration.js';
-import { policyPrefix } from '../core/layout.js';
-import { rulesFromPolicy, type RetentionRules } from '../core/retention.js';
-import { listBackups, listOpenUploads, readManifest } from './catalog.js';
+import type { RetentionRules } from '../core/retention.js';
+import { policyInventory } from './catalog.js';
 import { findEtcdPolicy, findLocation } from './config-lookup.js';
 import type { ActivityDeps } from './deps.js';
 import { abortUpload } from './multipart-upload.js';
@@ -25,8 +23,6 @@ export interface RetentionInventory {
   uploads: { key: string; uploadId: string; initiated: string }[];
 }
 
-const MANIFEST_READ_CONCURRENCY = 8;
-
 export function createRetentionActivities(deps: ActivityDeps) {
   return {
     /** Lists one policy's backups (with each manifest's one-off flag) and its open multipart uploads. */
@@ -35,32 +31,22 @@ export function createRetentionActivities(deps: ActivityDeps) {
       const location = findLocation(deps, policy.location);
       const s3 = s3ClientFor(deps, location);
       try {
-        const entries = await listBackups(s3, location, 'etcd', { cluster, policy: policyName });
-        const backups: InventoryBackup[] = [];
-        for (let i = 0; i < entries.length; i += MANIFEST_READ_CONCURRENCY) {
-          const batch = entries.slice(i, i + MANIFEST_READ_CONCURRENCY);
-          backups.push(
-            ...(await Promise.all(
-              batch.map(async (entry) => ({
-                backup: entry.backup,
-                time: entry.time.toISOString(),
-                complete: entry.manifestKey !== undefined,
-                oneOff: entry.manifestKey ? (await readManifest(s3, location, entry.manifestKey)).oneOff : false,
-                keys: entry.keys,
-              })),
-            )),
-          );
-          heartbeat({ listed: backups.length });
-        }
-        const uploads = await listOpenUploads(s3, location, policyPrefix(location.prefix, 'etcd', cluster, policyName));
+        const inventory = await policyInventory(s3, location, policy, (listed) => heartbeat({ listed }));
         return {
           location: location.name,
-          rules: rulesFromPolicy(policy, {
-            keepOneOff: policy.keepOneOff,
-            incompleteGraceMs: parseDuration(policy.incompleteGracePeriod)!,
-          }),
-          backups,
-          uploads: uploads.map((u) => ({ key: u.key, uploadId: u.uploadId, initiated: u.initiated.toISOString() })),
+          rules: inventory.rules,
+          backups: inventory.backups.map((b) => ({
+            backup: b.backup,
+            time: b.time.toISOString(),
+            complete: b.complete,
+            oneOff: b.oneOff,
+            keys: b.keys,
+          })),
+          uploads: inventory.uploads.map((u) => ({
+            key: u.key,
+            uploadId: u.uploadId,
+            initiated: u.initiated.toISOString(),
+          })),
         };
       } catch (err) {
         return classifyS3Error(location, err);

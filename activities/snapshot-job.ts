@@ -4,6 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Compression } from '../core/layout.js';
 import { parseDuration } from '../core/duration.js';
 import { snapshotJob, snapshotJobName, type SnapshotJobInput } from '../core/snapshot-job.js';
+import { kubeStatus } from './kube.js';
 import type { StreamStats } from './snapshot-stream.js';
 
 /** What the Job's containers report in their logs (see core/snapshot-job.ts and `lifeboat job store-snapshot`). */
@@ -19,16 +20,11 @@ export interface JobSnapshot {
 const POLL_MS = 2000;
 const LOG_LINES = 20;
 
-function status(err: unknown): number | undefined {
-  const code = (err as { code?: unknown }).code;
-  return typeof code === 'number' ? code : undefined;
-}
-
 async function createOrFind(kc: KubeConfig, job: V1Job): Promise<void> {
   try {
     await kc.makeApiClient(BatchV1Api).createNamespacedJob({ namespace: job.metadata!.namespace!, body: job });
   } catch (err) {
-    if (status(err) !== 409) throw err; // a retried attempt finds the Job it created before
+    if (kubeStatus(err) !== 409) throw err; // a retried attempt finds the Job it created before
   }
 }
 

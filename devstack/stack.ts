@@ -4,9 +4,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KubeConfig } from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
-import { Etcd3 } from 'etcd3';
 import { parseDocument } from 'yaml';
 import { resolveEtcd } from '../activities/etcd-target.js';
+import { etcdClient } from '../activities/etcd.js';
 import { productionDeps, type ActivityDeps } from '../activities/index.js';
 import { applySchedules } from '../client/schedules-sync.js';
 import { describePlan } from '../client/commands/apply.js';
@@ -125,20 +125,10 @@ async function retry<T>(fn: () => Promise<T>, timeoutMs: number): Promise<T> {
 }
 
 /** A little tenant data on first start, so the first backup has something in it and a restore has something to bring back. */
-async function seedDemoData(
-  deps: ActivityDeps,
-  cluster: string,
-  tls: { ca: Buffer; cert: Buffer; key: Buffer },
-): Promise<void> {
+async function seedDemoData(deps: ActivityDeps, cluster: string): Promise<void> {
+  // The same route and credentials the worker uses: members from Kubernetes, client TLS from the tenant's Secret.
   const connection = await retry(() => resolveEtcd(deps, cluster), 60_000); // members may still be settling
-  const client = new Etcd3({
-    hosts: connection.endpoints,
-    credentials: { rootCertificate: tls.ca, certChain: tls.cert, privateKey: tls.key },
-    grpcOptions: {
-      'grpc.ssl_target_name_override': connection.tls!.serverName!,
-      'grpc.default_authority': connection.tls!.serverName!,
-    },
-  });
+  const client = etcdClient(connection.endpoints, connection.tls);
   try {
     if ((await client.getAll().prefix('/demo/').count()) > 0) return;
     for (let i = 0; i < 100; i++) {
@@ -267,7 +257,7 @@ export class DevStack {
       join(repoRoot, 'deploy/kubernetes/rbac.yaml'),
       kubeDir,
     );
-    const tenant = await applyTenant(admin, {
+    await applyTenant(admin, {
       namespace: DEMO_TENANT,
       pkiDir: join(kubeDir, 'tenant-pki'),
       s3Credentials: s3,
@@ -285,7 +275,6 @@ export class DevStack {
     await seedDemoData(
       productionDeps(config, { [S3_ACCESS_KEY_ENV]: s3.accessKeyId, [S3_SECRET_KEY_ENV]: s3.secretAccessKey }),
       config.clusters[0]!.name,
-      tenant.clientTls,
     );
 
     const temporalAddress = `127.0.0.1:${opts.temporalPort}`;

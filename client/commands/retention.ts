@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
-import { listBackups, listOpenUploads, readManifest } from '../../activities/catalog.js';
-import { parseDuration } from '../../core/duration.js';
-import { policyPrefix } from '../../core/layout.js';
+import { policyInventory } from '../../activities/catalog.js';
 import { workflowIds } from '../../core/naming.js';
-import { planRetention, rulesFromPolicy } from '../../core/retention.js';
+import { planRetention } from '../../core/retention.js';
 import { LifeboatCluster, LifeboatKind, LifeboatPolicy } from '../../core/search-attributes.js';
 import { loadConfigFile } from '../../runtime/config-file.js';
 import type { retention } from '../../workflows/index.js';
@@ -25,24 +23,7 @@ export function registerRetention(program: Command): void {
       const policy = resolvePolicy(config, target);
       const location = config.storageLocations.find((l) => l.name === policy.location)!;
       const plan = await withLocation(config, location, async (s3) => {
-        const entries = await listBackups(s3, location, 'etcd', { cluster: policy.cluster, policy: policy.name });
-        const backups = await Promise.all(
-          entries.map(async (e) => ({
-            backup: e.backup,
-            time: e.time,
-            complete: e.manifestKey !== undefined,
-            oneOff: e.manifestKey ? (await readManifest(s3, location, e.manifestKey)).oneOff : false,
-          })),
-        );
-        const uploads = await listOpenUploads(
-          s3,
-          location,
-          policyPrefix(location.prefix, 'etcd', policy.cluster, policy.name),
-        );
-        const rules = rulesFromPolicy(policy, {
-          keepOneOff: policy.keepOneOff,
-          incompleteGraceMs: parseDuration(policy.incompleteGracePeriod)!,
-        });
+        const { backups, uploads, rules } = await policyInventory(s3, location, policy);
         return planRetention(backups, uploads, rules, new Date());
       });
       if (opts.output === 'json') return printJson(plan);

@@ -6,8 +6,8 @@ import {
   type KubernetesObject,
 } from '@kubernetes/client-node';
 import { mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { podIp } from '../node-agent/pod-ip.js';
+import { createIfMissing } from './create.js';
 import { clientExtensions, createCa, issueCertificate, serverExtensions } from './pki.js';
 
 /**
@@ -198,22 +198,9 @@ export async function tenantManifests(opts: EtcdTenantOptions): Promise<Kubernet
 }
 
 /** Creates what is missing; what exists is left as it is (a restarted stack keeps its tenant and its data). */
-export async function applyTenant(
-  kc: KubeConfig,
-  opts: EtcdTenantOptions,
-): Promise<{ clientTls: { ca: Buffer; cert: Buffer; key: Buffer } }> {
+export async function applyTenant(kc: KubeConfig, opts: EtcdTenantOptions): Promise<void> {
   const api = KubernetesObjectApi.makeApiClient(kc);
-  for (const object of await tenantManifests(opts)) {
-    try {
-      await api.create(object);
-    } catch (err) {
-      if ((err as { code?: number }).code !== 409) throw err;
-    }
-  }
-  const pkiFile = (name: string) => readFileSync(join(opts.pkiDir, name));
-  return {
-    clientTls: { ca: pkiFile('etcd-ca.crt'), cert: pkiFile('etcd-client.crt'), key: pkiFile('etcd-client.key') },
-  };
+  for (const object of await tenantManifests(opts)) await createIfMissing(api, object);
 }
 
 /** Waits until every member is Ready (which, by its probe, means quorum) and the stand-in apiserver runs. */

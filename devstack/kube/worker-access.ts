@@ -2,6 +2,7 @@ import { KubernetesObjectApi, type KubeConfig, type KubernetesObject } from '@ku
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { createIfMissing } from './create.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { clientExtensions, issueCertificate, type Pki } from './pki.js';
 
@@ -23,13 +24,7 @@ export async function grantWorkerAccess(
     (d) => d.toJS() as KubernetesObject & { subjects?: unknown[] },
   );
   const namespaces = new Set(objects.map((o) => o.metadata?.namespace).filter((n): n is string => Boolean(n)));
-  const create = async (object: KubernetesObject) => {
-    try {
-      await api.create(object);
-    } catch (err) {
-      if ((err as { code?: number }).code !== 409) throw err;
-    }
-  };
+  const create = (object: KubernetesObject) => createIfMissing(api, object);
   for (const namespace of namespaces)
     await create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
   for (const object of objects) {

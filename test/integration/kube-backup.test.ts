@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { resolveEtcd } from '../../activities/etcd-target.js';
+import { etcdClient } from '../../activities/etcd.js';
 import { validateConfig } from '../../core/config/parse.js';
 import type { LifeboatConfig } from '../../core/config/schema.js';
 import { applyTenant, TENANT_NAMES, waitForTenant } from '../../devstack/kube/etcd-tenant.js';
@@ -87,18 +88,7 @@ describe('backups of a StatefulSet-hosted etcd', { timeout: 240_000 }, () => {
     // Tenant data, written over TLS to the members Lifeboat itself finds.
     const connection = await resolveEtcd(testDeps(config), 'tenant');
     expect(connection.endpoints).toHaveLength(3);
-    const etcd = new Etcd3({
-      hosts: connection.endpoints,
-      credentials: {
-        rootCertificate: connection.tls!.ca,
-        certChain: connection.tls!.cert,
-        privateKey: connection.tls!.key,
-      },
-      grpcOptions: {
-        'grpc.ssl_target_name_override': connection.tls!.serverName!,
-        'grpc.default_authority': connection.tls!.serverName!,
-      },
-    });
+    const etcd = etcdClient(connection.endpoints, connection.tls);
     seededKeys = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`/registry/tenant/key-${i}`, `value-${i}`]));
     for (const [k, v] of Object.entries(seededKeys)) await etcd.put(k).value(v);
     etcd.close();

@@ -1,0 +1,11 @@
+import type { KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
+import { kubeStatus } from '../../activities/kube.js';
+
+/** Creates an object unless it exists: a restarted stack keeps what it made before, data included. */
+export async function createIfMissing(api: KubernetesObjectApi, object: KubernetesObject): Promise<void> {
+  try {
+    await api.create(object);
+  } catch (err) {
+    if (kubeStatus(err) !== 409) throw err;
+  }
+}
