@@ -1,4 +1,5 @@
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { Client } from '@temporalio/client';
 import type { ClusterConfig, LifeboatConfig } from '../core/config/schema.js';
 
 /** Everything activities need from the outside world, injected so tests can point them at their own servers. */
@@ -8,4 +9,6 @@ export interface ActivityDeps {
   readSecretEnv: (name: string) => string | undefined;
   /** The management cluster's API for a tenant cluster (activities/kube.ts in production). */
   kubeConfigFor: (cluster: ClusterConfig) => KubeConfig;
+  /** Temporal itself, for what a restore pauses: the cluster's backup schedules. Connected on first use. */
+  temporalClient: () => Client;
 }

@@ -1,16 +1,30 @@
+import { Client, Connection } from '@temporalio/client';
 import type { LifeboatConfig } from '../core/config/schema.js';
+import { connectionOptions, temporalSettingsFromEnv } from '../runtime/temporal-connection.js';
 import type { ActivityDeps } from './deps.js';
 import { kubeConfigFor } from './kube.js';
 import { createEtcdBackupActivities } from './etcd-backup.js';
 import { createEtcdActivities } from './etcd.js';
+import { createRestoreClusterActivities } from './restore-cluster.js';
+import { createRestoreInspectActivities } from './restore-inspect.js';
+import { createRestoreMemberActivities } from './restore-members.js';
 import { createRetentionActivities } from './retention.js';
+import { createScheduleActivities } from './schedules.js';
 import { createStorageActivities } from './storage.js';
 
 export type { ActivityDeps } from './deps.js';
 
 /** The worker's dependencies: secrets from its environment, Kubernetes access as each cluster's config says. */
 export function productionDeps(config: LifeboatConfig, env: NodeJS.ProcessEnv = process.env): ActivityDeps {
-  return { config, readSecretEnv: (name) => env[name], kubeConfigFor };
+  let client: Client | undefined;
+  const temporalClient = () => {
+    if (!client) {
+      const settings = temporalSettingsFromEnv(env);
+      client = new Client({ connection: Connection.lazy(connectionOptions(settings)), namespace: settings.namespace });
+    }
+    return client;
+  };
+  return { config, readSecretEnv: (name) => env[name], kubeConfigFor, temporalClient };
 }
 
 /** All activities, bound to their dependencies; the worker registers this object. */
@@ -20,6 +34,10 @@ export function createActivities(deps: ActivityDeps) {
     ...createEtcdActivities(deps),
     ...createEtcdBackupActivities(deps),
     ...createRetentionActivities(deps),
+    ...createScheduleActivities(deps),
+    ...createRestoreInspectActivities(deps),
+    ...createRestoreClusterActivities(deps),
+    ...createRestoreMemberActivities(deps),
   };
 }
 

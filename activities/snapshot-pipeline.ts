@@ -1,13 +1,14 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { Encrypter } from 'age-encryption';
+import { Decrypter, Encrypter } from 'age-encryption';
 import { Readable, pipeline } from 'node:stream';
 import type { ReadableStream } from 'node:stream/web';
-import { createGzip } from 'node:zlib';
+import { createGunzip, createGzip } from 'node:zlib';
 import type { Compression } from '../core/layout.js';
 
 /**
  * The stages a snapshot passes between etcd and storage, shared by direct mode (in the worker) and job mode (in the
- * store container): optional compression, then optional encryption. Both stream; neither holds the snapshot.
+ * store container): optional compression, then optional encryption; and their inverses for a restore. All stream;
+ * none holds the snapshot.
  */
 
 /** Bytes per multipart part; memory is about PART_SIZE x (PART_CONCURRENCY + 1) whatever the snapshot size. */
@@ -38,4 +39,32 @@ export async function* encrypt(source: AsyncIterable<Buffer>, recipients: string
   const encrypted = await encrypter.encrypt(Readable.toWeb(Readable.from(source)) as ReadableStream<Uint8Array>);
   for await (const chunk of encrypted as unknown as AsyncIterable<Uint8Array>)
     yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+}
+
+/** The inverse of `encrypt`: an age identity (the `AGE-SECRET-KEY-1...` line of an identity file) opens the stream. */
+export async function* decrypt(
+  source: AsyncIterable<Buffer>,
+  identityFile: string | undefined,
+): AsyncGenerator<Buffer> {
+  if (identityFile === undefined) {
+    yield* source;
+    return;
+  }
+  const identities = identityFile
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('AGE-SECRET-KEY-'));
+  if (identities.length === 0) throw new Error('the age identity file holds no AGE-SECRET-KEY line');
+  const decrypter = new Decrypter();
+  for (const identity of identities) decrypter.addIdentity(identity);
+  const plain = await decrypter.decrypt(Readable.toWeb(Readable.from(source)) as ReadableStream<Uint8Array>);
+  for await (const chunk of plain as unknown as AsyncIterable<Uint8Array>)
+    yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+}
+
+/** The inverse of `compress`. */
+export function decompress(source: AsyncIterable<Buffer>, compression: Compression): AsyncIterable<Buffer> {
+  if (compression === 'none') return source;
+  if (compression === 'gzip') return pipeline(Readable.from(source), createGunzip(), () => undefined);
+  throw new Error('zstd snapshots cannot be decompressed on Node.js 20');
 }

@@ -32,7 +32,7 @@ export function appliedCron(description: ScheduleDescription): { cron: string; t
   }
 }
 
-function scheduleOptions(schedule: DesiredSchedule, taskQueue: string) {
+export function scheduleOptions(schedule: DesiredSchedule, taskQueue: string) {
   const searchAttributes = [
     { key: LifeboatCluster, value: schedule.cluster },
     { key: LifeboatPolicy, value: schedule.policy },

@@ -10,6 +10,8 @@ export const FailureTypes = {
   BackupNotFound: 'BackupNotFound',
   ChecksumMismatch: 'ChecksumMismatch',
   SnapshotJobFailed: 'SnapshotJobFailed',
+  RestoreJobFailed: 'RestoreJobFailed',
+  RevisionMismatch: 'RevisionMismatch',
 } as const;
 
 export type FailureType = keyof typeof FailureTypes;

@@ -70,3 +70,13 @@ export function parseBackupKey(prefix: string, key: string): (BackupRef & { file
   if ((kind !== 'etcd' && kind !== 'resources') || !cluster || !policy || !backup || !file) return undefined;
   return { prefix: base, kind, cluster, policy, backup, file };
 }
+
+/** How an object is encoded, from its key's suffixes (`.gz`/`.zst`, then `.age`): ours and foreign snapshots alike. */
+export function encodingOfKey(key: string): { compression: Compression; encrypted: boolean } {
+  const encrypted = key.endsWith('.age');
+  const base = encrypted ? key.slice(0, -'.age'.length) : key;
+  const compression = (Object.entries(compressionSuffix) as [Compression, string][]).find(
+    ([, suffix]) => suffix !== '' && base.endsWith(suffix),
+  )?.[0];
+  return { compression: compression ?? 'none', encrypted };
+}

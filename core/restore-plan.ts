@@ -127,3 +127,28 @@ export function planEtcdRestore(target: RestoreTarget, options: RestoreOptions):
   const cut = steps.findIndex((s) => s.pointOfNoReturn);
   return steps.map((s, i) => ({ ...s, pointOfNoReturn: cut >= 0 && i >= cut }));
 }
+
+export type RevisionCheck = { ok: true } | { ok: false; error: string };
+
+/**
+ * After a restore nothing writes (the control plane is paused), so the live revision is the snapshot's revision plus
+ * the bump, give or take what etcd itself wrote on the way up. Lower means the members did not come up from this
+ * backup; far higher means something wrote to the cluster while it should have been paused.
+ */
+export const REVISION_SLACK = 1000n;
+
+export function checkRestoredRevision(expected: bigint, live: bigint): RevisionCheck {
+  if (live < expected) {
+    return {
+      ok: false,
+      error: `the restored cluster is at revision ${live}, below the ${expected} the backup and bump promise: the members did not start from the restored data`,
+    };
+  }
+  if (live - expected > REVISION_SLACK) {
+    return {
+      ok: false,
+      error: `the restored cluster is at revision ${live}, ${live - expected} past the expected ${expected}: something wrote to it while it was paused`,
+    };
+  }
+  return { ok: true };
+}

@@ -2,3 +2,4 @@
 export { etcdBackup } from './etcd-backup.js';
 export { retention } from './retention.js';
 export { storageCheck } from './storage-check.js';
+export { etcdRestore } from './etcd-restore.js';

@@ -1,8 +1,11 @@
 import type { Command } from 'commander';
 import { S3Client } from '@aws-sdk/client-s3';
-import { createReadStream } from 'node:fs';
+import { createReadStream, createWriteStream, readFileSync, rmSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream } from 'node:stream/web';
 import { abortUpload, uploadStream } from '../../activities/multipart-upload.js';
-import { encrypt, compress, PART_SIZE } from '../../activities/snapshot-pipeline.js';
+import { compress, decompress, decrypt, encrypt, PART_SIZE } from '../../activities/snapshot-pipeline.js';
 import { measure, verifyEtcdSnapshot, type StreamStats } from '../../activities/snapshot-stream.js';
 import type { Compression } from '../../core/layout.js';
 import { CliError, ExitCode } from '../exit-codes.js';
@@ -17,6 +20,7 @@ function required(name: string): string {
 /**
  * Commands that run inside Lifeboat's own Jobs, not for people. `store-snapshot` is job mode's store container:
  * it verifies the saved snapshot, compresses/encrypts it like direct mode and uploads it where the Job says.
+ * `fetch-snapshot` is the first container of a member's restore Job (core/restore-job.ts): the way back.
  */
 export function registerJob(program: Command): void {
   const job = program
@@ -58,5 +62,47 @@ export function registerJob(program: Command): void {
       }
       // One JSON line the activity reads back from the container log: what was stored, with both checksums.
       console.log(JSON.stringify({ lifeboatStored: { key, stored, snapshot } }));
+    });
+
+  job
+    .command('fetch-snapshot')
+    .description(
+      'Download, check, decrypt and decompress a snapshot for etcdutl; configured by the restore Job (LIFEBOAT_SNAPSHOT_URL, ...)',
+    )
+    .requiredOption('--to <path>', 'where the plain snapshot is written')
+    .option('--empty-dir <path>', "a directory to remove first (the member's data dir, which etcdutl must create)")
+    .action(async (opts: { to: string; emptyDir?: string }) => {
+      if (opts.emptyDir) rmSync(opts.emptyDir, { recursive: true, force: true });
+      const identityPath = process.env.LIFEBOAT_AGE_IDENTITY_FILE;
+      const identity = identityPath ? readFileSync(identityPath, 'utf8') : undefined;
+      const compression = (process.env.LIFEBOAT_COMPRESSION ?? 'none') as Compression;
+      // The URL carries a signature: it is never printed, only the object's path is.
+      const url = new URL(required('LIFEBOAT_SNAPSHOT_URL'));
+      const response = await fetch(url);
+      if (!response.ok || !response.body) {
+        throw new CliError(`downloading ${url.pathname} failed: HTTP ${response.status} ${response.statusText}`);
+      }
+      let stored: StreamStats | undefined;
+      let snapshot: StreamStats | undefined;
+      const body = Readable.fromWeb(response.body as ReadableStream<Uint8Array>) as AsyncIterable<Buffer>;
+      const plain = verifyEtcdSnapshot(
+        decompress(
+          decrypt(
+            measure(body, (s) => (stored = s)),
+            identity,
+          ),
+          compression,
+        ),
+        (s) => (snapshot = s),
+      );
+      await pipeline(Readable.from(plain), createWriteStream(opts.to));
+      const expect = (what: string, actual: string | undefined, variable: string) => {
+        const wanted = process.env[variable];
+        if (wanted && actual !== wanted)
+          throw new CliError(`${what} sha256 is ${actual}, the manifest says ${wanted}: the backup is damaged`);
+      };
+      expect('the stored object', stored?.sha256, 'LIFEBOAT_STORED_SHA256');
+      expect('the plain snapshot', snapshot?.sha256, 'LIFEBOAT_SNAPSHOT_SHA256');
+      console.log(JSON.stringify({ lifeboatFetched: { path: url.pathname, stored, snapshot } }));
     });
 }

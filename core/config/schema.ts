@@ -79,10 +79,32 @@ const etcdTarget = z
     }
   });
 
+/** The tenant control plane a restore pauses: its kube-apiserver Deployment, scaled to 0 and back. */
+const controlPlane = z.strictObject({ deployment: objectRef });
+
+/** How restores of this cluster run (`lifeboat restore etcd`). */
+const restoreSettings = z.strictObject({
+  /** Wait for `lifeboat restore approve` before anything is changed. */
+  requireApproval: z.boolean().default(false),
+  /** An unapproved restore ends (nothing changed) after this long. */
+  approvalTimeout: duration.default('1h'),
+  /** etcdutl --bump-revision/--mark-compacted: the tenant apiserver's watches never see revisions go backwards. */
+  bumpRevision: z.boolean().default(true),
+  /** The image whose etcdutl restores each member (the etcd image the StatefulSet runs is the natural choice). */
+  image: z.string().min(1).default('registry.k8s.io/etcd:3.6.14'),
+  /** For encrypted backups: a Secret in the etcd's namespace holding the age identity (private key) under `key`. */
+  decryptionSecret: z.strictObject({ name, key: z.string().min(1).default('identity') }).optional(),
+  /** Bounds of each member's restore Job. */
+  jobDeadline: duration.default('30m'),
+  backoffLimit: z.number().int().min(0).max(20).default(2),
+});
+
 export const clusterSchema = z.strictObject({
   name,
   kubernetes: kubernetesAccess.default({}),
   etcd: etcdTarget,
+  controlPlane: controlPlane.optional(),
+  restore: restoreSettings.prefault({}),
 });
 
 const timezone = z.string().refine(
@@ -207,4 +229,5 @@ export const configSchema = z.strictObject({
 export type LifeboatConfig = z.infer<typeof configSchema>;
 export type StorageLocation = z.infer<typeof storageLocationSchema>;
 export type ClusterConfig = z.infer<typeof clusterSchema>;
+export type RestoreSettings = z.infer<typeof restoreSettings>;
 export type EtcdBackupPolicy = z.infer<typeof etcdBackupPolicySchema>;

@@ -79,7 +79,13 @@ export function testSecrets(): Map<string, string> {
 
 /** Activity dependencies for tests: secrets from a map (not the environment), real Kubernetes access. */
 export function testDeps(config: LifeboatConfig, secrets: Map<string, string> = testSecrets()): ActivityDeps {
-  return { config, readSecretEnv: (name) => secrets.get(name), kubeConfigFor };
+  let client: Client | undefined;
+  const temporalClient = () =>
+    (client ??= new Client({
+      connection: Connection.lazy({ address: inject('temporalAddress') }),
+      namespace: 'default',
+    }));
+  return { config, readSecretEnv: (name) => secrets.get(name), kubeConfigFor, temporalClient };
 }
 
 export interface TestWorker {

@@ -1,3 +1,4 @@
+import { RESTORE_DEFAULTS } from './config-defaults.js';
 import { describe, expect, it } from 'vitest';
 import { validateConfig, type ConfigResult } from '../../core/config/parse.js';
 
@@ -42,7 +43,34 @@ describe('cluster etcd targets', () => {
         clientPort: 2379,
         tls: { secretRef: { namespace: 'cluster-abc', name: 'etcd-client-tls' } },
       },
+      restore: RESTORE_DEFAULTS,
     });
+  });
+
+  it('restore settings: defaults, overrides and their errors by path', () => {
+    const target = { statefulSet: { namespace: 'cluster-abc', name: 'etcd' } };
+    const custom = withCluster({
+      etcd: target,
+      controlPlane: { deployment: { namespace: 'cluster-abc', name: 'apiserver' } },
+      restore: { requireApproval: true, approvalTimeout: '30m', decryptionSecret: { name: 'etcd-age' } },
+    });
+    expect(custom.ok && custom.config.clusters[0]).toMatchObject({
+      controlPlane: { deployment: { namespace: 'cluster-abc', name: 'apiserver' } },
+      restore: {
+        ...RESTORE_DEFAULTS,
+        requireApproval: true,
+        approvalTimeout: '30m',
+        decryptionSecret: { name: 'etcd-age', key: 'identity' },
+      },
+    });
+    expect(
+      issues(withCluster({ etcd: target, restore: { approvalTimeout: 'soon', backoffLimit: -1, image: '' } })).map(
+        (i) => i.path,
+      ),
+    ).toEqual(['clusters[0].restore.approvalTimeout', 'clusters[0].restore.image', 'clusters[0].restore.backoffLimit']);
+    expect(issues(withCluster({ etcd: target, restore: { bumpRevisions: true } }))[0]?.message).toMatch(
+      /bumpRevisions/,
+    );
   });
 
   it('requires exactly one of endpoints and statefulSet', () => {

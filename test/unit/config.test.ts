@@ -1,3 +1,4 @@
+import { RESTORE_DEFAULTS } from './config-defaults.js';
 import { describe, expect, it } from 'vitest';
 import {
   type ConfigIssue,
@@ -137,6 +138,7 @@ describe('a valid config', () => {
           name: 'prod',
           kubernetes: {},
           etcd: { endpoints: ['https://10.0.0.1:2379', 'https://10.0.0.2:2379'], clientPort: 2379 },
+          restore: RESTORE_DEFAULTS,
         },
       ],
       etcdBackups: [

@@ -1,0 +1,57 @@
+import { BatchV1Api, CoreV1Api, type KubeConfig, type V1Job } from '@kubernetes/client-node';
+import { kubeStatus } from './kube.js';
+
+/** What Lifeboat's Jobs (snapshot and restore) share: create-or-find by name, their pods, their logs. */
+const LOG_LINES = 20;
+
+export async function createOrFind(kc: KubeConfig, job: V1Job): Promise<void> {
+  try {
+    await kc.makeApiClient(BatchV1Api).createNamespacedJob({ namespace: job.metadata!.namespace!, body: job });
+  } catch (err) {
+    if (kubeStatus(err) !== 409) throw err; // a retried attempt finds the Job it created before
+  }
+}
+
+export async function podsOf(kc: KubeConfig, namespace: string, job: string) {
+  return (await kc.makeApiClient(CoreV1Api).listNamespacedPod({ namespace, labelSelector: `job-name=${job}` })).items;
+}
+
+export async function logOf(
+  kc: KubeConfig,
+  namespace: string,
+  pod: string,
+  container: string,
+  tailLines?: number,
+): Promise<string> {
+  try {
+    return await kc
+      .makeApiClient(CoreV1Api)
+      .readNamespacedPodLog({ namespace, name: pod, container, ...(tailLines ? { tailLines } : {}) });
+  } catch {
+    return '';
+  }
+}
+
+/** The last lines of every container of every pod the Job ran: what an operator needs to see why it failed. */
+export async function failureLogs(kc: KubeConfig, namespace: string, job: string): Promise<string> {
+  const sections: string[] = [];
+  for (const pod of await podsOf(kc, namespace, job)) {
+    for (const container of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
+      const log = (await logOf(kc, namespace, pod.metadata!.name!, container.name, LOG_LINES)).trimEnd();
+      if (log) sections.push(`--- ${pod.metadata!.name}/${container.name}:\n${log}`);
+    }
+  }
+  return sections.join('\n') || '(no container logs)';
+}
+
+export function lastJsonLine<T>(log: string, test: (value: Record<string, unknown>) => boolean): T | undefined {
+  for (const line of log.trim().split('\n').reverse()) {
+    try {
+      const value = JSON.parse(line) as Record<string, unknown>;
+      if (test(value)) return value as T;
+    } catch {
+      // not JSON: ordinary log output
+    }
+  }
+  return undefined;
+}

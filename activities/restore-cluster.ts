@@ -1,0 +1,235 @@
+import {
+  AppsV1Api,
+  CoreV1Api,
+  PatchStrategy,
+  setHeaderOptions,
+  type KubeConfig,
+  type V1StatefulSet,
+} from '@kubernetes/client-node';
+import { heartbeat, sleep } from '@temporalio/activity';
+import type { ClusterConfig } from '../core/config/schema.js';
+import { RESTORE_REPLICAS_ANNOTATION } from '../core/etcd-members.js';
+import { findCluster } from './config-lookup.js';
+import type { ActivityDeps } from './deps.js';
+import { probeMembers } from './etcd.js';
+import { resolveEtcd } from './etcd-target.js';
+import { nonRetryable } from './failures.js';
+import { kubeStatus } from './kube.js';
+import { PAUSED_REPLICAS_ANNOTATION } from './restore-inspect.js';
+
+/** Set on the etcd StatefulSet: "false" from the moment a restore stops etcd, "true" once it is back (Kubermatic's
+ * EtcdClusterInitialized condition, as an annotation on the object the restore owns). */
+export const INITIALIZED_ANNOTATION = 'lifeboat.dev/etcd-cluster-initialized';
+export const RESTORED_FROM_ANNOTATION = 'lifeboat.dev/restored-from';
+export const RESTORED_AT_ANNOTATION = 'lifeboat.dev/restored-at';
+
+const POLL_MS = 1000;
+const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+function selectorOf(labels: Record<string, string> | undefined): string {
+  return Object.entries(labels ?? {})
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+}
+
+/** Polls until `done` says yes, heartbeating what it sees, so a cancelled or timed-out activity stops here. */
+async function until(what: string, done: () => Promise<string | true>): Promise<void> {
+  for (;;) {
+    const state = await done();
+    if (state === true) return;
+    heartbeat({ waitingFor: what, state });
+    await sleep(POLL_MS);
+  }
+}
+
+async function podsLeft(
+  kc: KubeConfig,
+  namespace: string,
+  labels: Record<string, string> | undefined,
+): Promise<string[]> {
+  const pods = await kc.makeApiClient(CoreV1Api).listNamespacedPod({ namespace, labelSelector: selectorOf(labels) });
+  return pods.items.map((p) => p.metadata!.name!);
+}
+
+function statefulSetRef(cluster: ClusterConfig) {
+  return cluster.etcd.statefulSet!;
+}
+
+export function createRestoreClusterActivities(deps: ActivityDeps) {
+  const context = (clusterName: string) => {
+    const cluster = findCluster(deps, clusterName);
+    const kc = deps.kubeConfigFor(cluster);
+    return { cluster, kc, apps: kc.makeApiClient(AppsV1Api), core: kc.makeApiClient(CoreV1Api) };
+  };
+
+  return {
+    /**
+     * Scales the tenant's kube-apiserver Deployment to 0 and waits for its pods to go. The count it had is kept in
+     * an annotation first, so a retried attempt (which sees 0) still knows what to come back to.
+     */
+    async pauseControlPlane(input: { cluster: string }): Promise<{ replicas: number }> {
+      const { cluster, kc, apps } = context(input.cluster);
+      const ref = cluster.controlPlane!.deployment;
+      const deployment = await apps.readNamespacedDeployment(ref);
+      const remembered = deployment.metadata?.annotations?.[PAUSED_REPLICAS_ANNOTATION];
+      const replicas = remembered !== undefined ? Number(remembered) : (deployment.spec?.replicas ?? 1);
+      if (remembered === undefined || deployment.spec?.replicas !== 0) {
+        await apps.patchNamespacedDeployment(
+          {
+            ...ref,
+            body: {
+              metadata: { annotations: { [PAUSED_REPLICAS_ANNOTATION]: String(replicas) } },
+              spec: { replicas: 0 },
+            },
+          },
+          mergePatch,
+        );
+      }
+      const labels = deployment.spec?.selector.matchLabels;
+      await until(`pods of Deployment ${ref.namespace}/${ref.name} to stop`, async () => {
+        const left = await podsLeft(kc, ref.namespace, labels);
+        return left.length === 0 || `${left.length} left: ${left.join(', ')}`;
+      });
+      return { replicas };
+    },
+
+    /** Scales the control plane back to the count remembered at pause time; nothing to do when it is not paused. */
+    async resumeControlPlane(input: { cluster: string }): Promise<{ replicas: number | undefined }> {
+      const { cluster, apps } = context(input.cluster);
+      const ref = cluster.controlPlane!.deployment;
+      const deployment = await apps.readNamespacedDeployment(ref);
+      const remembered = deployment.metadata?.annotations?.[PAUSED_REPLICAS_ANNOTATION];
+      if (remembered === undefined) return { replicas: undefined };
+      await apps.patchNamespacedDeployment(
+        {
+          ...ref,
+          body: {
+            metadata: { annotations: { [PAUSED_REPLICAS_ANNOTATION]: null } },
+            spec: { replicas: Number(remembered) },
+          },
+        },
+        mergePatch,
+      );
+      return { replicas: Number(remembered) };
+    },
+
+    /** Holds etcd at 0 (remembering the member count on the StatefulSet) and waits until no member runs. */
+    async scaleEtcdDown(input: { cluster: string; members: number }): Promise<void> {
+      const { cluster, kc, apps } = context(input.cluster);
+      const ref = statefulSetRef(cluster);
+      const sts = await apps.patchNamespacedStatefulSet(
+        {
+          ...ref,
+          body: {
+            metadata: {
+              annotations: { [RESTORE_REPLICAS_ANNOTATION]: String(input.members), [INITIALIZED_ANNOTATION]: 'false' },
+            },
+            spec: { replicas: 0 },
+          },
+        },
+        mergePatch,
+      );
+      await until(`members of StatefulSet ${ref.namespace}/${ref.name} to stop`, async () => {
+        const left = await podsLeft(kc, ref.namespace, sts.spec?.selector.matchLabels);
+        return left.length === 0 || `${left.length} running: ${left.join(', ')}`;
+      });
+    },
+
+    /** Scales etcd back to its members; `release` (on rollback) also drops the hold, as if nothing had happened. */
+    async scaleEtcdUp(input: { cluster: string; members: number; release: boolean }): Promise<void> {
+      const { cluster, apps } = context(input.cluster);
+      const ref = statefulSetRef(cluster);
+      const annotations: Record<string, string | null> = input.release
+        ? { [RESTORE_REPLICAS_ANNOTATION]: null, [INITIALIZED_ANNOTATION]: null }
+        : {};
+      await apps.patchNamespacedStatefulSet(
+        { ...ref, body: { metadata: { annotations }, spec: { replicas: input.members } } },
+        mergePatch,
+      );
+    },
+
+    /** The point of no return: deletes the members' claims (their volumes go with them) and waits until they are gone. */
+    async deleteMemberVolumes(input: { cluster: string; claims: string[] }): Promise<void> {
+      const { cluster, kc, apps, core } = context(input.cluster);
+      const ref = statefulSetRef(cluster);
+      const { namespace } = ref;
+      const sts = await apps.readNamespacedStatefulSet(ref);
+      const running = await podsLeft(kc, namespace, sts.spec?.selector.matchLabels);
+      if (running.length > 0) {
+        // Never pull volumes from under running members: only a stopped etcd loses its data here.
+        throw new Error(`members still run (${running.join(', ')}); waiting for them to stop before deleting volumes`);
+      }
+      for (const name of input.claims) {
+        try {
+          await core.deleteNamespacedPersistentVolumeClaim({ namespace, name });
+        } catch (err) {
+          if (kubeStatus(err) !== 404) throw err;
+        }
+      }
+      await until('the members’ volume claims to be deleted', async () => {
+        const left: string[] = [];
+        for (const name of input.claims) {
+          try {
+            await core.readNamespacedPersistentVolumeClaim({ namespace, name });
+            left.push(name);
+          } catch (err) {
+            if (kubeStatus(err) !== 404) throw err;
+          }
+        }
+        return left.length === 0 || `${left.join(', ')} still there`;
+      });
+    },
+
+    /** Every member Ready and answering, all in one cluster: the highest revision they report, and their names. */
+    async waitForQuorum(input: {
+      cluster: string;
+      members: string[];
+    }): Promise<{ revision: string; members: string[] }> {
+      const { cluster, apps } = context(input.cluster);
+      const ref = statefulSetRef(cluster);
+      let result: { revision: string; members: string[] } | undefined;
+      await until(`${input.members.length} members with quorum`, async () => {
+        const sts: V1StatefulSet = await apps.readNamespacedStatefulSet(ref);
+        const ready = sts.status?.readyReplicas ?? 0;
+        if (ready < input.members.length) return `${ready}/${input.members.length} ready`;
+        const probe = await probeMembers(await resolveEtcd(deps, input.cluster));
+        if (probe.reachable.length < input.members.length)
+          return `${probe.reachable.length}/${input.members.length} members answer`;
+        const names = probe.reachable.map((m) => m.name).sort();
+        const unknown = names.filter((n) => !input.members.includes(n));
+        if (unknown.length > 0) {
+          throw nonRetryable(
+            'InvalidConfig',
+            `members ${unknown.join(', ')} answer but were not restored: the cluster is not the one restored`,
+          );
+        }
+        if (!probe.reachable.some((m) => m.isLeader)) return 'no leader yet';
+        const revisions = probe.reachable.map((m) => BigInt(m.revision));
+        result = { revision: revisions.reduce((a, b) => (a > b ? a : b)).toString(), members: names };
+        return true;
+      });
+      return result!;
+    },
+
+    /** EtcdClusterInitialized: the annotations say what the data is and since when; the hold is released. */
+    async markEtcdRestored(input: { cluster: string; backup: string; revision: string }): Promise<void> {
+      const { cluster, apps } = context(input.cluster);
+      await apps.patchNamespacedStatefulSet(
+        {
+          ...statefulSetRef(cluster),
+          body: {
+            metadata: {
+              annotations: {
+                [INITIALIZED_ANNOTATION]: 'true',
+                [RESTORED_FROM_ANNOTATION]: input.backup.slice(0, 250),
+                [RESTORED_AT_ANNOTATION]: new Date().toISOString(),
+                [RESTORE_REPLICAS_ANNOTATION]: null,
+              },
+            },
+          },
+        },
+        mergePatch,
+      );
+    },
+  };
+}

@@ -1,0 +1,267 @@
+import { AppsV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { GetObjectCommand, HeadObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
+import { heartbeat } from '@temporalio/activity';
+import type { ClusterConfig, StorageLocation } from '../core/config/schema.js';
+import { etcdMemberLayout, memberCount, type EtcdMemberLayout } from '../core/etcd-members.js';
+import { encodingOfKey, type Compression } from '../core/layout.js';
+import { chooseBackup } from '../core/restore-plan.js';
+import { listBackups, readManifest, type CatalogEntry } from './catalog.js';
+import { findCluster, findLocation } from './config-lookup.js';
+import type { ActivityDeps } from './deps.js';
+import { probeMembers } from './etcd.js';
+import { resolveEtcd } from './etcd-target.js';
+import { nonRetryable } from './failures.js';
+import { kubeStatus } from './kube.js';
+import { classifyS3Error, s3ClientFor } from './s3.js';
+import { clusterScheduleIds, existingSchedules } from './schedules.js';
+import { measure, SnapshotIntegrityError, verifyEtcdSnapshot } from './snapshot-stream.js';
+import type { EtcdRestoreRequest } from '../workflows/etcd-restore-api.js';
+
+/** Annotation a restore leaves on the paused control-plane Deployment: the replica count to come back to. */
+export const PAUSED_REPLICAS_ANNOTATION = 'lifeboat.dev/paused-replicas';
+
+/** The object a restore reads, and what it must find there. No secret: location by name, checks by hash. */
+export interface RestoreSource {
+  location: string;
+  key: string;
+  /** The backup's name, or the key of a snapshot Lifeboat did not make. */
+  backup: string;
+  /** A snapshot without a manifest: only etcd's trailing hash vouches for it. */
+  foreign: boolean;
+  bytes: number;
+  compression: Compression;
+  encrypted: boolean;
+  storedSha256?: string;
+  snapshotSha256?: string;
+  /** The snapshot's revision, from the manifest; unknown for a foreign snapshot until etcdutl reads it. */
+  revision?: string;
+}
+
+export interface RestoreInspection {
+  source: RestoreSource;
+  layout: EtcdMemberLayout;
+  apiserver?: { namespace: string; name: string; replicas: number };
+  /** Schedule ids of the cluster's backup policies that exist in Temporal. */
+  schedules: string[];
+  /** The highest revision a live member reports, when any answers: the revision bump must clear it. */
+  liveRevision?: string;
+  settings: { requireApproval: boolean; approvalTimeout: string; bumpRevision: boolean };
+}
+
+async function manifestSource(deps: ActivityDeps, cluster: ClusterConfig, wanted: string): Promise<RestoreSource> {
+  // Every location a policy of this cluster writes to; backups of removed policies are still found there.
+  const locations = new Map<string, StorageLocation>();
+  for (const policy of deps.config.etcdBackups.filter((p) => p.cluster === cluster.name)) {
+    locations.set(policy.location, findLocation(deps, policy.location));
+  }
+  if (locations.size === 0) {
+    throw nonRetryable(
+      'BackupNotFound',
+      `cluster ${cluster.name} has no etcd backup policy, so Lifeboat knows no location to find its backups in; use --from s3://bucket/key for a snapshot stored elsewhere.`,
+    );
+  }
+  const found: (CatalogEntry & { location: StorageLocation })[] = [];
+  for (const location of locations.values()) {
+    const s3 = s3ClientFor(deps, location);
+    try {
+      const entries = await listBackups(s3, location, 'etcd', { cluster: cluster.name });
+      found.push(...entries.map((e) => ({ ...e, location })));
+    } catch (err) {
+      classifyS3Error(location, err);
+    } finally {
+      s3.destroy();
+    }
+  }
+  const choice = chooseBackup(
+    found.map((e) => ({ backup: e.backup, time: e.time, complete: e.manifestKey !== undefined })),
+    wanted,
+  );
+  if (!choice.ok) throw nonRetryable('BackupNotFound', `cluster ${cluster.name}: ${choice.error}`);
+  const entry = found.find((e) => e.backup === choice.backup && e.manifestKey)!;
+  const s3 = s3ClientFor(deps, entry.location);
+  try {
+    const manifest = await readManifest(s3, entry.location, entry.manifestKey!);
+    return {
+      location: entry.location.name,
+      key: manifest.object.key,
+      backup: manifest.backup,
+      foreign: false,
+      bytes: manifest.object.bytes,
+      compression: manifest.object.compression,
+      encrypted: manifest.object.encryption !== null,
+      storedSha256: manifest.object.sha256,
+      snapshotSha256: manifest.snapshot.sha256,
+      revision: manifest.etcd.revision,
+    };
+  } finally {
+    s3.destroy();
+  }
+}
+
+async function foreignSource(deps: ActivityDeps, from: { location: string; key: string }): Promise<RestoreSource> {
+  const location = findLocation(deps, from.location);
+  const s3 = s3ClientFor(deps, location);
+  try {
+    const head = await s3.send(new HeadObjectCommand({ Bucket: location.bucket, Key: from.key }));
+    return {
+      location: location.name,
+      key: from.key,
+      backup: from.key,
+      foreign: true,
+      bytes: head.ContentLength ?? 0,
+      ...encodingOfKey(from.key),
+    };
+  } catch (err) {
+    if (err instanceof S3ServiceException && (err.name === 'NotFound' || err.$metadata.httpStatusCode === 404)) {
+      throw nonRetryable(
+        'BackupNotFound',
+        `there is no object s3://${location.bucket}/${from.key} in storage location "${location.name}"; check the key (lifeboat backups list shows Lifeboat's own).`,
+      );
+    }
+    classifyS3Error(location, err);
+  } finally {
+    s3.destroy();
+  }
+}
+
+async function readStatefulSet(kc: KubeConfig, cluster: ClusterConfig) {
+  const ref = cluster.etcd.statefulSet!;
+  try {
+    return await kc.makeApiClient(AppsV1Api).readNamespacedStatefulSet(ref);
+  } catch (err) {
+    if (kubeStatus(err) === 404) {
+      throw nonRetryable(
+        'InvalidConfig',
+        `StatefulSet ${ref.namespace}/${ref.name} does not exist; fix clusters[${cluster.name}].etcd.statefulSet.`,
+      );
+    }
+    throw err;
+  }
+}
+
+async function controlPlane(kc: KubeConfig, cluster: ClusterConfig): Promise<RestoreInspection['apiserver']> {
+  const ref = cluster.controlPlane?.deployment;
+  if (!ref) return undefined;
+  try {
+    const deployment = await kc.makeApiClient(AppsV1Api).readNamespacedDeployment(ref);
+    // Paused by an earlier restore: the count it remembered is the one to come back to.
+    const remembered = Number(deployment.metadata?.annotations?.[PAUSED_REPLICAS_ANNOTATION]);
+    const replicas = Number.isInteger(remembered) ? remembered : (deployment.spec?.replicas ?? 1);
+    return { namespace: ref.namespace, name: ref.name, replicas };
+  } catch (err) {
+    if (kubeStatus(err) === 404) {
+      throw nonRetryable(
+        'InvalidConfig',
+        `Deployment ${ref.namespace}/${ref.name} does not exist; fix clusters[${cluster.name}].controlPlane.deployment.`,
+      );
+    }
+    throw err;
+  }
+}
+
+async function liveRevision(deps: ActivityDeps, cluster: string): Promise<string | undefined> {
+  try {
+    const { reachable } = await probeMembers(await resolveEtcd(deps, cluster));
+    const revisions = reachable.map((m) => BigInt(m.revision));
+    return revisions.length > 0 ? revisions.reduce((a, b) => (a > b ? a : b)).toString() : undefined;
+  } catch {
+    return undefined; // etcd is down: that is often why we restore
+  }
+}
+
+export function createRestoreInspectActivities(deps: ActivityDeps) {
+  return {
+    /** Step 0: the backup to restore, the members to restore it into, what to pause. Changes nothing. */
+    async inspectRestore(request: EtcdRestoreRequest): Promise<RestoreInspection> {
+      const cluster = findCluster(deps, request.cluster);
+      if (!cluster.etcd.statefulSet) {
+        throw nonRetryable(
+          'InvalidConfig',
+          `cluster ${cluster.name} has fixed etcd endpoints; Lifeboat restores StatefulSet-hosted etcd only (set clusters[${cluster.name}].etcd.statefulSet), or restore by hand with etcdutl (README).`,
+        );
+      }
+      const source = request.from
+        ? await foreignSource(deps, request.from)
+        : await manifestSource(deps, cluster, request.backup);
+      if (source.compression === 'zstd') {
+        throw nonRetryable('InvalidConfig', `${source.key} is zstd-compressed, which this Lifeboat cannot decompress.`);
+      }
+      if (source.encrypted && !cluster.restore.decryptionSecret) {
+        throw nonRetryable(
+          'InvalidConfig',
+          `${source.backup} is encrypted (age): create a Secret with the age identity in namespace ${cluster.etcd.statefulSet.namespace} and set clusters[${cluster.name}].restore.decryptionSecret.`,
+        );
+      }
+      const kc = deps.kubeConfigFor(cluster);
+      const sts = await readStatefulSet(kc, cluster);
+      const layout = etcdMemberLayout(sts, memberCount(sts));
+      if (!layout.ok) throw nonRetryable('InvalidConfig', layout.error);
+      const live = await liveRevision(deps, cluster.name);
+      const apiserver = await controlPlane(kc, cluster);
+      return {
+        source,
+        layout: layout.layout,
+        ...(apiserver ? { apiserver } : {}),
+        schedules: await existingSchedules(deps, clusterScheduleIds(deps, cluster.name)),
+        ...(live ? { liveRevision: live } : {}),
+        settings: {
+          requireApproval: cluster.restore.requireApproval,
+          approvalTimeout: cluster.restore.approvalTimeout,
+          bumpRevision: cluster.restore.bumpRevision,
+        },
+      };
+    },
+
+    /**
+     * Preflight: reads the whole object and checks it against the manifest's sha256 (or, for a plain foreign
+     * snapshot, etcd's own trailing hash) before anything is touched. A mismatch is final.
+     */
+    async verifyRestoreSource(source: RestoreSource): Promise<{ bytes: number; sha256: string }> {
+      const location = findLocation(deps, source.location);
+      const s3 = s3ClientFor(deps, location);
+      try {
+        const response = await s3
+          .send(new GetObjectCommand({ Bucket: location.bucket, Key: source.key }))
+          .catch((err: unknown) => classifyS3Error(location, err));
+        let read = 0;
+        let lastBeat = 0;
+        const counted = async function* () {
+          for await (const chunk of response.Body as AsyncIterable<Buffer>) {
+            read += chunk.length;
+            if (Date.now() - lastBeat > 1000) {
+              heartbeat({ read, of: source.bytes });
+              lastBeat = Date.now();
+            }
+            yield chunk;
+          }
+        };
+        let stats = { bytes: 0, sha256: '' };
+        const plainForeign = source.foreign && source.compression === 'none' && !source.encrypted;
+        const stream = measure(
+          plainForeign ? verifyEtcdSnapshot(counted(), () => undefined) : counted(),
+          (s) => (stats = s),
+        );
+        try {
+          for await (const chunk of stream) void chunk;
+        } catch (err) {
+          if (err instanceof SnapshotIntegrityError) {
+            throw nonRetryable(
+              'ChecksumMismatch',
+              `${source.key} is not an intact etcd snapshot: ${err.message}. Nothing was changed.`,
+            );
+          }
+          throw err;
+        }
+        if (source.storedSha256 && stats.sha256 !== source.storedSha256) {
+          throw nonRetryable(
+            'ChecksumMismatch',
+            `${source.key} does not match its manifest: sha256 ${stats.sha256} (${stats.bytes} bytes), the manifest says ${source.storedSha256} (${source.bytes} bytes). The backup is damaged; restore another one. Nothing was changed.`,
+          );
+        }
+        return stats;
+      } finally {
+        s3.destroy();
+      }
+    },
+  };
+}
