@@ -74,6 +74,12 @@ export function etcdMemberLayout(sts: V1StatefulSet, replicas: number): LayoutRe
   const namespace = sts.metadata?.namespace ?? '';
   const name = sts.metadata?.name ?? '';
   const where = `StatefulSet ${namespace}/${name}`;
+  if (replicas < 1) {
+    return {
+      ok: false,
+      error: `${where} has 0 replicas and no member count a restore remembered (${RESTORE_REPLICAS_ANNOTATION}): scale it to its member count first`,
+    };
+  }
   const container = etcdContainer(sts);
   if (!container) return { ok: false, error: `${where} has no etcd container (none runs etcd or is named "etcd")` };
   const argv = [...(container.command ?? []), ...(container.args ?? [])];

@@ -9,3 +9,13 @@ export async function createIfMissing(api: KubernetesObjectApi, object: Kubernet
     if (kubeStatus(err) !== 409) throw err;
   }
 }
+
+/** Creates an object or replaces what exists: for objects a newer Lifeboat may have changed (its RBAC rules). */
+export async function createOrReplace(api: KubernetesObjectApi, object: KubernetesObject): Promise<void> {
+  try {
+    await api.create(object);
+  } catch (err) {
+    if (kubeStatus(err) !== 409) throw err;
+    await api.replace(object);
+  }
+}

@@ -2,7 +2,7 @@ import { KubernetesObjectApi, type KubeConfig, type KubernetesObject } from '@ku
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { createIfMissing } from './create.js';
+import { createIfMissing, createOrReplace } from './create.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { clientExtensions, issueCertificate, type Pki } from './pki.js';
 
@@ -33,7 +33,9 @@ export async function grantWorkerAccess(
         ...(object.subjects ?? []),
         { apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: WORKER_USER },
       ];
-    await create(object);
+    // The rules change with Lifeboat (a restore needed more than a backup): a stack started by an older one is updated.
+    if (object.kind === 'ClusterRole' || object.kind === 'ClusterRoleBinding') await createOrReplace(api, object);
+    else await create(object);
   }
   const cert = await issueCertificate(pki.dir, pki.ca, WORKER_USER, `/CN=${WORKER_USER}`, clientExtensions);
   return writeKubeconfig(join(dir, 'worker.kubeconfig'), server, pki.ca.cert, WORKER_USER, cert);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   backupDir,
+  encodingOfKey,
   type BackupRef,
   type Compression,
   manifestKey,
@@ -218,5 +219,18 @@ describe('parseBackupKey', () => {
     ['a prefix while none is expected', '', 'a/etcd/prod/nightly/bk/manifest.json'],
   ])('returns undefined for a key outside the prefix: %s', (_, prefix, key) => {
     expect(parseBackupKey(prefix, key)).toBeUndefined();
+  });
+});
+
+describe('encodingOfKey', () => {
+  it.each([
+    ['it/etcd/c/p/b/snapshot.db', 'none', false],
+    ['it/etcd/c/p/b/snapshot.db.gz', 'gzip', false],
+    ['it/etcd/c/p/b/snapshot.db.zst.age', 'zstd', true],
+    ['it/etcd/c/p/b/snapshot.db.gz.age', 'gzip', true],
+    ['raw/etcd-snapshot-2026.db', 'none', false],
+    ['raw/age-gz-not-a-suffix.db', 'none', false],
+  ])('%s is %s, encrypted %s', (key, compression, encrypted) => {
+    expect(encodingOfKey(key)).toEqual({ compression, encrypted });
   });
 });

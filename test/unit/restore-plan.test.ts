@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { chooseBackup, planEtcdRestore, revisionBump, type RestoreTarget } from '../../core/restore-plan.js';
+import {
+  checkRestoredRevision,
+  chooseBackup,
+  planEtcdRestore,
+  REVISION_SLACK,
+  revisionBump,
+  type RestoreTarget,
+} from '../../core/restore-plan.js';
 
 const t = (iso: string) => new Date(iso);
 
@@ -128,5 +135,23 @@ describe('planEtcdRestore', () => {
     ).map((s) => s.kind);
     expect(kinds).not.toContain('pause-control-plane');
     expect(kinds).not.toContain('unpause-control-plane');
+  });
+});
+
+describe('checkRestoredRevision', () => {
+  it('accepts the expected revision and a little more (etcd writes on the way up)', () => {
+    expect(checkRestoredRevision(1_000_000_500n, 1_000_000_500n)).toEqual({ ok: true });
+    expect(checkRestoredRevision(1_000_000_500n, 1_000_000_500n + REVISION_SLACK)).toEqual({ ok: true });
+  });
+
+  it('refuses a revision below the expected one: the members did not start from the restored data', () => {
+    const check = checkRestoredRevision(1_000_000_500n, 700n);
+    expect(check.ok).toBe(false);
+    expect(!check.ok && check.error).toMatch(/below the 1000000500/);
+  });
+
+  it('refuses a revision far above: something wrote while the cluster was paused', () => {
+    const check = checkRestoredRevision(500n, 500n + REVISION_SLACK + 1n);
+    expect(!check.ok && check.error).toMatch(/something wrote to it/);
   });
 });
