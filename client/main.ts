@@ -4,6 +4,7 @@ import { TemporalSettingsError } from '../runtime/temporal-connection.js';
 import { registerApply } from './commands/apply.js';
 import { registerBackup } from './commands/backup.js';
 import { registerBackups } from './commands/backups.js';
+import { registerRestore } from './commands/restore.js';
 import { registerRetention } from './commands/retention.js';
 import { registerSchedules } from './commands/schedules.js';
 import { registerCheck } from './commands/check.js';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerBackups(program);
   registerSchedules(program);
   registerRetention(program);
+  registerRestore(program);
   registerJob(program);
   program.addHelpText('after', '\nExit codes: 0 ok, 1 the operation failed, 2 bad input (nothing was changed).');
   return program;
