@@ -55,3 +55,26 @@ export function lastJsonLine<T>(log: string, test: (value: Record<string, unknow
   }
   return undefined;
 }
+
+/**
+ * Deletes Jobs with their pods (background propagation). A finished pod still counts as using its volume claims,
+ * so a restore's Jobs must go before the next restore can delete those claims.
+ */
+export async function deleteJobs(kc: KubeConfig, namespace: string, names: string[]): Promise<void> {
+  const batch = kc.makeApiClient(BatchV1Api);
+  for (const name of names) {
+    try {
+      await batch.deleteNamespacedJob({ namespace, name, propagationPolicy: 'Background' });
+    } catch (err) {
+      if (kubeStatus(err) !== 404) throw err;
+    }
+  }
+}
+
+/** Lifeboat's restore Jobs in a namespace, finished or not (label set by core/restore-job.ts). */
+export async function restoreJobsIn(kc: KubeConfig, namespace: string): Promise<string[]> {
+  const jobs = await kc
+    .makeApiClient(BatchV1Api)
+    .listNamespacedJob({ namespace, labelSelector: 'app.kubernetes.io/managed-by=lifeboat,lifeboat.dev/restore' });
+  return jobs.items.map((j) => j.metadata!.name!);
+}

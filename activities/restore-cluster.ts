@@ -12,6 +12,7 @@ import { RESTORE_REPLICAS_ANNOTATION } from '../core/etcd-members.js';
 import { findCluster } from './config-lookup.js';
 import type { ActivityDeps } from './deps.js';
 import { probeMembers } from './etcd.js';
+import { deleteJobs, restoreJobsIn } from './jobs.js';
 import { resolveEtcd } from './etcd-target.js';
 import { nonRetryable } from './failures.js';
 import { kubeStatus } from './kube.js';
@@ -159,6 +160,8 @@ export function createRestoreClusterActivities(deps: ActivityDeps) {
         // Never pull volumes from under running members: only a stopped etcd loses its data here.
         throw new Error(`members still run (${running.join(', ')}); waiting for them to stop before deleting volumes`);
       }
+      // Restore Jobs an earlier, aborted restore left behind still mount these claims.
+      await deleteJobs(kc, namespace, await restoreJobsIn(kc, namespace));
       for (const name of input.claims) {
         try {
           await core.deleteNamespacedPersistentVolumeClaim({ namespace, name });

@@ -8,7 +8,7 @@ import { restoreJob, restoreJobName } from '../core/restore-job.js';
 import { findCluster, findLocation } from './config-lookup.js';
 import type { ActivityDeps } from './deps.js';
 import { nonRetryable } from './failures.js';
-import { createOrFind, failureLogs, lastJsonLine, logOf, podsOf } from './jobs.js';
+import { createOrFind, deleteJobs, failureLogs, lastJsonLine, logOf, podsOf } from './jobs.js';
 import { kubeStatus } from './kube.js';
 import type { RestoreSource } from './restore-inspect.js';
 import { s3ClientFor } from './s3.js';
@@ -165,13 +165,13 @@ export function createRestoreMemberActivities(deps: ActivityDeps) {
             (v) => 'revision' in v,
           )
         : undefined;
-      if (!status) {
-        if (source.revision) return { snapshotRevision: source.revision, jobs: names };
-        throw new Error(
-          `restore Job ${names[0]} completed but its status log is gone; cannot tell the snapshot's revision`,
-        );
+      const snapshotRevision = status ? String(status.revision) : source.revision;
+      if (!snapshotRevision) {
+        throw new Error(`restore Job ${names[0]} completed but its status log is gone; cannot tell the snapshot's revision`);
       }
-      return { snapshotRevision: String(status.revision), jobs: names };
+      // Done with them: their finished pods would otherwise hold the new claims when the next restore deletes them.
+      await deleteJobs(kc, layout.namespace, names);
+      return { snapshotRevision, jobs: names };
     },
   };
 }

@@ -1,4 +1,4 @@
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker, type ActivityInterceptorsFactory } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
 
@@ -13,6 +13,8 @@ export interface LifeboatWorkerOptions {
   shutdownGraceTime?: string;
   /** A prebuilt bundle (tests build one per run); otherwise workflows/ is bundled at start. */
   workflowBundlePath?: string;
+  /** Activity interceptors (e.g. metrics, or a fault injector in crash tests). */
+  activityInterceptors?: ActivityInterceptorsFactory[];
 }
 
 /** The one place a Lifeboat worker is assembled: the dev stack, the production entrypoint and tests all use it. */
@@ -25,5 +27,6 @@ export function createLifeboatWorker(opts: LifeboatWorkerOptions): Promise<Worke
     activities: createActivities(opts.deps),
     shutdownGraceTime: (opts.shutdownGraceTime ?? '30s') as '30s',
     maxCachedWorkflows: 200,
+    ...(opts.activityInterceptors ? { interceptors: { activity: opts.activityInterceptors } } : {}),
   });
 }

@@ -100,10 +100,14 @@ export async function etcdRestore(request: EtcdRestoreRequest): Promise<EtcdRest
   enter('planning');
 
   // 0. Plan: which backup, which members, what will be touched.
-  const inspection = await quick.inspectRestore.executeWithOptions(
-    { summary: `plan the restore of ${request.cluster}`, startToCloseTimeout: '2m', heartbeatTimeout: '15s' },
-    [request],
-  );
+  const inspection = await quick.inspectRestore
+    .executeWithOptions(
+      { summary: `plan the restore of ${request.cluster}`, startToCloseTimeout: '2m', heartbeatTimeout: '15s' },
+      [request],
+    )
+    .catch((err: unknown) => {
+      throw refused(request.cluster, 'planning', err);
+    });
   const { source, layout } = inspection;
   progress.backup = source.backup;
   upsertSearchAttributes([{ key: LifeboatBackup, value: source.backup }]);
@@ -151,7 +155,9 @@ export async function etcdRestore(request: EtcdRestoreRequest): Promise<EtcdRest
       { summary: `verify ${source.key} (${source.bytes} bytes)`, startToCloseTimeout: '1h', heartbeatTimeout: '15s' },
       [source],
     ),
-  );
+  ).catch((err: unknown) => {
+    throw refused(request.cluster, 'preflight', err);
+  });
 
   // 2. Approval gate.
   if (requireApproval) {
@@ -172,7 +178,7 @@ export async function etcdRestore(request: EtcdRestoreRequest): Promise<EtcdRest
     if (!approval) {
       entry.state = 'failed';
       entry.error = answered
-        ? `aborted by ${decision!.by}`
+        ? `aborted by ${decision!.by}${decision!.reason ? ` (${decision!.reason})` : ''}`
         : `not approved within ${inspection.settings.approvalTimeout}`;
       enter('aborted');
       throw ApplicationFailure.create({
@@ -396,6 +402,18 @@ export async function etcdRestore(request: EtcdRestoreRequest): Promise<EtcdRest
     members: quorum.members,
     steps: progress.steps,
   };
+}
+
+/** A restore that ends before touching anything: the cause's type and message, and that nothing changed. */
+function refused(cluster: string, stage: string, err: unknown): unknown {
+  if (isCancellation(err)) return err;
+  const cause = (err as { cause?: { type?: string } }).cause;
+  const message = failureMessage(err);
+  return ApplicationFailure.create({
+    type: cause?.type ?? 'RestoreRefused',
+    nonRetryable: true,
+    message: `restore of ${cluster} refused in ${stage}: ${message}${/nothing was changed/i.test(message) ? '' : ' Nothing was changed.'}`,
+  });
 }
 
 function failureMessage(err: unknown): string {

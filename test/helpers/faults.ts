@@ -94,8 +94,16 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
   }
 }
 
-/** The production worker entrypoint in its own process, so a test can SIGKILL it like an OOM kill would. */
-export function workerProcess(config: LifeboatConfig, taskQueue: string, secrets: Map<string, string>): ManagedProcess {
+/**
+ * A worker in its own process, so a test can SIGKILL it like an OOM kill would: the production entrypoint, or with
+ * `crashPoint` the crash-test worker (test/helpers/crash-worker.ts) that freezes at that point for the test to kill.
+ */
+export function workerProcess(
+  config: LifeboatConfig,
+  taskQueue: string,
+  secrets: Map<string, string>,
+  crashPoint?: string,
+): ManagedProcess {
   const dir = mkdtempSync(join(tmpdir(), 'lifeboat-worker-'));
   mkdirSync(dir, { recursive: true });
   const configFile = join(dir, 'lifeboat.yaml');
@@ -104,7 +112,7 @@ export function workerProcess(config: LifeboatConfig, taskQueue: string, secrets
   return new ManagedProcess({
     name: 'worker',
     command: process.execPath,
-    args: ['--import', 'tsx', join(repoRoot, 'worker/main.ts')],
+    args: ['--import', 'tsx', join(repoRoot, crashPoint ? 'test/helpers/crash-worker.ts' : 'worker/main.ts')],
     cwd: repoRoot,
     env: {
       TEMPORAL_ADDRESS: inject('temporalAddress'),
@@ -112,6 +120,9 @@ export function workerProcess(config: LifeboatConfig, taskQueue: string, secrets
       LIFEBOAT_CONFIG: configFile,
       LIFEBOAT_SHUTDOWN_GRACE: '1s',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      ...(crashPoint
+        ? { LIFEBOAT_CRASH_POINT: crashPoint, LIFEBOAT_WORKFLOW_BUNDLE: inject('workflowBundlePath') }
+        : {}),
       ...Object.fromEntries(secrets),
     },
     logFile,

@@ -38,11 +38,16 @@ export interface RestoreTenant {
 
 export const server = () => inject('s3Servers').find((s) => s.name === 'versitygw')!;
 
-export async function createRestoreTenant(
-  prefix: string,
-  restore: Record<string, unknown> = {},
-  extraClusters: (namespace: string) => Record<string, unknown>[] = () => [],
-): Promise<RestoreTenant> {
+export interface RestoreTenantOptions {
+  /** The cluster's `restore:` settings. */
+  restore?: Record<string, unknown>;
+  /** More cluster entries for the same tenant (name suffix and `restore:` settings), e.g. one with a broken image. */
+  variants?: { suffix: string; restore: Record<string, unknown> }[];
+  /** More etcd backup policies of the cluster (`cluster` is filled in). */
+  policies?: Record<string, unknown>[];
+}
+
+export async function createRestoreTenant(prefix: string, opts: RestoreTenantOptions = {}): Promise<RestoreTenant> {
   const kc = new KubeConfig();
   kc.loadFromFile(inject('kubeconfig'));
   const cluster = uniqueName(prefix);
@@ -63,7 +68,10 @@ export async function createRestoreTenant(
   });
   const result = validateConfig({
     ...isolated.config,
-    clusters: [clusterEntry(cluster, restore), ...extraClusters(namespace).map((c) => clusterEntry(String(c.name), c))],
+    clusters: [
+      clusterEntry(cluster, opts.restore ?? {}),
+      ...(opts.variants ?? []).map((v) => clusterEntry(`${cluster}-${v.suffix}`, v.restore)),
+    ],
     etcdBackups: [
       {
         name: 'nightly',
@@ -72,6 +80,7 @@ export async function createRestoreTenant(
         // Never due during a test: the schedule exists to be paused and resumed.
         schedule: { cron: '0 3 1 1 *' },
       },
+      ...(opts.policies ?? []).map((p) => ({ location: 'versitygw', ...p, cluster })),
     ],
   });
   if (!result.ok) throw new Error(JSON.stringify(result.issues));
@@ -121,9 +130,10 @@ export async function backUp(
   tenant: RestoreTenant,
   taskQueue: string,
   at: string,
+  policy = 'nightly',
 ): Promise<EtcdBackupManifest> {
   return client.workflow.execute<typeof etcdBackup>('etcdBackup', {
-    args: [{ cluster: tenant.cluster, policy: 'nightly', requestedAt: at }],
+    args: [{ cluster: tenant.cluster, policy, requestedAt: at }],
     taskQueue,
     workflowId: uniqueName('restore-backup'),
   });

@@ -23,7 +23,7 @@ describe('etcd restore of a StatefulSet-hosted tenant', { timeout: 600_000 }, ()
   let tw: TestWorker;
 
   beforeAll(async () => {
-    tenant = await createRestoreTenant('restore', { approvalTimeout: '1h' });
+    tenant = await createRestoreTenant('restore');
     tw = await startTestWorker(tenant.config);
     await createTenantSchedule(tw.client, tenant, tw.taskQueue);
   }, 300_000);

@@ -1,0 +1,43 @@
+import { activityInfo } from '@temporalio/activity';
+import { NativeConnection } from '@temporalio/worker';
+import { productionDeps } from '../../activities/index.js';
+import { loadConfigFile } from '../../runtime/config-file.js';
+import { createLifeboatWorker } from '../../worker/create-worker.js';
+
+/**
+ * A Lifeboat worker process for crash tests. With LIFEBOAT_CRASH_POINT=after:<activity> it runs that activity for
+ * real and then freezes before reporting it done (prints "CRASH POINT <activity>"), the worst moment for a worker to
+ * die: the side effects happened, the server does not know. With before:<activity> it freezes before running it.
+ * The test SIGKILLs the process at the marker; another worker must finish the work without doing harm twice.
+ * Other environment: LIFEBOAT_CONFIG, TEMPORAL_ADDRESS, LIFEBOAT_TASK_QUEUE, LIFEBOAT_WORKFLOW_BUNDLE, S3 secrets.
+ */
+const [when, target] = (process.env.LIFEBOAT_CRASH_POINT ?? ':').split(':');
+const freeze = () => {
+  console.log(`CRASH POINT ${target}`);
+  return new Promise<never>(() => undefined);
+};
+
+const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
+const worker = await createLifeboatWorker({
+  connection,
+  namespace: 'default',
+  taskQueue: process.env.LIFEBOAT_TASK_QUEUE!,
+  deps: productionDeps(loadConfigFile(process.env.LIFEBOAT_CONFIG!)),
+  workflowBundlePath: process.env.LIFEBOAT_WORKFLOW_BUNDLE!,
+  shutdownGraceTime: '1s',
+  activityInterceptors: [
+    () => ({
+      inbound: {
+        async execute(input, next) {
+          const type = activityInfo().activityType;
+          if (when === 'before' && type === target) await freeze();
+          const result = await next(input);
+          if (when === 'after' && type === target) await freeze();
+          return result;
+        },
+      },
+    }),
+  ],
+});
+console.log('lifeboat worker ready');
+await worker.run();
