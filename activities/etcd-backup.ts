@@ -1,11 +1,13 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { activityInfo, cancellationSignal, heartbeat, log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { manifestKey, snapshotKey, type BackupRef, type Compression } from '../core/layout.js';
+import { kubermaticSnapshotKey, manifestKey, snapshotKey, type BackupRef, type Compression } from '../core/layout.js';
 import { serializeManifest, type EtcdBackupManifest } from '../core/manifest.js';
 import type { EtcdBackupPolicy, StorageLocation } from '../core/config/schema.js';
 import { findCluster, findEtcdPolicy, findLocation } from './config-lookup.js';
-import { runSnapshotJob } from './snapshot-job.js';
+import { runSnapshotJob, type JobSnapshot } from './snapshot-job.js';
+import { adoptForeignSnapshot, candidateKeys, ForeignSnapshotInvalid, type Adopted } from './foreign-snapshot.js';
+import { nonRetryable } from './failures.js';
 import { resolveEtcd, type EtcdConnection } from './etcd-target.js';
 import type { ActivityDeps } from './deps.js';
 import { etcdClient, probeMembers, type EtcdMemberStatus, type MemberProbe } from './etcd.js';
@@ -111,7 +113,7 @@ function noMemberAnswered(cluster: string, probe: MemberProbe): ApplicationFailu
 function describeSnapshot(
   location: StorageLocation,
   key: string,
-  policy: EtcdBackupPolicy,
+  compression: Compression,
   recipients: string[],
   streams: { stored: StreamStats; snapshot: StreamStats },
   member: SnapshotResult['member'],
@@ -121,7 +123,7 @@ function describeSnapshot(
   return {
     location: location.name,
     key,
-    compression: policy.compression,
+    compression,
     recipients,
     stored: streams.stored,
     snapshot: streams.snapshot,
@@ -174,11 +176,71 @@ export function createEtcdBackupActivities(deps: ActivityDeps) {
     return { snapshot: snapshot!, stored: stored!, revision, resumed: upload.resumed };
   }
 
+  /**
+   * A custom store container printed no report line (Kubermatic's never do): find the object it stored, verify it and
+   * move it to the layout key. Fails non-retryably when there is none, or when it is not a sound snapshot.
+   */
+  async function adoptJobSnapshot(
+    ref: BackupRef,
+    location: StorageLocation,
+    namespace: string,
+    job: JobSnapshot,
+  ): Promise<Adopted> {
+    const foreignKey = kubermaticSnapshotKey(ref.cluster, ref.backup);
+    // Heartbeats while the object is read back: a large snapshot takes longer than the heartbeat timeout.
+    const state = { job: job.job, verifying: foreignKey, failedMembers: [] as string[], bytes: 0 };
+    const s3 = s3ClientFor(deps, location);
+    const request = {
+      s3,
+      bucket: location.bucket,
+      foreignKey,
+      layoutKey: (compression: 'none' | 'gzip') => snapshotKey(ref, compression, false),
+      signal: cancellationSignal(),
+      onProgress: (bytes: number) => (state.bytes = bytes),
+    };
+    heartbeat(state);
+    const ticker = setInterval(() => heartbeat(state), HEARTBEAT_EVERY_MS);
+    try {
+      const adopted = await adoptForeignSnapshot(request);
+      if (adopted) {
+        if (adopted.movedFrom)
+          log.info("moved the store container's object to the layout key", {
+            from: adopted.movedFrom,
+            to: adopted.key,
+          });
+        return adopted;
+      }
+      const [foreign, ...layout] = candidateKeys(request);
+      throw nonRetryable(
+        'SnapshotJobFailed',
+        `snapshot Job ${namespace}/${job.job} completed, but its custom store container printed no Lifeboat report ` +
+          `line and stored nothing where Lifeboat looks in bucket "${location.bucket}" (location "${location.name}"): ` +
+          `not at ${foreign} ($CLUSTER-$BACKUP_TO_CREATE, where Kubermatic's store containers upload), nor at ` +
+          `${layout.join(' or ')} ($LIFEBOAT_OBJECT_KEY). Last log lines of ${job.store.pod}/store:\n` +
+          (job.store.lastLines || '(no output)'),
+      );
+    } catch (err) {
+      if (err instanceof ForeignSnapshotInvalid) {
+        throw nonRetryable(
+          'ChecksumMismatch',
+          `${err.message}. The custom store container of snapshot Job ${namespace}/${job.job} stored it; it is left ` +
+            `in bucket "${location.bucket}" for inspection (delete it when done). Last log lines of ` +
+            `${job.store.pod}/store:\n${job.store.lastLines || '(no output)'}`,
+        );
+      }
+      return classifyS3Error(location, err);
+    } finally {
+      clearInterval(ticker);
+      s3.destroy();
+    }
+  }
+
   /** Job mode: the Job next to etcd takes and stores the snapshot; the worker only creates and follows it. */
   async function snapshotWithJob(
     req: SnapshotRequest,
     policy: EtcdBackupPolicy,
     location: StorageLocation,
+    ref: BackupRef,
     key: string,
     recipients: string[],
     connection: EtcdConnection,
@@ -205,7 +267,11 @@ export function createEtcdBackupActivities(deps: ActivityDeps) {
     });
     const version = { version: result.version, revision: result.revision, dbSizeBytes: result.totalSize };
     const from = { ...version, name: `${member.name} (job ${result.job})`, endpoint: member.endpoint };
-    return describeSnapshot(location, key, policy, recipients, result, from, false);
+    if (result.report)
+      return describeSnapshot(location, key, policy.compression, recipients, result.report, from, false);
+    // Config validation refuses compression and encryption with a custom store container: it stores what it finds.
+    const adopted = await adoptJobSnapshot(ref, location, sts.namespace, result);
+    return describeSnapshot(location, adopted.key, adopted.compression, [], adopted, from, false);
   }
 
   return {
@@ -233,7 +299,7 @@ export function createEtcdBackupActivities(deps: ActivityDeps) {
       };
 
       const connection = await resolveEtcd(deps, req.cluster);
-      if (policy.mode === 'job') return snapshotWithJob(req, policy, location, key, recipients, connection);
+      if (policy.mode === 'job') return snapshotWithJob(req, policy, location, ref, key, recipients, connection);
       const probe = await probeMembers(connection);
       if (probe.reachable.length === 0) {
         throw noMemberAnswered(req.cluster, probe);
@@ -254,7 +320,7 @@ export function createEtcdBackupActivities(deps: ActivityDeps) {
               state,
             );
             const from = { ...member, revision: result.revision };
-            return describeSnapshot(location, key, policy, recipients, result, from, result.resumed);
+            return describeSnapshot(location, key, policy.compression, recipients, result, from, result.resumed);
           } catch (err) {
             // Storage errors (and cancellation) end the attempt: no other member can fix them.
             if (!(err instanceof EtcdStreamError) || cancellationSignal().aborted) classifyS3Error(location, err);

@@ -2,7 +2,7 @@ import { BatchV1Api, CoreV1Api, type KubeConfig, type V1Job } from '@kubernetes/
 import { kubeStatus } from './kube.js';
 
 /** What Lifeboat's Jobs (snapshot and restore) share: create-or-find by name, their pods, their logs. */
-const LOG_LINES = 20;
+export const LOG_LINES = 20;
 
 export async function createOrFind(kc: KubeConfig, job: V1Job): Promise<void> {
   try {

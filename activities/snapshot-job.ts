@@ -4,14 +4,19 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Compression } from '../core/layout.js';
 import { parseDuration } from '../core/duration.js';
 import { snapshotJob, snapshotJobName, type SnapshotJobInput } from '../core/snapshot-job.js';
-import { createOrFind, failureLogs, lastJsonLine, logOf, podsOf } from './jobs.js';
+import { createOrFind, failureLogs, lastJsonLine, LOG_LINES, logOf, podsOf } from './jobs.js';
 import type { StreamStats } from './snapshot-stream.js';
 
 /** What the Job's containers report in their logs (see core/snapshot-job.ts and `lifeboat job store-snapshot`). */
 export interface JobSnapshot {
   job: string;
-  stored: StreamStats;
-  snapshot: StreamStats;
+  /**
+   * What the store container reported storing (Lifeboat's report line). Absent when a custom store container printed
+   * none, as Kubermatic's do: the caller then finds the object in storage (activities/foreign-snapshot.ts).
+   */
+  report?: { stored: StreamStats; snapshot: StreamStats };
+  /** The succeeded pod's store container: its name and last log lines, for errors about what it stored. */
+  store: { pod: string; lastLines: string };
   revision: string;
   version: string;
   totalSize: number;
@@ -58,25 +63,29 @@ export async function runSnapshotJob(kc: KubeConfig, request: JobRequest): Promi
       if (!pod)
         throw new Error(`snapshot Job ${name} completed but its pod is gone; retrying finds the object's state`);
       const podName = pod.metadata!.name!;
+      const storeLog = await logOf(kc, request.namespace, podName, 'store');
       const stored = lastJsonLine<{ lifeboatStored: { stored: StreamStats; snapshot: StreamStats } }>(
-        await logOf(kc, request.namespace, podName, 'store'),
+        storeLog,
         (v) => 'lifeboatStored' in v,
       );
       const snapshotStatus = lastJsonLine<{ revision: number; version: string; totalSize: number }>(
         await logOf(kc, request.namespace, podName, 'status'),
         (v) => 'revision' in v,
       );
-      if (!stored || !snapshotStatus) {
+      // Lifeboat's own containers always report; only a replaced store container may stay silent.
+      if (!snapshotStatus || (!stored && !request.job.storeContainer)) {
         throw ApplicationFailure.create({
           type: 'SnapshotJobFailed',
           nonRetryable: true,
-          message: `snapshot Job ${name} completed without reporting what it stored (a custom store container must print Lifeboat's report line).`,
+          message: `snapshot Job ${name} completed without reporting ${snapshotStatus ? 'what it stored' : 'the snapshot status'}.`,
         });
       }
       return {
         job: name,
-        stored: stored.lifeboatStored.stored,
-        snapshot: stored.lifeboatStored.snapshot,
+        ...(stored
+          ? { report: { stored: stored.lifeboatStored.stored, snapshot: stored.lifeboatStored.snapshot } }
+          : {}),
+        store: { pod: podName, lastLines: storeLog.trimEnd().split('\n').slice(-LOG_LINES).join('\n') },
         revision: String(snapshotStatus.revision),
         version: snapshotStatus.version,
         totalSize: snapshotStatus.totalSize,

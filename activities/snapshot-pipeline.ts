@@ -28,6 +28,32 @@ export function compress(source: AsyncIterable<Buffer>, compression: Compression
   });
 }
 
+/**
+ * Passes a stored snapshot through, gunzipped when it starts with gzip's magic bytes, and says which it was. A plain
+ * etcd snapshot never does: it starts with bbolt's first page header, whose page id is 0. For objects a foreign store
+ * container uploaded, whose encoding nobody told Lifeboat.
+ */
+export async function* gunzipIfGzip(
+  source: AsyncIterable<Buffer>,
+  found: (compression: 'none' | 'gzip') => void,
+): AsyncGenerator<Buffer> {
+  const iterator = source[Symbol.asyncIterator]();
+  let head = Buffer.alloc(0);
+  while (head.length < 2) {
+    const next = await iterator.next();
+    if (next.done) break;
+    head = Buffer.concat([head, next.value]);
+  }
+  async function* whole(): AsyncGenerator<Buffer> {
+    if (head.length > 0) yield head;
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
+  }
+  const gzip = head[0] === 0x1f && head[1] === 0x8b;
+  found(gzip ? 'gzip' : 'none');
+  if (gzip) yield* decompress(whole(), 'gzip');
+  else yield* whole();
+}
+
 /** age encryption (STREAM, 64 KiB chunks): memory stays bounded whatever the snapshot size. */
 export async function* encrypt(source: AsyncIterable<Buffer>, recipients: string[]): AsyncGenerator<Buffer> {
   if (recipients.length === 0) {

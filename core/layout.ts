@@ -6,6 +6,9 @@
  *   <prefix>/resources/<cluster>/<policy>/<backup>/resources.tar.gz[.age]
  *   <prefix>/resources/<cluster>/<policy>/<backup>/resource-list.json
  *   <prefix>/resources/<cluster>/<policy>/<backup>/manifest.json
+ *
+ * and one foreign key: where a Kubermatic store container uploads a snapshot (kubermaticSnapshotKey), from which job
+ * mode moves it to snapshotKey().
  */
 
 export type BackupKind = 'etcd' | 'resources';
@@ -52,6 +55,16 @@ export function resourceListKey(ref: BackupRef): string {
 /** Prefix under which every backup of a policy lives (list with it, then parse with parseBackupKey). */
 export function policyPrefix(prefix: string, kind: BackupKind, cluster: string, policy: string): string {
   return join(normalizePrefix(prefix), kind, cluster, policy) + '/';
+}
+
+/**
+ * Where a Kubermatic store container, run unchanged in job mode, puts the snapshot: `$CLUSTER-$BACKUP_TO_CREATE` at
+ * the root of `$BUCKET_NAME` (Kubermatic's default runs `s3cmd put ... s3://$BUCKET_NAME/$CLUSTER-$BACKUP_TO_CREATE`).
+ * It knows nothing of the location's prefix. Job mode finds the object here, verifies it and moves it to snapshotKey(),
+ * so nothing else ever sees this key.
+ */
+export function kubermaticSnapshotKey(cluster: string, backup: string): string {
+  return `${cluster}-${backup}`;
 }
 
 /** Prefix for probe objects written by storage checks; outside every backup tree. */

@@ -46,6 +46,11 @@ export function snapshotJobName(cluster: string, policy: string, backup: string)
   return `lifeboat-snapshot-${shortHash(`${cluster}/${policy}/${backup}`)}`;
 }
 
+/** Kubermatic's INSECURE: "true" when the endpoint is a plain-http URL (its default store container then skips TLS). */
+export function insecureEndpoint(endpoint: string): boolean {
+  return /^http:\/\/[^/?#]/i.test(endpoint);
+}
+
 export function snapshotJob(input: SnapshotJobInput): V1Job {
   const name = snapshotJobName(input.cluster, input.policy, input.backup);
   const tlsArgs = input.tlsSecret
@@ -111,11 +116,14 @@ export function snapshotJob(input: SnapshotJobInput): V1Job {
               command: store ? store.command : ['lifeboat'],
               args: store ? store.args : ['job', 'store-snapshot', `--file=${BACKUP_DIR}/snapshot.db`],
               env: [
-                // Kubermatic's store-container contract, so its custom containers work unchanged.
+                // Kubermatic's store-container contract, so its custom containers work unchanged. Such a container
+                // uploads to $CLUSTER-$BACKUP_TO_CREATE (core/layout.ts kubermaticSnapshotKey) and reports nothing;
+                // the worker then verifies the object and moves it to the backup's key (activities/foreign-snapshot.ts).
                 { name: 'CLUSTER', value: input.cluster },
                 { name: 'BACKUP_TO_CREATE', value: input.backup },
                 { name: 'BUCKET_NAME', value: input.storage.bucket },
                 { name: 'ENDPOINT', value: input.storage.endpoint },
+                { name: 'INSECURE', value: String(insecureEndpoint(input.storage.endpoint)) },
                 credential('ACCESS_KEY_ID'),
                 credential('SECRET_ACCESS_KEY'),
                 // Lifeboat's own: exactly where the object must land and how to encode it.

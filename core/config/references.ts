@@ -29,6 +29,38 @@ function duplicates(items: Named[], section: string): ConfigIssue[] {
   });
 }
 
+/**
+ * A replaced store container (job.storeContainer, e.g. Kubermatic's) uploads the snapshot as it finds it; the worker
+ * only verifies and moves the object afterwards. Compression and encryption would have to happen inside that container,
+ * so a policy asking for them with a foreign container would store something other than it says: refuse it.
+ */
+function foreignStoreIssues(
+  policy: { job?: unknown; compression?: unknown; encryption?: unknown },
+  i: number,
+): ConfigIssue[] {
+  const job = policy.job as { storeContainer?: unknown } | undefined;
+  if (typeof job !== 'object' || job === null || job.storeContainer === undefined) return [];
+  const issues: ConfigIssue[] = [];
+  if (policy.compression !== undefined && policy.compression !== 'none') {
+    issues.push({
+      path: `etcdBackups[${i}].compression`,
+      message:
+        'a custom job.storeContainer stores the snapshot as it is, so Lifeboat cannot apply compression ' +
+        `${JSON.stringify(policy.compression)}; set compression: none, or remove job.storeContainer to use ` +
+        "Lifeboat's store container, which compresses",
+    });
+  }
+  if (policy.encryption !== undefined && policy.encryption !== null) {
+    issues.push({
+      path: `etcdBackups[${i}].encryption`,
+      message:
+        'a custom job.storeContainer stores the snapshot as it is, so Lifeboat cannot encrypt it; ' +
+        "remove encryption, or remove job.storeContainer to use Lifeboat's store container, which encrypts",
+    });
+  }
+  return issues;
+}
+
 export function referenceIssues(document: unknown): ConfigIssue[] {
   if (typeof document !== 'object' || document === null || Array.isArray(document)) return [];
   const locations = list(document, 'storageLocations');
@@ -38,6 +70,8 @@ export function referenceIssues(document: unknown): ConfigIssue[] {
     location?: unknown;
     mode?: unknown;
     job?: unknown;
+    compression?: unknown;
+    encryption?: unknown;
   })[];
   const locationNames = names(locations);
   const clusterNames = names(clusters);
@@ -64,6 +98,7 @@ export function referenceIssues(document: unknown): ConfigIssue[] {
             'job mode needs job.credentialsSecret: the Secret with ACCESS_KEY_ID and SECRET_ACCESS_KEY for the store container',
         });
       }
+      issues.push(...foreignStoreIssues(policy, i));
       const cluster = clusters.find((c) => c.name === policy.cluster) as
         { etcd?: { statefulSet?: unknown } } | undefined;
       if (cluster && !cluster.etcd?.statefulSet) {

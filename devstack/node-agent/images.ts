@@ -63,6 +63,8 @@ export function localImageTable(opts: { etcdBinDir: string; dataDir: string }): 
       // Lifeboat's image runs its CLI: `args` are a lifeboat command line.
       if (repository === 'lifeboat') return { path: [lifeboatBin, ...HOST_PATH], entrypoint: ['lifeboat'], cmd: [] };
       if (SHELL_IMAGES.has(repository)) return { path: HOST_PATH, entrypoint: [], cmd: ['/bin/sh'] };
+      // curlimages/curl: a shell and curl, here the host's (its entrypoint runs curl with the args).
+      if (repository === 'curl') return { path: HOST_PATH, entrypoint: ['curl'], cmd: [] };
       return undefined;
     },
   };

@@ -1,4 +1,5 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
 import { KubeConfig } from '@kubernetes/client-node';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { WorkflowFailedError } from '@temporalio/client';
@@ -16,6 +17,7 @@ import { applyTenant, TENANT_NAMES, waitForTenant } from '../../devstack/kube/et
 import type { etcdBackup } from '../../workflows/index.js';
 import { restoreIntoScratchEtcd } from '../helpers/etcd.js';
 import {
+  bucketState,
   isolatedConfig,
   s3ClientFor,
   startTestWorker,
@@ -29,6 +31,19 @@ import {
 const server = inject('s3Servers').find((s) => s.name === 'versitygw')!;
 const kc = new KubeConfig();
 kc.loadFromFile(inject('kubeconfig'));
+
+/**
+ * A store container that behaves like Kubermatic's default one, which runs
+ * `s3cmd put /backup/snapshot.db s3://$BUCKET_NAME/$CLUSTER-$BACKUP_TO_CREATE`: curl's SigV4 stands in for s3cmd,
+ * which the test host lacks. Only Kubermatic's environment is used, the same file goes to the same key, and nothing
+ * Lifeboat-specific is printed.
+ */
+const KUBERMATIC_STORE = [
+  'set -e',
+  'curl --fail --silent --show-error --aws-sigv4 "aws:amz:us-east-1:s3" --user "$ACCESS_KEY_ID:$SECRET_ACCESS_KEY" \\',
+  '  -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" -T /backup/snapshot.db "$ENDPOINT/$BUCKET_NAME/$CLUSTER-$BACKUP_TO_CREATE"',
+  'echo "upload: /backup/snapshot.db -> s3://$BUCKET_NAME/$CLUSTER-$BACKUP_TO_CREATE"',
+].join('\n');
 
 describe('backups of a StatefulSet-hosted etcd', { timeout: 240_000 }, () => {
   const namespace = uniqueName('tenant');
@@ -64,6 +79,26 @@ describe('backups of a StatefulSet-hosted etcd', { timeout: 240_000 }, () => {
           compression: 'gzip',
           mode: 'job',
           job: { credentialsSecret: TENANT_NAMES.s3Secret },
+        },
+        {
+          name: 'kubermatic',
+          cluster: 'tenant',
+          location: 'versitygw',
+          mode: 'job',
+          job: {
+            credentialsSecret: TENANT_NAMES.s3Secret,
+            storeContainer: { image: 'curlimages/curl:8.11.1', command: ['/bin/sh', '-c', KUBERMATIC_STORE] },
+          },
+        },
+        {
+          name: 'silent',
+          cluster: 'tenant',
+          location: 'versitygw',
+          mode: 'job',
+          job: {
+            credentialsSecret: TENANT_NAMES.s3Secret,
+            storeContainer: { image: 'busybox:1.36', command: ['sh', '-c', 'echo "pretending to upload"'] },
+          },
         },
         {
           name: 'broken',
@@ -103,14 +138,21 @@ describe('backups of a StatefulSet-hosted etcd', { timeout: 240_000 }, () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function restoredKeys(key: string): Promise<Record<string, string>> {
+  async function storedObject(key: string): Promise<Buffer> {
     const s3 = s3ClientFor(server);
-    const object = Buffer.from(
-      await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToByteArray(),
-    );
-    s3.destroy();
+    try {
+      return Buffer.from(
+        await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToByteArray(),
+      );
+    } finally {
+      s3.destroy();
+    }
+  }
+
+  async function restoredKeys(key: string): Promise<Record<string, string>> {
+    const object = await storedObject(key);
     const file = join(dir, `${key.replaceAll('/', '_')}.db`);
-    writeFileSync(file, gunzipSync(object));
+    writeFileSync(file, key.endsWith('.gz') ? gunzipSync(object) : object);
     const scratch = await restoreIntoScratchEtcd(file);
     const etcd = new Etcd3({ hosts: [scratch.endpoint] });
     try {
@@ -131,6 +173,48 @@ describe('backups of a StatefulSet-hosted etcd', { timeout: 240_000 }, () => {
     expect(manifest.etcd.version).toMatch(/^3\.6/);
     if (policy === 'job') expect(manifest.etcd.member).toMatch(/^etcd-\d \(job lifeboat-snapshot-[0-9a-f]{8}\)$/);
     expect(await restoredKeys(manifest.object.key)).toEqual(seededKeys);
+  });
+
+  it("job mode with a store container that behaves like Kubermatic's: its object becomes an ordinary backup", async () => {
+    const manifest = await tw.client.workflow.execute<typeof etcdBackup>('etcdBackup', {
+      args: [{ cluster: 'tenant', policy: 'kubermatic', requestedAt: '2026-07-03T00:00:00.000Z' }],
+      taskQueue: tw.taskQueue,
+      workflowId: uniqueName('etcd-backup-kubermatic'),
+    });
+    // Moved from Kubermatic's key to the layout key: listed, retained and restored like any other backup.
+    expect(manifest.object).toEqual({
+      key: 'it/etcd/tenant/kubermatic/kubermatic-20260703000000/snapshot.db',
+      bytes: expect.any(Number) as unknown,
+      sha256: expect.any(String) as unknown,
+      compression: 'none',
+      encryption: null,
+    });
+    const object = await storedObject(manifest.object.key);
+    const sha256 = createHash('sha256').update(object).digest('hex');
+    expect(manifest.object).toMatchObject({ bytes: object.length, sha256 });
+    expect(manifest.snapshot).toEqual({ bytes: object.length, sha256 });
+    expect(manifest.etcd.member).toMatch(/^etcd-\d \(job lifeboat-snapshot-[0-9a-f]{8}\)$/);
+    const keys = (await bucketState(server, bucket)).keys;
+    expect(keys).not.toContain('tenant-kubermatic-20260703000000');
+    expect(keys).toContain('it/etcd/tenant/kubermatic/kubermatic-20260703000000/manifest.json');
+    expect(await restoredKeys(manifest.object.key)).toEqual(seededKeys);
+  });
+
+  it('a custom store container that neither reports nor uploads fails, naming the keys looked at and its log', async () => {
+    const err = await tw.client.workflow
+      .execute<typeof etcdBackup>('etcdBackup', {
+        args: [{ cluster: 'tenant', policy: 'silent', requestedAt: '2026-07-04T00:00:00.000Z' }],
+        taskQueue: tw.taskQueue,
+        workflowId: uniqueName('etcd-backup-silent'),
+      })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    const cause = (err as WorkflowFailedError).cause?.cause as { type?: string; message: string };
+    expect(cause.type).toBe('SnapshotJobFailed');
+    expect(cause.message).toContain('tenant-silent-20260704000000');
+    expect(cause.message).toContain('it/etcd/tenant/silent/silent-20260704000000/snapshot.db');
+    expect(cause.message).toContain('pretending to upload');
+    expect(cause.message).not.toContain(server.secretAccessKey);
   });
 
   it('a failing store container fails the backup with its last log lines, after the Job retried it', async () => {

@@ -159,4 +159,43 @@ describe('job mode', () => {
       { path: 'etcdBackups[0].mode', message: expect.stringContaining('needs etcd.statefulSet') as unknown },
     ]);
   });
+  describe("with a custom store container (e.g. Kubermatic's), which stores the snapshot as it is", () => {
+    const custom = {
+      mode: 'job',
+      job: { credentialsSecret: 's3', storeContainer: { image: 'd3fk/s3cmd', command: ['/bin/sh', '-c', 'put'] } },
+    };
+    const recipients = ['age1' + 'q'.repeat(58)];
+
+    it('is accepted without compression or encryption', () => {
+      expect(issues(withCluster(sts, custom))).toEqual([]);
+      expect(issues(withCluster(sts, { ...custom, compression: 'none' }))).toEqual([]);
+    });
+
+    it('refuses compression, naming the field and both fixes', () => {
+      expect(issues(withCluster(sts, { ...custom, compression: 'gzip' }))).toEqual([
+        {
+          path: 'etcdBackups[0].compression',
+          message: expect.stringMatching(
+            /custom job\.storeContainer.*compression: none.*remove job\.storeContainer/,
+          ) as unknown,
+        },
+      ]);
+    });
+
+    it('refuses encryption, naming the field and both fixes', () => {
+      expect(issues(withCluster(sts, { ...custom, encryption: { recipients } }))).toEqual([
+        {
+          path: 'etcdBackups[0].encryption',
+          message: expect.stringMatching(
+            /custom job\.storeContainer.*remove encryption.*remove job\.storeContainer/,
+          ) as unknown,
+        },
+      ]);
+    });
+
+    it("leaves Lifeboat's own store container free to compress and encrypt", () => {
+      const own = { mode: 'job', job: { credentialsSecret: 's3' }, compression: 'gzip', encryption: { recipients } };
+      expect(issues(withCluster(sts, own))).toEqual([]);
+    });
+  });
 });

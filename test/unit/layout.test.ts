@@ -3,6 +3,7 @@ import {
   backupDir,
   encodingOfKey,
   type BackupRef,
+  kubermaticSnapshotKey,
   type Compression,
   manifestKey,
   parseBackupKey,
@@ -142,6 +143,20 @@ describe('probeKey', () => {
   it('is outside every policy prefix', () => {
     expect(probeKey('a', 'abc').startsWith('a/etcd/')).toBe(false);
     expect(probeKey('a', 'abc').startsWith('a/resources/')).toBe(false);
+  });
+});
+
+describe('kubermaticSnapshotKey', () => {
+  it("is Kubermatic's $CLUSTER-$BACKUP_TO_CREATE, at the bucket root whatever the prefix", () => {
+    expect(kubermaticSnapshotKey('prod', 'nightly-20240305070809')).toBe('prod-nightly-20240305070809');
+  });
+
+  it('is never parsed as a backup key, nor inside a policy prefix, so nothing but job mode ever sees it', () => {
+    const key = kubermaticSnapshotKey('prod', 'nightly-20240305070809');
+    for (const [prefix] of PREFIXES) {
+      expect(parseBackupKey(prefix, key)).toBeUndefined();
+      expect(key.startsWith(policyPrefix(prefix, 'etcd', 'prod', 'nightly'))).toBe(false);
+    }
   });
 });
 

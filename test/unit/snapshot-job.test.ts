@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  insecureEndpoint,
   LIFEBOAT_IMAGE,
   shortHash,
   snapshotJob,
@@ -71,12 +72,23 @@ describe('the snapshot Job', () => {
       BACKUP_TO_CREATE: 'hourly-20261121030000',
       BUCKET_NAME: 'backups',
       ENDPOINT: 'https://s3.example.com',
+      INSECURE: 'false',
       ACCESS_KEY_ID: { secretKeyRef: { name: 's3-credentials', key: 'ACCESS_KEY_ID' } },
       SECRET_ACCESS_KEY: { secretKeyRef: { name: 's3-credentials', key: 'SECRET_ACCESS_KEY' } },
       LIFEBOAT_OBJECT_KEY: 'etcd/abc/hourly/hourly-20261121030000/snapshot.db.gz',
       LIFEBOAT_COMPRESSION: 'gzip',
     });
     expect(JSON.stringify(job)).not.toMatch(/secret-value|AKIA/);
+  });
+
+  it('sets INSECURE as Kubermatic does: true only for a plain-http URL', () => {
+    expect(insecureEndpoint('http://127.0.0.1:7070')).toBe(true);
+    expect(insecureEndpoint('HTTP://minio.minio.svc:9000')).toBe(true);
+    expect(insecureEndpoint('https://s3.example.com')).toBe(false);
+    expect(insecureEndpoint('minio.minio.svc:9000')).toBe(false);
+    expect(insecureEndpoint('http:9000')).toBe(false);
+    const plain = snapshotJob({ ...input, storage: { ...input.storage, endpoint: 'http://10.0.0.9:9000' } });
+    expect(plain.spec!.template.spec!.containers[0]!.env).toContainEqual({ name: 'INSECURE', value: 'true' });
   });
 
   it('uses the Lifeboat store command unless the policy replaces the container', () => {

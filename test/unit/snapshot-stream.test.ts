@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { gunzipIfGzip } from '../../activities/snapshot-pipeline.js';
 import {
   measure,
   SnapshotIntegrityError,
@@ -63,5 +65,35 @@ describe('verifyEtcdSnapshot', () => {
     let stats: StreamStats | undefined;
     await drain(measure(from(cut(file, [777])), (s) => (stats = s)));
     expect(stats).toEqual({ bytes: file.length, sha256: createHash('sha256').update(file).digest('hex') });
+  });
+});
+
+describe('gunzipIfGzip (objects a foreign store container uploaded)', () => {
+  // A plain snapshot starts with bbolt's page 0 header: page id 0, never gzip's 1f 8b.
+  const file = snapshotOf(Buffer.concat([Buffer.alloc(16), Buffer.from('bbolt meta page and data '.repeat(400))]));
+
+  it.each([[[1]], [[2]], [[4096]]])('passes a plain snapshot through untouched (chunks %j)', async (sizes) => {
+    let found: string | undefined;
+    const out = await drain(gunzipIfGzip(from(cut(file, sizes)), (c) => (found = c)));
+    expect(found).toBe('none');
+    expect(out.equals(file)).toBe(true);
+  });
+
+  it.each([[[1]], [[2]], [[100]]])('gunzips a gzip-compressed snapshot (chunks %j)', async (sizes) => {
+    let found: string | undefined;
+    const out = await drain(gunzipIfGzip(from(cut(gzipSync(file), sizes)), (c) => (found = c)));
+    expect(found).toBe('gzip');
+    expect(out.equals(file)).toBe(true);
+  });
+
+  it('an empty object is plain and empty (verifyEtcdSnapshot then rejects it)', async () => {
+    let found: string | undefined;
+    expect((await drain(gunzipIfGzip(from([]), (c) => (found = c)))).length).toBe(0);
+    expect(found).toBe('none');
+  });
+
+  it('a truncated gzip stream fails', async () => {
+    const gz = gzipSync(file);
+    await expect(drain(gunzipIfGzip(from([gz.subarray(0, gz.length - 20)]), () => undefined))).rejects.toThrow();
   });
 });
