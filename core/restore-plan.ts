@@ -152,3 +152,33 @@ export function checkRestoredRevision(expected: bigint, live: bigint): RevisionC
   }
   return { ok: true };
 }
+
+/** What the restore's inspection found (activities/restore-inspect.ts), as far as the plan depends on it. */
+export interface InspectedRestore {
+  source: { backup: string };
+  layout: { namespace: string; statefulSet: string; members: { name: string; peerUrl: string; claim: string }[] };
+  apiserver?: { namespace: string; name: string; replicas: number };
+  schedules: string[];
+  settings: { requireApproval: boolean; bumpRevision: boolean };
+}
+
+/** The plan the workflow follows and `restore etcd --dry-run` prints: one function, so they cannot drift apart. */
+export function planFromInspection(cluster: string, inspected: InspectedRestore, askApproval: boolean): RestoreStep[] {
+  const { layout } = inspected;
+  return planEtcdRestore(
+    {
+      cluster,
+      namespace: layout.namespace,
+      statefulSet: layout.statefulSet,
+      members: layout.members,
+      volumeClaims: layout.members.map((m) => m.claim),
+      ...(inspected.apiserver ? { apiserver: inspected.apiserver } : {}),
+      schedules: inspected.schedules,
+    },
+    {
+      backup: inspected.source.backup,
+      requireApproval: askApproval || inspected.settings.requireApproval,
+      bumpRevision: inspected.settings.bumpRevision,
+    },
+  );
+}

@@ -11,7 +11,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { nonRetryableFailureTypes } from '../core/failure-types.js';
-import { checkRestoredRevision, planEtcdRestore, revisionBump, type RestoreStepKind } from '../core/restore-plan.js';
+import { checkRestoredRevision, planFromInspection, revisionBump, type RestoreStepKind } from '../core/restore-plan.js';
 import { LifeboatBackup, LifeboatCluster, LifeboatKind, LifeboatPhase } from '../core/search-attributes.js';
 import {
   abortRestore,
@@ -111,19 +111,8 @@ export async function etcdRestore(request: EtcdRestoreRequest): Promise<EtcdRest
   const { source, layout } = inspection;
   progress.backup = source.backup;
   upsertSearchAttributes([{ key: LifeboatBackup, value: source.backup }]);
-  const requireApproval = request.requireApproval || inspection.settings.requireApproval;
-  const plan = planEtcdRestore(
-    {
-      cluster: request.cluster,
-      namespace: layout.namespace,
-      statefulSet: layout.statefulSet,
-      members: layout.members,
-      volumeClaims: layout.members.map((m) => m.claim),
-      ...(inspection.apiserver ? { apiserver: inspection.apiserver } : {}),
-      schedules: inspection.schedules,
-    },
-    { backup: source.backup, requireApproval, bumpRevision: inspection.settings.bumpRevision },
-  );
+  const plan = planFromInspection(request.cluster, inspection, Boolean(request.requireApproval));
+  const requireApproval = plan.some((s) => s.kind === 'approval');
   progress.steps = plan.map((s) => ({ ...s, state: 'pending' }));
   const step = (kind: RestoreStepKind) => progress.steps.find((s) => s.kind === kind);
 

@@ -19,7 +19,7 @@ import type { RestoreInspection } from '../../activities/restore-inspect.js';
 import type { ClusterConfig, LifeboatConfig, StorageLocation } from '../../core/config/schema.js';
 import { FailureTypes } from '../../core/failure-types.js';
 import { workflowIds } from '../../core/naming.js';
-import { planEtcdRestore, revisionBump, type RestoreStep } from '../../core/restore-plan.js';
+import { planFromInspection, revisionBump } from '../../core/restore-plan.js';
 import { LifeboatCluster, LifeboatKind } from '../../core/search-attributes.js';
 import { loadConfigFile } from '../../runtime/config-file.js';
 import {
@@ -273,26 +273,6 @@ async function inspect(config: LifeboatConfig, request: EtcdRestoreRequest, clie
 }
 
 /** The same plan the workflow makes from the same inspection (workflows/etcd-restore.ts, step 0). */
-function planOf(request: EtcdRestoreRequest, inspection: RestoreInspection): RestoreStep[] {
-  const { layout, source } = inspection;
-  return planEtcdRestore(
-    {
-      cluster: request.cluster,
-      namespace: layout.namespace,
-      statefulSet: layout.statefulSet,
-      members: layout.members,
-      volumeClaims: layout.members.map((m) => m.claim),
-      ...(inspection.apiserver ? { apiserver: inspection.apiserver } : {}),
-      schedules: inspection.schedules,
-    },
-    {
-      backup: source.backup,
-      requireApproval: Boolean(request.requireApproval) || inspection.settings.requireApproval,
-      bumpRevision: inspection.settings.bumpRevision,
-    },
-  );
-}
-
 function printPlan(
   config: LifeboatConfig,
   request: EtcdRestoreRequest,
@@ -300,7 +280,7 @@ function printPlan(
   rerun: string,
 ): void {
   const { source, layout, settings } = inspection;
-  const steps = planOf(request, inspection);
+  const steps = planFromInspection(request.cluster, inspection, Boolean(request.requireApproval));
   const bucket = config.storageLocations.find((l) => l.name === source.location)?.bucket ?? '?';
   const encoding = [source.compression !== 'none' ? source.compression : '', source.encrypted ? 'age-encrypted' : '']
     .filter(Boolean)

@@ -96,13 +96,14 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
 
 /**
  * A worker in its own process, so a test can SIGKILL it like an OOM kill would: the production entrypoint, or with
- * `crashPoint` the crash-test worker (test/helpers/crash-worker.ts) that freezes at that point for the test to kill.
+ * `crashTest` the crash-test worker (test/helpers/crash-worker.ts: the prebuilt workflow bundle, so it starts in
+ * seconds) that freezes at `crashPoint`, if given, for the test to kill.
  */
 export function workerProcess(
   config: LifeboatConfig,
   taskQueue: string,
   secrets: Map<string, string>,
-  crashPoint?: string,
+  crashTest?: { crashPoint?: string },
 ): ManagedProcess {
   const dir = mkdtempSync(join(tmpdir(), 'lifeboat-worker-'));
   mkdirSync(dir, { recursive: true });
@@ -112,7 +113,7 @@ export function workerProcess(
   return new ManagedProcess({
     name: 'worker',
     command: process.execPath,
-    args: ['--import', 'tsx', join(repoRoot, crashPoint ? 'test/helpers/crash-worker.ts' : 'worker/main.ts')],
+    args: ['--import', 'tsx', join(repoRoot, crashTest ? 'test/helpers/crash-worker.ts' : 'worker/main.ts')],
     cwd: repoRoot,
     env: {
       TEMPORAL_ADDRESS: inject('temporalAddress'),
@@ -120,9 +121,8 @@ export function workerProcess(
       LIFEBOAT_CONFIG: configFile,
       LIFEBOAT_SHUTDOWN_GRACE: '1s',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      ...(crashPoint
-        ? { LIFEBOAT_CRASH_POINT: crashPoint, LIFEBOAT_WORKFLOW_BUNDLE: inject('workflowBundlePath') }
-        : {}),
+      ...(crashTest ? { LIFEBOAT_WORKFLOW_BUNDLE: inject('workflowBundlePath') } : {}),
+      ...(crashTest?.crashPoint ? { LIFEBOAT_CRASH_POINT: crashTest.crashPoint } : {}),
       ...Object.fromEntries(secrets),
     },
     logFile,
