@@ -8,6 +8,8 @@ import type { Compression } from './layout.js';
  */
 export const LIFEBOAT_IMAGE = 'ghcr.io/lifeboat-dev/lifeboat:0.1.0';
 const BACKUP_DIR = '/backup';
+/** Any image with gzip; only used next to a custom store container. */
+export const KUBERMATIC_GZIP_IMAGE = 'busybox:1.36';
 const TLS_DIR = '/etc/etcd/tls';
 
 export interface SnapshotJobInput {
@@ -108,6 +110,18 @@ export function snapshotJob(input: SnapshotJobInput): V1Job {
               args: ['snapshot', 'status', `${BACKUP_DIR}/snapshot.db`, '--write-out=json'],
               volumeMounts: [{ name: 'backup', mountPath: BACKUP_DIR, readOnly: true }],
             },
+            // Kubermatic's own init container leaves snapshot.db.gz (its current default store container uploads that
+            // file; older ones upload snapshot.db): a custom store container finds both, as it would there.
+            ...(store
+              ? [
+                  {
+                    name: 'gzip',
+                    image: KUBERMATIC_GZIP_IMAGE,
+                    command: ['gzip', '-1', '-k', '-f', `${BACKUP_DIR}/snapshot.db`],
+                    volumeMounts: [{ name: 'backup', mountPath: BACKUP_DIR }],
+                  },
+                ]
+              : []),
           ],
           containers: [
             {

@@ -1,4 +1,5 @@
 import {
+  ActivityCancellationType,
   ApplicationFailure,
   CancellationScope,
   condition,
@@ -37,8 +38,20 @@ const retry = {
 };
 // Every activity heartbeats or ends well within its heartbeat timeout, so a killed worker's step is picked up by
 // another worker within seconds rather than at its start-to-close timeout.
-const quick = proxyActivities<Activities>({ startToCloseTimeout: '2m', heartbeatTimeout: '15s', retry });
-const long = proxyActivities<Activities>({ startToCloseTimeout: '1h', heartbeatTimeout: '15s', retry });
+// A cancelled step is waited for until its activity has stopped: a rollback must not race the step it undoes.
+const cancellationType = ActivityCancellationType.WAIT_CANCELLATION_COMPLETED;
+const quick = proxyActivities<Activities>({
+  startToCloseTimeout: '2m',
+  heartbeatTimeout: '15s',
+  retry,
+  cancellationType,
+});
+const long = proxyActivities<Activities>({
+  startToCloseTimeout: '1h',
+  heartbeatTimeout: '15s',
+  retry,
+  cancellationType,
+});
 // Undoing must not give up after five tries: a cluster left half-paused is worse than a late rollback.
 const undo = proxyActivities<Activities>({
   startToCloseTimeout: '10m',

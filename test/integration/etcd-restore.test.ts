@@ -15,15 +15,20 @@ import {
   type RestoreTenant,
 } from '../helpers/restore.js';
 import { startTestWorker, type TestWorker } from '../helpers/stack.js';
+import { waitFor } from '../helpers/kube.js';
+import { workflowIds } from '../../core/naming.js';
 
 // The restore on the local stack: a real three-member etcd StatefulSet with real PVCs, real restore Jobs run by the
 // node agent, a real S3 server and the real Temporal server.
 describe('etcd restore of a StatefulSet-hosted tenant', { timeout: 600_000 }, () => {
   let tenant: RestoreTenant;
   let tw: TestWorker;
+  let lastBackupKey: string;
 
   beforeAll(async () => {
-    tenant = await createRestoreTenant('restore');
+    tenant = await createRestoreTenant('restore', {
+      variants: [{ suffix: 'gated', restore: { requireApproval: true, approvalTimeout: '3s' } }],
+    });
     tw = await startTestWorker(tenant.config);
     await createTenantSchedule(tw.client, tenant, tw.taskQueue);
   }, 300_000);
@@ -46,6 +51,7 @@ describe('etcd restore of a StatefulSet-hosted tenant', { timeout: 600_000 }, ()
     for (let i = 0; i < 20; i++) await etcd.put(`/registry/a/${i}`, `a-${i}`);
     etcd.close();
     const manifest = await backUp(tw.client, tenant, tw.taskQueue, '2026-08-01T00:00:00.000Z');
+    lastBackupKey = manifest.object.key;
     const after = await tenant.etcd();
     for (let i = 0; i < 5; i++) await after.put(`/registry/b/${i}`, `b-${i}`);
     after.close();
@@ -121,5 +127,55 @@ describe('etcd restore of a StatefulSet-hosted tenant', { timeout: 600_000 }, ()
     expect(((err as WorkflowFailedError).cause as { type?: string }).type).toBe('RestoreAborted');
     await expect(first.executeUpdate(approveRestore, { args: [{ by: 'late' }] })).rejects.toThrow();
     expect(await clusterState(tw.client, tenant)).toEqual(before);
+  });
+
+  it('an approval that does not come in time ends the restore with nothing changed', async () => {
+    const before = await clusterState(tw.client, tenant);
+    const gated = `${tenant.cluster}-gated`;
+    const handle = await tw.client.workflow.start<typeof etcdRestore>('etcdRestore', {
+      args: [{ cluster: gated, backup: 'latest', from: { location: 'versitygw', key: lastBackupKey } }],
+      taskQueue: tw.taskQueue,
+      workflowId: workflowIds.etcdRestore(gated),
+    });
+    const err = await handle.result().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    const cause = (err as WorkflowFailedError).cause as { type?: string; message: string };
+    expect(cause.type).toBe('ApprovalTimedOut');
+    expect(cause.message).toBe(`restore of ${gated} not approved within 3s; nothing was changed`);
+    expect(await clusterState(tw.client, tenant)).toEqual(before);
+  });
+
+  it('cancelled before the point of no return, it rolls back: etcd, control plane and schedules as they were', async () => {
+    const before = await clusterState(tw.client, tenant);
+    const handle = await start({ cluster: tenant.cluster, backup: 'latest' });
+    await waitForProgress(handle, (p) => p.phase === 'scale-etcd-down');
+    await handle.cancel();
+    const err = await handle.result().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    const cause = (err as WorkflowFailedError).cause as { type?: string; message: string };
+    expect(cause.type).toBe('RestoreRolledBack');
+    expect(cause.message).toContain('was cancelled');
+    const progress = await handle.query(etcdRestoreProgress);
+    expect(progress.phase).toBe('rolled-back');
+    expect(progress.steps.filter((s) => s.state === 'rolled-back').map((s) => s.kind)).toEqual([
+      'pause-schedules',
+      'pause-control-plane',
+      'scale-etcd-down',
+    ]);
+    const after = await waitFor('etcd back with 3 ready members', async () => {
+      const state = await clusterState(tw.client, tenant);
+      return state.etcdReady === 3 ? state : undefined;
+    });
+    // The same volumes (the data never went away), the same replica counts, nothing left paused or annotated.
+    expect(after.claimUids).toEqual(before.claimUids);
+    expect([after.etcdReplicas, after.apiserverReplicas, after.schedulePaused]).toEqual([3, 1, false]);
+    expect(after.annotations).toEqual(before.annotations);
+    expect(after.apiserverAnnotations).toEqual(before.apiserverAnnotations);
+    const etcd = await tenant.etcd();
+    try {
+      expect(Object.keys(await etcd.prefix('/registry/a/'))).toHaveLength(20);
+    } finally {
+      etcd.close();
+    }
   });
 });

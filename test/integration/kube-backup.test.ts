@@ -38,12 +38,13 @@ kc.loadFromFile(inject('kubeconfig'));
  * which the test host lacks. Only Kubermatic's environment is used, the same file goes to the same key, and nothing
  * Lifeboat-specific is printed.
  */
-const KUBERMATIC_STORE = [
-  'set -e',
-  'curl --fail --silent --show-error --aws-sigv4 "aws:amz:us-east-1:s3" --user "$ACCESS_KEY_ID:$SECRET_ACCESS_KEY" \\',
-  '  -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" -T /backup/snapshot.db "$ENDPOINT/$BUCKET_NAME/$CLUSTER-$BACKUP_TO_CREATE"',
-  'echo "upload: /backup/snapshot.db -> s3://$BUCKET_NAME/$CLUSTER-$BACKUP_TO_CREATE"',
-].join('\n');
+const kubermaticStore = (file: string) =>
+  [
+    'set -e',
+    'curl --fail --silent --show-error --aws-sigv4 "aws:amz:us-east-1:s3" --user "$ACCESS_KEY_ID:$SECRET_ACCESS_KEY" \\',
+    `  -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" -T ${file} "$ENDPOINT/$BUCKET_NAME/$CLUSTER-$BACKUP_TO_CREATE"`,
+    `echo "upload: ${file} -> s3://$BUCKET_NAME/$CLUSTER-$BACKUP_TO_CREATE"`,
+  ].join('\n');
 
 describe('backups of a StatefulSet-hosted etcd', { timeout: 240_000 }, () => {
   const namespace = uniqueName('tenant');
@@ -87,7 +88,24 @@ describe('backups of a StatefulSet-hosted etcd', { timeout: 240_000 }, () => {
           mode: 'job',
           job: {
             credentialsSecret: TENANT_NAMES.s3Secret,
-            storeContainer: { image: 'curlimages/curl:8.11.1', command: ['/bin/sh', '-c', KUBERMATIC_STORE] },
+            storeContainer: {
+              image: 'curlimages/curl:8.11.1',
+              command: ['/bin/sh', '-c', kubermaticStore('/backup/snapshot.db')],
+            },
+          },
+        },
+        {
+          // Kubermatic's current default store container uploads the gzipped file its init container leaves.
+          name: 'kubermatic-gz',
+          cluster: 'tenant',
+          location: 'versitygw',
+          mode: 'job',
+          job: {
+            credentialsSecret: TENANT_NAMES.s3Secret,
+            storeContainer: {
+              image: 'curlimages/curl:8.11.1',
+              command: ['/bin/sh', '-c', kubermaticStore('/backup/snapshot.db.gz')],
+            },
           },
         },
         {
@@ -197,6 +215,27 @@ describe('backups of a StatefulSet-hosted etcd', { timeout: 240_000 }, () => {
     const keys = (await bucketState(server, bucket)).keys;
     expect(keys).not.toContain('tenant-kubermatic-20260703000000');
     expect(keys).toContain('it/etcd/tenant/kubermatic/kubermatic-20260703000000/manifest.json');
+    expect(await restoredKeys(manifest.object.key)).toEqual(seededKeys);
+  });
+
+  it("job mode with Kubermatic's current store container (it uploads snapshot.db.gz): recorded as gzip", async () => {
+    const manifest = await tw.client.workflow.execute<typeof etcdBackup>('etcdBackup', {
+      args: [{ cluster: 'tenant', policy: 'kubermatic-gz', requestedAt: '2026-07-04T00:00:00.000Z' }],
+      taskQueue: tw.taskQueue,
+      workflowId: uniqueName('etcd-backup-kubermatic-gz'),
+    });
+    expect(manifest.object.key).toBe('it/etcd/tenant/kubermatic-gz/kubermatic-gz-20260704000000/snapshot.db.gz');
+    expect(manifest.object.compression).toBe('gzip');
+    const object = await storedObject(manifest.object.key);
+    expect(manifest.object).toMatchObject({
+      bytes: object.length,
+      sha256: createHash('sha256').update(object).digest('hex'),
+    });
+    const plain = gunzipSync(object);
+    expect(manifest.snapshot).toEqual({
+      bytes: plain.length,
+      sha256: createHash('sha256').update(plain).digest('hex'),
+    });
     expect(await restoredKeys(manifest.object.key)).toEqual(seededKeys);
   });
 

@@ -108,6 +108,16 @@ describe('the snapshot Job', () => {
       image: 'quay.io/kubermatic/s3-storer:v0.1.6',
       command: ['/bin/sh', '-c', 'upload'],
     });
+    // Kubermatic's current store containers upload the gzipped copy its init container leaves: so does ours.
+    expect(custom.spec!.template.spec!.initContainers!.map((c) => c.name)).toEqual(['snapshot', 'status', 'gzip']);
+    expect(custom.spec!.template.spec!.initContainers![2]!.command).toEqual([
+      'gzip',
+      '-1',
+      '-k',
+      '-f',
+      '/backup/snapshot.db',
+    ]);
+    expect(pod.initContainers!.map((c) => c.name)).toEqual(['snapshot', 'status']);
   });
 
   it('then records the snapshot status with etcdutl, for the manifest', () => {
