@@ -18,13 +18,13 @@ import { nonRetryable } from './failures.js';
 import { kubeStatus } from './kube.js';
 import { PAUSED_REPLICAS_ANNOTATION } from './restore-inspect.js';
 
-/** Set on the etcd StatefulSet: "false" from the moment a restore stops etcd, "true" once it is back (Kubermatic's
- * EtcdClusterInitialized condition, as an annotation on the object the restore owns). */
+/** Set on the etcd StatefulSet: "false" from the moment a restore deletes the members' volumes, "true" once etcd is
+ * back and checked (Kubermatic's EtcdClusterInitialized condition, as an annotation on the object the restore owns). */
 export const INITIALIZED_ANNOTATION = 'lifeboat.dev/etcd-cluster-initialized';
 export const RESTORED_FROM_ANNOTATION = 'lifeboat.dev/restored-from';
 export const RESTORED_AT_ANNOTATION = 'lifeboat.dev/restored-at';
 
-const POLL_MS = 1000;
+const POLL_MS = 500;
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 function selectorOf(labels: Record<string, string> | undefined): string {
@@ -123,7 +123,7 @@ export function createRestoreClusterActivities(deps: ActivityDeps) {
           ...ref,
           body: {
             metadata: {
-              annotations: { [RESTORE_REPLICAS_ANNOTATION]: String(input.members), [INITIALIZED_ANNOTATION]: 'false' },
+              annotations: { [RESTORE_REPLICAS_ANNOTATION]: String(input.members) },
             },
             spec: { replicas: 0 },
           },
@@ -140,9 +140,7 @@ export function createRestoreClusterActivities(deps: ActivityDeps) {
     async scaleEtcdUp(input: { cluster: string; members: number; release: boolean }): Promise<void> {
       const { cluster, apps } = context(input.cluster);
       const ref = statefulSetRef(cluster);
-      const annotations: Record<string, string | null> = input.release
-        ? { [RESTORE_REPLICAS_ANNOTATION]: null, [INITIALIZED_ANNOTATION]: null }
-        : {};
+      const annotations: Record<string, string | null> = input.release ? { [RESTORE_REPLICAS_ANNOTATION]: null } : {};
       await apps.patchNamespacedStatefulSet(
         { ...ref, body: { metadata: { annotations }, spec: { replicas: input.members } } },
         mergePatch,
@@ -160,6 +158,11 @@ export function createRestoreClusterActivities(deps: ActivityDeps) {
         // Never pull volumes from under running members: only a stopped etcd loses its data here.
         throw new Error(`members still run (${running.join(', ')}); waiting for them to stop before deleting volumes`);
       }
+      // From here the data is gone until the restore brings it back: say so where operators and tools look.
+      await apps.patchNamespacedStatefulSet(
+        { ...ref, body: { metadata: { annotations: { [INITIALIZED_ANNOTATION]: 'false' } } } },
+        mergePatch,
+      );
       // Restore Jobs an earlier, aborted restore left behind still mount these claims.
       await deleteJobs(kc, namespace, await restoreJobsIn(kc, namespace));
       for (const name of input.claims) {

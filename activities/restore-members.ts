@@ -13,7 +13,7 @@ import { kubeStatus } from './kube.js';
 import type { RestoreSource } from './restore-inspect.js';
 import { s3ClientFor } from './s3.js';
 
-const POLL_MS = 1000;
+const POLL_MS = 500;
 /** An image that cannot be pulled for this long will not be pulled by waiting out the Job's deadline either. */
 const STUCK_MS = 60_000;
 const STUCK_REASONS = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'CreateContainerConfigError']);
@@ -107,6 +107,7 @@ export function createRestoreMemberActivities(deps: ActivityDeps) {
           ...(source.storedSha256 ? { storedSha256: source.storedSha256 } : {}),
           ...(source.snapshotSha256 ? { snapshotSha256: source.snapshotSha256 } : {}),
           ...(cluster.restore.decryptionSecret ? { decryptionSecret: cluster.restore.decryptionSecret } : {}),
+          readRevision: source.revision === undefined,
           bumpRevision: BigInt(input.bumpRevision),
           activeDeadlineSeconds: deadlineSeconds,
           backoffLimit: cluster.restore.backoffLimit,
@@ -157,8 +158,10 @@ export function createRestoreMemberActivities(deps: ActivityDeps) {
         await sleep(POLL_MS);
       }
 
-      // etcdutl's own account of the snapshot (status container): the revision the members start from.
-      const firstPod = (await podsOf(kc, layout.namespace, names[0]!)).find((p) => p.status?.phase === 'Succeeded');
+      // The revision the members start from: the manifest's, or etcdutl's account of a foreign snapshot.
+      const firstPod = source.revision
+        ? undefined
+        : (await podsOf(kc, layout.namespace, names[0]!)).find((p) => p.status?.phase === 'Succeeded');
       const status = firstPod
         ? lastJsonLine<{ revision: number }>(
             await logOf(kc, layout.namespace, firstPod.metadata!.name!, 'status'),
@@ -167,7 +170,9 @@ export function createRestoreMemberActivities(deps: ActivityDeps) {
         : undefined;
       const snapshotRevision = status ? String(status.revision) : source.revision;
       if (!snapshotRevision) {
-        throw new Error(`restore Job ${names[0]} completed but its status log is gone; cannot tell the snapshot's revision`);
+        throw new Error(
+          `restore Job ${names[0]} completed but its status log is gone; cannot tell the snapshot's revision`,
+        );
       }
       // Done with them: their finished pods would otherwise hold the new claims when the next restore deletes them.
       await deleteJobs(kc, layout.namespace, names);

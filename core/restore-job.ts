@@ -7,7 +7,7 @@ import { LIFEBOAT_IMAGE, shortHash } from './snapshot-job.js';
  * The Job that restores one member into its fresh volume, as a pure function of its inputs:
  *   init `fetch`   (Lifeboat) empties the data directory, downloads the object, checks its sha256, decrypts,
  *                  decompresses and checks the plain snapshot (sha256 and etcd's own trailing hash);
- *   init `status`  (etcd image) `etcdutl snapshot status`: the snapshot's revision, for the revision check;
+ *   init `status`  (etcd image, foreign snapshots only) `etcdutl snapshot status`: the snapshot's revision;
  *   `restore`      (etcd image) `etcdutl snapshot restore` with the member's name, peer URL, the initial cluster and
  *                  a fresh cluster token, bumping the revision and marking it compacted.
  * A pod that fails part-way leaves nothing its successor trusts: the next pod empties the directory again.
@@ -34,6 +34,8 @@ export interface RestoreJobInput {
   storedSha256?: string;
   snapshotSha256?: string;
   decryptionSecret?: { name: string; key: string };
+  /** Run `etcdutl snapshot status` for the snapshot's revision (when no manifest gives it). */
+  readRevision: boolean;
   /** 0 turns the bump off. */
   bumpRevision: bigint;
   activeDeadlineSeconds: number;
@@ -103,13 +105,18 @@ export function restoreJob(input: RestoreJobInput): V1Job {
                   : []),
               ],
             },
-            {
-              name: 'status',
-              image: input.image,
-              command: ['etcdutl'],
-              args: ['snapshot', 'status', SNAPSHOT_FILE, '--write-out=json'],
-              volumeMounts: [workMount],
-            },
+            // A foreign snapshot's revision is known only to etcdutl; a manifest already says it.
+            ...(input.readRevision
+              ? [
+                  {
+                    name: 'status',
+                    image: input.image,
+                    command: ['etcdutl'],
+                    args: ['snapshot', 'status', SNAPSHOT_FILE, '--write-out=json'],
+                    volumeMounts: [workMount],
+                  },
+                ]
+              : []),
           ],
           containers: [
             {

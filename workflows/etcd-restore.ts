@@ -2,6 +2,7 @@ import {
   ActivityCancellationType,
   ApplicationFailure,
   CancellationScope,
+  CancelledFailure,
   condition,
   isCancellation,
   proxyActivities,
@@ -239,6 +240,10 @@ export async function etcdRestore(request: EtcdRestoreRequest): Promise<EtcdRest
         [{ cluster: request.cluster, members: layout.members.length }],
       );
     });
+    // A cancellation that arrived while the last step was finishing still counts: never cross into the point of no
+    // return with a cancel pending.
+    if (CancellationScope.current().consideredCancelled)
+      throw new CancelledFailure('cancelled before the point of no return');
   } catch (err) {
     enter('rolling-back');
     await CancellationScope.nonCancellable(async () => {

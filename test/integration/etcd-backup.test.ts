@@ -1,3 +1,4 @@
+import { recordHistory } from '../helpers/histories.js';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { Etcd3 } from 'etcd3';
 import { createHash } from 'node:crypto';
@@ -86,6 +87,7 @@ describe('etcd backups (real etcd, real S3, real worker)', () => {
         taskQueue: tw.taskQueue,
         workflowId,
       });
+      await recordHistory(`etcd-backup-${serverName}`, tw.client.workflow.getHandle(workflowId));
       await etcd.put(`${after}/0`).value('written after the backup');
 
       const dir = `it/etcd/local/${policy}/${policy}-20260102030405/`;

@@ -23,6 +23,7 @@ import {
   type RestoreTenant,
 } from '../helpers/restore.js';
 import { s3ClientFor, startTestWorker, testDeps, type TestWorker } from '../helpers/stack.js';
+import { recordHistory } from '../helpers/histories.js';
 import { workflowIds } from '../../core/naming.js';
 
 const run = promisify(execFile);
@@ -160,6 +161,7 @@ describe('etcd restore faults', { timeout: 900_000 }, () => {
     });
     await handle.executeUpdate(retryRestore, { args: [{ by: 'test' }] });
     const result = await handle.result();
+    await recordHistory('etcd-restore-operator-retries', handle);
     expect(result.backup).toBe(manifest.backup);
     await expectRestored('/registry/sealed-after/');
     progress = await handle.query(etcdRestoreProgress);
@@ -176,6 +178,7 @@ describe('etcd restore faults', { timeout: 900_000 }, () => {
     await waitForProgress(broken, (p) => p.waiting?.for === 'operator');
     await broken.executeUpdate(abortRestore, { args: [{ by: 'test', reason: 'wrong image' }] });
     const failure = await failureOf(broken);
+    await recordHistory('etcd-restore-aborted', broken);
     expect(failure.type).toBe('RestoreAborted');
     expect(failure.message).toContain(
       'stopped at "restore-members" after the point of no return: aborted by test (wrong image)',
@@ -186,6 +189,7 @@ describe('etcd restore faults', { timeout: 900_000 }, () => {
     const paused = await clusterState(tw.client, tenant);
     expect(paused.etcdReplicas).toBe(0);
     expect(paused.annotations[RESTORE_REPLICAS_ANNOTATION]).toBe('3');
+    expect(paused.annotations['lifeboat.dev/etcd-cluster-initialized']).toBe('false');
     expect(paused.apiserverReplicas).toBe(0);
     expect(paused.apiserverAnnotations[PAUSED_REPLICAS_ANNOTATION]).toBe('1');
 

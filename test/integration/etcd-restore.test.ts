@@ -15,6 +15,7 @@ import {
   type RestoreTenant,
 } from '../helpers/restore.js';
 import { startTestWorker, type TestWorker } from '../helpers/stack.js';
+import { recordHistory } from '../helpers/histories.js';
 import { waitFor } from '../helpers/kube.js';
 import { workflowIds } from '../../core/naming.js';
 
@@ -59,6 +60,7 @@ describe('etcd restore of a StatefulSet-hosted tenant', { timeout: 600_000 }, ()
 
     const handle = await start({ cluster: tenant.cluster, backup: 'latest' });
     const result = await handle.result();
+    await recordHistory('etcd-restore-completed', handle);
 
     expect(result.backup).toBe(manifest.backup);
     expect(result.members).toEqual(['etcd-0', 'etcd-1', 'etcd-2']);
@@ -155,6 +157,7 @@ describe('etcd restore of a StatefulSet-hosted tenant', { timeout: 600_000 }, ()
     const cause = (err as WorkflowFailedError).cause as { type?: string; message: string };
     expect(cause.type).toBe('RestoreRolledBack');
     expect(cause.message).toContain('was cancelled');
+    await recordHistory('etcd-restore-cancelled-rolled-back', handle);
     const progress = await handle.query(etcdRestoreProgress);
     expect(progress.phase).toBe('rolled-back');
     expect(progress.steps.filter((s) => s.state === 'rolled-back').map((s) => s.kind)).toEqual([

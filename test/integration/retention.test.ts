@@ -1,3 +1,4 @@
+import { recordHistory } from '../helpers/histories.js';
 import {
   CreateMultipartUploadCommand,
   ListMultipartUploadsCommand,
@@ -84,6 +85,7 @@ describe('retention (real worker, real S3)', () => {
       taskQueue: tw.taskQueue,
       workflowId: id,
     });
+    await recordHistory('retention', tw.client.workflow.getHandle(id));
 
     const names = times.map((t) => backupName('ret', new Date(t)));
     const remaining = await keysUnder('it/etcd/local/ret/');

@@ -29,6 +29,7 @@ const input: RestoreJobInput = {
   encrypted: false,
   storedSha256: 'a'.repeat(64),
   snapshotSha256: 'b'.repeat(64),
+  readRevision: true,
   bumpRevision: 1_000_000_000n,
   activeDeadlineSeconds: 1800,
   backoffLimit: 2,
@@ -72,6 +73,9 @@ describe('restoreJob', () => {
       LIFEBOAT_SNAPSHOT_SHA256: 'b'.repeat(64),
     });
     expect(status!.args).toEqual(['snapshot', 'status', '/restore/snapshot.db', '--write-out=json']);
+    // A manifest gives the revision: no status container then.
+    const names = restoreJob({ ...input, readRevision: false }).spec!.template.spec!.initContainers!.map((c) => c.name);
+    expect(names).toEqual(['fetch']);
   });
 
   it('without a bump, etcdutl runs without --bump-revision and --mark-compacted', () => {
