@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INITIALIZED_ANNOTATION, RESTORED_FROM_ANNOTATION } from '../../activities/restore-cluster.js';
 import { RESTORE_REPLICAS_ANNOTATION } from '../../core/etcd-members.js';
 import { REVISION_SLACK } from '../../core/restore-plan.js';
+import { LifeboatBackup, LifeboatCluster, LifeboatKind, LifeboatPhase } from '../../core/search-attributes.js';
 import type { etcdRestore } from '../../workflows/index.js';
 import { etcdRestoreProgress, approveRestore, abortRestore } from '../../workflows/etcd-restore-api.js';
 import {
@@ -90,6 +91,14 @@ describe('etcd restore of a StatefulSet-hosted tenant', { timeout: 600_000 }, ()
 
     const progress = await handle.query(etcdRestoreProgress);
     expect(progress.phase).toBe('completed');
+    // What the UI's list and search show: the typed search attributes.
+    const attributes = (await handle.describe()).typedSearchAttributes;
+    expect(attributes.get(LifeboatPhase)).toBe('completed');
+    expect(attributes.get(LifeboatKind)).toBe('etcd-restore');
+    expect(attributes.get(LifeboatCluster)).toBe(tenant.cluster);
+    expect(attributes.get(LifeboatBackup)).toBe(manifest.backup);
+    for (const step of progress.steps)
+      expect(Date.parse(step.endedAt!)).toBeGreaterThanOrEqual(Date.parse(step.startedAt!));
     expect(progress.steps.map((s) => [s.kind, s.state])).toEqual([
       ['preflight', 'done'],
       ['pause-schedules', 'done'],
