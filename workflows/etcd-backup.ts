@@ -9,11 +9,16 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import {
+  ActivityFailure,
+  ApplicationFailure,
   defineSearchAttributeKey,
   SearchAttributeType,
+  TemporalFailure,
+  TimeoutFailure,
   WorkflowExecutionAlreadyStartedError,
 } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
+import { DURATION_RULE, parseDuration } from '../core/duration.js';
 import { nonRetryableFailureTypes } from '../core/failure-types.js';
 import { MANIFEST_FORMAT_VERSION, type EtcdBackupManifest } from '../core/manifest.js';
 import { backupName, workflowIds } from '../core/naming.js';
@@ -31,6 +36,11 @@ export interface EtcdBackupInput {
   policy: string;
   /** For one-off backups: the trigger time (ISO-8601) chosen by the caller, so a re-run names the same backup. */
   requestedAt?: string;
+  /**
+   * Stop retrying the snapshot after this long (a duration such as 10m), e.g. a backup before maintenance that is
+   * useless if late. Without it, ten attempts with backoff up to 2 minutes (about 12 minutes).
+   */
+  giveUpAfter?: string;
 }
 
 export type EtcdBackupPhase = 'snapshotting' | 'committing' | 'done';
@@ -95,15 +105,29 @@ export async function etcdBackup(input: EtcdBackupInput): Promise<EtcdBackupMani
   ]);
   const startedAt = new Date(Date.now()).toISOString();
 
+  const giveUpAfterMs = input.giveUpAfter === undefined ? undefined : parseDuration(input.giveUpAfter);
+  if (giveUpAfterMs === undefined && input.giveUpAfter !== undefined) {
+    throw ApplicationFailure.create({
+      type: 'InvalidConfig',
+      nonRetryable: true,
+      message: `giveUpAfter "${input.giveUpAfter}" is not a duration: use ${DURATION_RULE}`,
+    });
+  }
+
   enter('snapshotting', 'streaming a snapshot from a healthy member into storage');
-  const snapshot = await snapshotToStorage.executeWithOptions(
-    {
-      summary: `snapshot ${input.cluster} to storage as ${backup}`,
-      startToCloseTimeout: '2h',
-      heartbeatTimeout: '30s',
-    },
-    [{ cluster: input.cluster, policy: input.policy, backup }],
-  );
+  const snapshot = await snapshotToStorage
+    .executeWithOptions(
+      {
+        summary: `snapshot ${input.cluster} to storage as ${backup}`,
+        startToCloseTimeout: '2h',
+        heartbeatTimeout: '30s',
+        ...(giveUpAfterMs !== undefined ? { scheduleToCloseTimeout: giveUpAfterMs } : {}),
+      },
+      [{ cluster: input.cluster, policy: input.policy, backup }],
+    )
+    .catch((err: unknown) => {
+      throw gaveUp(err, input, backup);
+    });
 
   enter('committing', `writing the manifest for ${snapshot.key}`);
   const info = workflowInfo();
@@ -156,4 +180,28 @@ async function startRetention(cluster: string, policy: string): Promise<void> {
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
   }
+}
+
+/**
+ * giveUpAfter ran out: one clear failure that says for how long it tried and what the last attempt met (the
+ * schedule-to-close timeout carries that attempt's failure as its cause). Other failures pass as they are.
+ */
+function gaveUp(err: unknown, input: EtcdBackupInput, backup: string): unknown {
+  // The server stops retrying when the next attempt would start after the deadline (retry state TIMEOUT), or the
+  // deadline passes during one (a TimeoutFailure whose cause is the attempt before).
+  if (!(err instanceof ActivityFailure) || err.retryState !== 'TIMEOUT') return err;
+  let cause: unknown = err.cause;
+  while (cause instanceof TemporalFailure && cause.cause) cause = cause.cause;
+  const last =
+    cause instanceof TimeoutFailure
+      ? 'no attempt finished in time'
+      : cause instanceof Error
+        ? cause.message
+        : String(cause);
+  return ApplicationFailure.create({
+    type: 'BackupGaveUp',
+    nonRetryable: true,
+    message: `backup ${backup} of ${input.cluster}/${input.policy} gave up after ${input.giveUpAfter}: ${last}`,
+    cause: err,
+  });
 }

@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import { WorkflowFailedError } from '@temporalio/client';
+import { DURATION_RULE, parseDuration } from '../../core/duration.js';
 import { backupName, workflowIds } from '../../core/naming.js';
 import { LifeboatCluster, LifeboatKind, LifeboatPolicy } from '../../core/search-attributes.js';
 import { loadConfigFile } from '../../runtime/config-file.js';
 import { etcdBackupProgress, type EtcdBackupPhase } from '../../workflows/etcd-backup.js';
 import type { etcdBackup } from '../../workflows/index.js';
-import { CliError } from '../exit-codes.js';
+import { CliError, ExitCode } from '../exit-codes.js';
 import { humanBytes } from '../output.js';
 import { resolvePolicy } from '../targets.js';
 import { withTemporal } from '../temporal.js';
@@ -24,7 +25,14 @@ export function registerBackup(program: Command): void {
     .argument('<cluster/policy>', 'the policy to back up with, e.g. demo/hourly')
     .requiredOption('-f, --file <path>', 'the config file', process.env.LIFEBOAT_CONFIG)
     .option('-w, --wait', 'follow the backup until it ends; exit 0 only if it succeeded', false)
-    .action(async (target: string, opts: { file: string; wait: boolean }) => {
+    .option('--give-up-after <duration>', 'stop retrying an unreachable etcd or storage after this long, e.g. 10m')
+    .action(async (target: string, opts: { file: string; wait: boolean; giveUpAfter?: string }) => {
+      if (opts.giveUpAfter !== undefined && parseDuration(opts.giveUpAfter) === undefined) {
+        throw new CliError(
+          `--give-up-after "${opts.giveUpAfter}" is not a duration: use ${DURATION_RULE}`,
+          ExitCode.BadInput,
+        );
+      }
       const config = loadConfigFile(opts.file);
       const policy = resolvePolicy(config, target);
       // Second precision: the name is the contract (design: <policy>-<yyyymmddhhmmss>).
@@ -32,7 +40,14 @@ export function registerBackup(program: Command): void {
       const name = backupName(policy.name, requestedAt);
       await withTemporal(async ({ client, settings }) => {
         const handle = await client.workflow.start<typeof etcdBackup>('etcdBackup', {
-          args: [{ cluster: policy.cluster, policy: policy.name, requestedAt: requestedAt.toISOString() }],
+          args: [
+            {
+              cluster: policy.cluster,
+              policy: policy.name,
+              requestedAt: requestedAt.toISOString(),
+              ...(opts.giveUpAfter ? { giveUpAfter: opts.giveUpAfter } : {}),
+            },
+          ],
           taskQueue: settings.taskQueue,
           workflowId: workflowIds.etcdBackup(policy.cluster, policy.name, name),
           workflowIdConflictPolicy: 'USE_EXISTING',

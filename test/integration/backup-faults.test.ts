@@ -193,4 +193,34 @@ describe('backups survive faults', () => {
       expect(state.uploads.filter((u) => u.Key?.includes('/dead/'))).toEqual([]);
     },
   );
+
+  it(
+    'etcd unreachable with a give-up time: retried until then, then one clear failure naming the endpoints',
+    { timeout: 120_000 },
+    async () => {
+      const started = Date.now();
+      const workflowId = uniqueName('etcd-backup-dead-give-up');
+      const err = await tw.client.workflow
+        .execute<typeof etcdBackup>('etcdBackup', {
+          args: [{ cluster: 'dead', policy: 'never', requestedAt: '2026-06-05T00:00:00.000Z', giveUpAfter: '20s' }],
+          taskQueue: tw.taskQueue,
+          workflowId,
+        })
+        .catch((e: unknown) => e);
+      const elapsed = Date.now() - started;
+      expect(err).toBeInstanceOf(WorkflowFailedError);
+      const failure = (err as WorkflowFailedError).cause as { type?: string; message: string };
+      expect(failure.type).toBe('BackupGaveUp');
+      expect(failure.message).toMatch(
+        /^backup never-20260605000000 of dead\/never gave up after 20s: No etcd member of dead answered: http:\/\/127\.0\.0\.1:\d+ /,
+      );
+      // It kept trying until the deadline: attempts at 0, 5 and 15 s (a fourth would start after 20 s), not one and out.
+      const history = await tw.client.workflow.getHandle(workflowId).fetchHistory();
+      const attempts = history.events!.flatMap((e) =>
+        e.activityTaskStartedEventAttributes ? [e.activityTaskStartedEventAttributes.attempt] : [],
+      );
+      expect(attempts).toEqual([3]);
+      expect(elapsed).toBeGreaterThanOrEqual(14_000);
+    },
+  );
 });

@@ -106,6 +106,10 @@ describe('the lifeboat CLI against the real stack', () => {
       'No etcd backup policy local/nope in the config (known: local/nightly, local/adhoc)',
     );
 
+    const giveUp = await lifeboat(['backup', 'now', 'local/nightly', '--give-up-after', 'soon', '-f', configFile], env);
+    expect(giveUp.code).toBe(2);
+    expect(giveUp.stderr).toContain('--give-up-after "soon" is not a duration');
+
     const malformed = await lifeboat(['backup', 'now', 'justonepart', '-f', configFile], env);
     expect(malformed.code).toBe(2);
     expect(malformed.stderr).toContain('is not <cluster>/<policy>');
