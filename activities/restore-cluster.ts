@@ -118,20 +118,41 @@ export function createRestoreClusterActivities(deps: ActivityDeps) {
     async scaleEtcdDown(input: { cluster: string; members: number }): Promise<void> {
       const { cluster, kc, apps } = context(input.cluster);
       const ref = statefulSetRef(cluster);
-      const sts = await apps.patchNamespacedStatefulSet(
+      const current = await apps.readNamespacedStatefulSet(ref);
+      const labels = current.spec?.selector.matchLabels;
+      // One member at a time, highest ordinal first: a stopping leader hands over to a live member at once, and the
+      // last one has no live peer to wait for. All at once, the leader waits out its transfer timeout (~7 s) on
+      // members that are stopping too.
+      for (let replicas = Math.min(current.spec?.replicas ?? 0, input.members) - 1; replicas >= 0; replicas--) {
+        await apps.patchNamespacedStatefulSet(
+          {
+            ...ref,
+            body: {
+              metadata: { annotations: { [RESTORE_REPLICAS_ANNOTATION]: String(input.members) } },
+              spec: { replicas },
+            },
+          },
+          mergePatch,
+        );
+        const leaving = `${ref.name}-${replicas}`;
+        await until(`member ${leaving} to stop`, async () => {
+          const left = await podsLeft(kc, ref.namespace, labels);
+          return !left.includes(leaving) || `${leaving} still running`;
+        });
+      }
+      // Also when it was at 0 already (a retried attempt, or a restore after an abort): the hold, and nothing running.
+      await apps.patchNamespacedStatefulSet(
         {
           ...ref,
           body: {
-            metadata: {
-              annotations: { [RESTORE_REPLICAS_ANNOTATION]: String(input.members) },
-            },
+            metadata: { annotations: { [RESTORE_REPLICAS_ANNOTATION]: String(input.members) } },
             spec: { replicas: 0 },
           },
         },
         mergePatch,
       );
       await until(`members of StatefulSet ${ref.namespace}/${ref.name} to stop`, async () => {
-        const left = await podsLeft(kc, ref.namespace, sts.spec?.selector.matchLabels);
+        const left = await podsLeft(kc, ref.namespace, labels);
         return left.length === 0 || `${left.length} running: ${left.join(', ')}`;
       });
     },
