@@ -19,17 +19,20 @@ export function isPortFree(port: number, host = '127.0.0.1'): Promise<boolean> {
   });
 }
 
-/** A port the OS just handed out; free at the time of the call. */
-export function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen({ port: 0, host, exclusive: true }, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
+/**
+ * Ports for our servers come from below the kernel's ephemeral range (32768-60999 by default): a port the OS hands out
+ * for listen(0) comes from that range, and so do the source ports of outgoing connections, so a server started a
+ * moment later could find its port taken by any client's connection. Below it, only listeners compete.
+ */
+const PORT_RANGE = { low: 20_000, high: 32_000 };
+
+/** A port that is free at the time of the call, outside the ephemeral range. */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  for (let tries = 0; tries < 1000; tries++) {
+    const port = PORT_RANGE.low + Math.floor(Math.random() * (PORT_RANGE.high - PORT_RANGE.low));
+    if (await isPortFree(port, host)) return port;
+  }
+  throw new Error(`no free port between ${PORT_RANGE.low} and ${PORT_RANGE.high} on ${host}`);
 }
 
 export async function freePorts(count: number): Promise<number[]> {
