@@ -58,7 +58,8 @@ export async function createRestoreTenant(prefix: string, opts: RestoreTenantOpt
   await waitForTenant(kc, namespace);
   const clusterEntry = (name: string, settings: Record<string, unknown>) => ({
     name,
-    kubernetes: { kubeconfig: inject('kubeconfig') },
+    // The worker acts with exactly deploy/kubernetes/rbac.yaml: a restore that needs more fails here first.
+    kubernetes: { kubeconfig: inject('workerKubeconfig') },
     etcd: {
       statefulSet: { namespace, name: TENANT_NAMES.statefulSet },
       tls: { secretRef: { namespace, name: TENANT_NAMES.clientTlsSecret } },

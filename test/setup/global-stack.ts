@@ -3,7 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { KubeConfig } from '@kubernetes/client-node';
 import { startControlPlane, type ControlPlane } from '../../devstack/kube/control-plane.js';
+import { grantWorkerAccess } from '../../devstack/kube/worker-access.js';
+import { repoRoot } from '../../devstack/stack.js';
 import { startNodeAgent, type NodeAgent } from '../../devstack/node-agent/agent.js';
 import { prepareNodeIdentity } from '../../devstack/node-agent/identity.js';
 import { freePorts } from '../../devstack/ports.js';
@@ -26,6 +29,8 @@ declare module 'vitest' {
     dataDir: string;
     /** Cluster-admin kubeconfig of the real local control plane (kube-apiserver, controller-manager, scheduler). */
     kubeconfig: string;
+    /** The worker's least-privilege kubeconfig: exactly deploy/kubernetes/rbac.yaml, as in production. */
+    workerKubeconfig: string;
   }
 }
 
@@ -121,6 +126,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
     });
     const workflowBundlePath = join(dataDir, 'workflow-bundle.js');
     writeFileSync(workflowBundlePath, bundle.code);
+    const admin = new KubeConfig();
+    admin.loadFromFile(plane.adminKubeconfig);
+    const workerKubeconfig = await grantWorkerAccess(
+      admin,
+      plane.pki,
+      plane.server,
+      join(repoRoot, 'deploy/kubernetes/rbac.yaml'),
+      join(dataDir, 'kubernetes'),
+    );
 
     project.provide('temporalAddress', `127.0.0.1:${temporalPort}`);
     project.provide('s3Servers', [
@@ -135,6 +149,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide('tools', tools);
     project.provide('dataDir', dataDir);
     project.provide('kubeconfig', plane.adminKubeconfig);
+    project.provide('workerKubeconfig', workerKubeconfig);
   } catch (err) {
     await teardown();
     throw err;
