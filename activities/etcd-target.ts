@@ -1,4 +1,4 @@
-import { AppsV1Api, CoreV1Api, DiscoveryV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, DiscoveryV1Api, type KubeConfig, type V1StatefulSet } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ClusterConfig } from '../core/config/schema.js';
 import { findCluster } from './config-lookup.js';
@@ -70,7 +70,7 @@ async function readyMembers(kc: KubeConfig, cluster: ClusterConfig, scheme: 'htt
     }
   }
   if (endpoints.size === 0) {
-    for (const ip of await readyPodIps(kc, sts)) endpoints.add(`${scheme}://${ip}:${cluster.etcd.clientPort}`);
+    for (const ip of await readyPodIps(kc, cluster)) endpoints.add(`${scheme}://${ip}:${cluster.etcd.clientPort}`);
   }
   if (endpoints.size === 0) {
     throw ApplicationFailure.create({
@@ -83,19 +83,25 @@ async function readyMembers(kc: KubeConfig, cluster: ClusterConfig, scheme: 'htt
   return [...endpoints].sort();
 }
 
-async function readyPodIps(kc: KubeConfig, sts: { namespace: string; name: string }): Promise<string[]> {
-  let selector: Record<string, string> | undefined;
+/** The cluster's etcd StatefulSet; one that is not there is a config error, not something to retry. */
+export async function readEtcdStatefulSet(kc: KubeConfig, cluster: ClusterConfig): Promise<V1StatefulSet> {
+  const ref = cluster.etcd.statefulSet!;
   try {
-    selector = (await kc.makeApiClient(AppsV1Api).readNamespacedStatefulSet(sts)).spec?.selector.matchLabels;
+    return await kc.makeApiClient(AppsV1Api).readNamespacedStatefulSet(ref);
   } catch (err) {
     if (kubeStatus(err) === 404) {
       throw nonRetryable(
         'InvalidConfig',
-        `StatefulSet ${sts.namespace}/${sts.name} does not exist; fix clusters[].etcd.statefulSet.`,
+        `StatefulSet ${ref.namespace}/${ref.name} does not exist; fix clusters[${cluster.name}].etcd.statefulSet.`,
       );
     }
     throw err;
   }
+}
+
+async function readyPodIps(kc: KubeConfig, cluster: ClusterConfig): Promise<string[]> {
+  const sts = cluster.etcd.statefulSet!;
+  const selector = (await readEtcdStatefulSet(kc, cluster)).spec?.selector.matchLabels;
   const labelSelector = Object.entries(selector ?? {})
     .map(([k, v]) => `${k}=${v}`)
     .join(',');

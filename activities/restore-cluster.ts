@@ -8,7 +8,15 @@ import {
 } from '@kubernetes/client-node';
 import { heartbeat, sleep } from '@temporalio/activity';
 import type { ClusterConfig } from '../core/config/schema.js';
-import { RESTORE_REPLICAS_ANNOTATION } from '../core/etcd-members.js';
+import {
+  controlPlaneReplicas,
+  INITIALIZED_ANNOTATION,
+  PAUSED_REPLICAS_ANNOTATION,
+  rememberedCount,
+  RESTORED_AT_ANNOTATION,
+  RESTORED_FROM_ANNOTATION,
+  RESTORE_REPLICAS_ANNOTATION,
+} from '../core/restore-annotations.js';
 import { findCluster } from './config-lookup.js';
 import type { ActivityDeps } from './deps.js';
 import { probeMembers } from './etcd.js';
@@ -16,13 +24,6 @@ import { deleteJobs, restoreJobsIn } from './jobs.js';
 import { resolveEtcd } from './etcd-target.js';
 import { nonRetryable } from './failures.js';
 import { kubeStatus } from './kube.js';
-import { PAUSED_REPLICAS_ANNOTATION } from './restore-inspect.js';
-
-/** Set on the etcd StatefulSet: "false" from the moment a restore deletes the members' volumes, "true" once etcd is
- * back and checked (Kubermatic's EtcdClusterInitialized condition, as an annotation on the object the restore owns). */
-export const INITIALIZED_ANNOTATION = 'lifeboat.dev/etcd-cluster-initialized';
-export const RESTORED_FROM_ANNOTATION = 'lifeboat.dev/restored-from';
-export const RESTORED_AT_ANNOTATION = 'lifeboat.dev/restored-at';
 
 const POLL_MS = 500;
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
@@ -72,8 +73,8 @@ export function createRestoreClusterActivities(deps: ActivityDeps) {
       const { cluster, kc, apps } = context(input.cluster);
       const ref = cluster.controlPlane!.deployment;
       const deployment = await apps.readNamespacedDeployment(ref);
-      const remembered = deployment.metadata?.annotations?.[PAUSED_REPLICAS_ANNOTATION];
-      const replicas = remembered !== undefined ? Number(remembered) : (deployment.spec?.replicas ?? 1);
+      const replicas = controlPlaneReplicas(deployment);
+      const remembered = rememberedCount(deployment.metadata?.annotations, PAUSED_REPLICAS_ANNOTATION);
       if (remembered === undefined || deployment.spec?.replicas !== 0) {
         await apps.patchNamespacedDeployment(
           {
@@ -99,19 +100,19 @@ export function createRestoreClusterActivities(deps: ActivityDeps) {
       const { cluster, apps } = context(input.cluster);
       const ref = cluster.controlPlane!.deployment;
       const deployment = await apps.readNamespacedDeployment(ref);
-      const remembered = deployment.metadata?.annotations?.[PAUSED_REPLICAS_ANNOTATION];
+      const remembered = rememberedCount(deployment.metadata?.annotations, PAUSED_REPLICAS_ANNOTATION);
       if (remembered === undefined) return { replicas: undefined };
       await apps.patchNamespacedDeployment(
         {
           ...ref,
           body: {
             metadata: { annotations: { [PAUSED_REPLICAS_ANNOTATION]: null } },
-            spec: { replicas: Number(remembered) },
+            spec: { replicas: remembered },
           },
         },
         mergePatch,
       );
-      return { replicas: Number(remembered) };
+      return { replicas: remembered };
     },
 
     /** Holds etcd at 0 (remembering the member count on the StatefulSet) and waits until no member runs. */

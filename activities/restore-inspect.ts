@@ -3,22 +3,20 @@ import { GetObjectCommand, HeadObjectCommand, S3ServiceException } from '@aws-sd
 import { heartbeat } from '@temporalio/activity';
 import type { ClusterConfig, StorageLocation } from '../core/config/schema.js';
 import { etcdMemberLayout, memberCount, type EtcdMemberLayout } from '../core/etcd-members.js';
+import { controlPlaneReplicas } from '../core/restore-annotations.js';
 import { encodingOfKey, type Compression } from '../core/layout.js';
 import { chooseBackup } from '../core/restore-plan.js';
 import { listBackups, readManifest, type CatalogEntry } from './catalog.js';
 import { findCluster, findLocation } from './config-lookup.js';
 import type { ActivityDeps } from './deps.js';
 import { probeMembers } from './etcd.js';
-import { resolveEtcd } from './etcd-target.js';
+import { readEtcdStatefulSet, resolveEtcd } from './etcd-target.js';
 import { nonRetryable } from './failures.js';
 import { kubeStatus } from './kube.js';
 import { classifyS3Error, s3ClientFor } from './s3.js';
 import { clusterScheduleIds, existingSchedules } from './schedules.js';
 import { measure, SnapshotIntegrityError, verifyEtcdSnapshot } from './snapshot-stream.js';
 import type { EtcdRestoreRequest } from '../workflows/etcd-restore-api.js';
-
-/** Annotation a restore leaves on the paused control-plane Deployment: the replica count to come back to. */
-export const PAUSED_REPLICAS_ANNOTATION = 'lifeboat.dev/paused-replicas';
 
 /** The object a restore reads, and what it must find there. No secret: location by name, checks by hash. */
 export interface RestoreSource {
@@ -124,30 +122,13 @@ async function foreignSource(deps: ActivityDeps, from: { location: string; key: 
   }
 }
 
-async function readStatefulSet(kc: KubeConfig, cluster: ClusterConfig) {
-  const ref = cluster.etcd.statefulSet!;
-  try {
-    return await kc.makeApiClient(AppsV1Api).readNamespacedStatefulSet(ref);
-  } catch (err) {
-    if (kubeStatus(err) === 404) {
-      throw nonRetryable(
-        'InvalidConfig',
-        `StatefulSet ${ref.namespace}/${ref.name} does not exist; fix clusters[${cluster.name}].etcd.statefulSet.`,
-      );
-    }
-    throw err;
-  }
-}
-
 async function controlPlane(kc: KubeConfig, cluster: ClusterConfig): Promise<RestoreInspection['apiserver']> {
   const ref = cluster.controlPlane?.deployment;
   if (!ref) return undefined;
   try {
     const deployment = await kc.makeApiClient(AppsV1Api).readNamespacedDeployment(ref);
     // Paused by an earlier restore: the count it remembered is the one to come back to.
-    const remembered = Number(deployment.metadata?.annotations?.[PAUSED_REPLICAS_ANNOTATION]);
-    const replicas = Number.isInteger(remembered) ? remembered : (deployment.spec?.replicas ?? 1);
-    return { namespace: ref.namespace, name: ref.name, replicas };
+    return { namespace: ref.namespace, name: ref.name, replicas: controlPlaneReplicas(deployment) };
   } catch (err) {
     if (kubeStatus(err) === 404) {
       throw nonRetryable(
@@ -193,7 +174,7 @@ export function createRestoreInspectActivities(deps: ActivityDeps) {
         );
       }
       const kc = deps.kubeConfigFor(cluster);
-      const sts = await readStatefulSet(kc, cluster);
+      const sts = await readEtcdStatefulSet(kc, cluster);
       const layout = etcdMemberLayout(sts, memberCount(sts));
       if (!layout.ok) throw nonRetryable('InvalidConfig', layout.error);
       const live = await liveRevision(deps, cluster.name);

@@ -1,4 +1,4 @@
-import type { EtcdBackupPolicy, LifeboatConfig } from '../core/config/schema.js';
+import type { ClusterConfig, EtcdBackupPolicy, LifeboatConfig } from '../core/config/schema.js';
 import { CliError, ExitCode } from './exit-codes.js';
 
 /** `<cluster>/<policy>` as given on the command line, checked against the config. */
@@ -13,4 +13,14 @@ export function resolvePolicy(config: LifeboatConfig, target: string): EtcdBacku
     throw new CliError(`No etcd backup policy ${target} in the config (known: ${known}).`, ExitCode.BadInput);
   }
   return found;
+}
+
+/** A cluster named on the command line, checked against the config file it should be in. */
+export function resolveCluster(config: LifeboatConfig, name: string, file: string): ClusterConfig {
+  const cluster = config.clusters.find((c) => c.name === name);
+  if (!cluster) {
+    const known = config.clusters.map((c) => c.name).join(', ') || 'none';
+    throw new CliError(`No cluster "${name}" in ${file} (known: ${known}).`, ExitCode.BadInput);
+  }
+  return cluster;
 }

@@ -1,4 +1,5 @@
 import type { V1Container, V1StatefulSet } from '@kubernetes/client-node';
+import { RESTORE_REPLICAS_ANNOTATION, rememberedCount } from './restore-annotations.js';
 
 /**
  * What a restore must know about an etcd StatefulSet, read from its spec the way its own pods read it: each member's
@@ -27,9 +28,6 @@ export interface EtcdMemberLayout {
 }
 
 export type LayoutResult = { ok: true; layout: EtcdMemberLayout } | { ok: false; error: string };
-
-/** Annotation a restore leaves on the StatefulSet while it holds it at 0 replicas: the member count to come back to. */
-export const RESTORE_REPLICAS_ANNOTATION = 'lifeboat.dev/restore-replicas';
 
 /** `--flag=value` or `--flag value` among a container's command and args; the last one wins, as in etcd. */
 export function flagValue(argv: readonly string[], flag: string): string | undefined {
@@ -137,7 +135,6 @@ export function etcdMemberLayout(sts: V1StatefulSet, replicas: number): LayoutRe
  * the count it left in its annotation (a restore that was aborted, or is resuming, must bring all members back).
  */
 export function memberCount(sts: V1StatefulSet): number {
-  const held = Number(sts.metadata?.annotations?.[RESTORE_REPLICAS_ANNOTATION]);
-  if (Number.isInteger(held) && held > 0) return held;
-  return sts.spec?.replicas ?? 1;
+  const held = rememberedCount(sts.metadata?.annotations, RESTORE_REPLICAS_ANNOTATION);
+  return held !== undefined && held > 0 ? held : (sts.spec?.replicas ?? 1);
 }

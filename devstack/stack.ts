@@ -250,13 +250,7 @@ export class DevStack {
     });
     const admin = new KubeConfig();
     admin.loadFromFile(plane.adminKubeconfig);
-    const workerKubeconfig = await grantWorkerAccess(
-      admin,
-      plane.pki,
-      plane.server,
-      join(repoRoot, 'deploy/kubernetes/rbac.yaml'),
-      kubeDir,
-    );
+    const workerKubeconfig = await grantWorkerAccess(plane, kubeDir);
     await applyTenant(admin, {
       namespace: DEMO_TENANT,
       pkiDir: join(kubeDir, 'tenant-pki'),

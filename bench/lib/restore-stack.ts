@@ -18,7 +18,6 @@ import { ManagedProcess } from '../../devstack/process.js';
 import { ensureBucket, type S3Endpoint } from '../../devstack/s3-bucket.js';
 import { temporalServer } from '../../devstack/servers/temporal.js';
 import { versitygwServer } from '../../devstack/servers/versitygw.js';
-import { repoRoot } from '../../devstack/stack.js';
 import type { ToolPaths } from '../../devstack/tools/build.js';
 import { createLifeboatWorker, workflowsPath } from '../../worker/create-worker.js';
 import type { Teardown } from './teardown.js';
@@ -111,13 +110,7 @@ export async function startRestoreStack(
   teardown.add('node agent and its Pods', () => agent.stop());
   const admin = new KubeConfig();
   admin.loadFromFile(plane.adminKubeconfig);
-  const workerKubeconfig = await grantWorkerAccess(
-    admin,
-    plane.pki,
-    plane.server,
-    join(repoRoot, 'deploy/kubernetes/rbac.yaml'),
-    kubeDir,
-  );
+  const workerKubeconfig = await grantWorkerAccess(plane, kubeDir);
   await applyTenant(admin, { namespace: BENCH.namespace, pkiDir: join(dir, 'tenant-pki') });
   await waitForTenant(admin, BENCH.namespace);
   await ensureBucket(s3, BENCH.bucket);

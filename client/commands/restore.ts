@@ -14,9 +14,8 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import { userInfo } from 'node:os';
-import type { ActivityDeps } from '../../activities/deps.js';
 import type { RestoreInspection } from '../../activities/restore-inspect.js';
-import type { ClusterConfig, LifeboatConfig, StorageLocation } from '../../core/config/schema.js';
+import type { LifeboatConfig, StorageLocation } from '../../core/config/schema.js';
 import { FailureTypes } from '../../core/failure-types.js';
 import { workflowIds } from '../../core/naming.js';
 import { planFromInspection, revisionBump } from '../../core/restore-plan.js';
@@ -36,6 +35,7 @@ import {
 import type { etcdRestore } from '../../workflows/index.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { humanAge, humanBytes, printJson, table } from '../output.js';
+import { resolveCluster } from '../targets.js';
 import { withTemporal } from '../temporal.js';
 
 /** Who runs the command: recorded as `requestedBy` / the operator of an update. */
@@ -46,15 +46,6 @@ function osUser(): string {
   } catch {
     return 'unknown';
   }
-}
-
-function findCluster(config: LifeboatConfig, file: string, name: string): ClusterConfig {
-  const cluster = config.clusters.find((c) => c.name === name);
-  if (!cluster) {
-    const known = config.clusters.map((c) => c.name).join(', ') || 'none';
-    throw new CliError(`No cluster "${name}" in ${file} (known: ${known}).`, ExitCode.BadInput);
-  }
-  return cluster;
 }
 
 /** `s3://bucket/key` and the storage location that holds it: by bucket, or the one `--location` names. */
@@ -244,17 +235,13 @@ const badInputTypes: string[] = [
 ];
 
 async function inspect(config: LifeboatConfig, request: EtcdRestoreRequest, client: Client) {
-  // Loaded on demand: the Kubernetes and etcd clients are only needed here.
-  const [{ createRestoreInspectActivities }, { kubeConfigFor }] = await Promise.all([
+  // Loaded on demand: the Kubernetes and etcd clients are only needed here. The worker's own dependencies, read from
+  // this shell's environment, with the CLI's Temporal client.
+  const [{ createRestoreInspectActivities }, { productionDeps }] = await Promise.all([
     import('../../activities/restore-inspect.js'),
-    import('../../activities/kube.js'),
+    import('../../activities/index.js'),
   ]);
-  const deps: ActivityDeps = {
-    config,
-    readSecretEnv: (name) => process.env[name],
-    kubeConfigFor,
-    temporalClient: () => client,
-  };
+  const deps = { ...productionDeps(config), temporalClient: () => client };
   try {
     return await createRestoreInspectActivities(deps).inspectRestore(request);
   } catch (err) {
@@ -524,7 +511,7 @@ export function registerRestore(program: Command): void {
         );
       }
       const config = loadConfigFile(opts.file);
-      const cluster = findCluster(config, opts.file, opts.cluster);
+      const cluster = resolveCluster(config, opts.cluster, opts.file);
       if (!cluster.etcd.statefulSet) {
         throw new CliError(
           `Cluster ${cluster.name} has fixed etcd endpoints; Lifeboat restores StatefulSet-hosted etcd only ` +

@@ -1,26 +1,29 @@
-import { KubernetesObjectApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { KubeConfig, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { createIfMissing, createOrReplace } from './create.js';
 import { writeKubeconfig } from './kubeconfig.js';
-import { clientExtensions, issueCertificate, type Pki } from './pki.js';
+import type { ControlPlane } from './control-plane.js';
+import { clientExtensions, issueCertificate } from './pki.js';
 
 export const WORKER_USER = 'lifeboat-worker';
+/** The production RBAC, applied as it is: the dev stack, the tests and the benchmarks all run the worker under it. */
+const RBAC_FILE = fileURLToPath(new URL('../../deploy/kubernetes/rbac.yaml', import.meta.url));
 
 /**
  * Gives the dev stack's worker the production RBAC (deploy/kubernetes/rbac.yaml) under its own client certificate,
  * so the local stack exercises the same least privilege a real deployment has. Returns the worker's kubeconfig.
  */
 export async function grantWorkerAccess(
-  admin: KubeConfig,
-  pki: Pki,
-  server: string,
-  rbacFile: string,
+  plane: Pick<ControlPlane, 'adminKubeconfig' | 'pki' | 'server'>,
   dir: string,
 ): Promise<string> {
+  const admin = new KubeConfig();
+  admin.loadFromFile(plane.adminKubeconfig);
   const api = KubernetesObjectApi.makeApiClient(admin);
-  const objects = parseAllDocuments(readFileSync(rbacFile, 'utf8')).map(
+  const objects = parseAllDocuments(readFileSync(RBAC_FILE, 'utf8')).map(
     (d) => d.toJS() as KubernetesObject & { subjects?: unknown[] },
   );
   const namespaces = new Set(objects.map((o) => o.metadata?.namespace).filter((n): n is string => Boolean(n)));
@@ -37,6 +40,7 @@ export async function grantWorkerAccess(
     if (object.kind === 'ClusterRole' || object.kind === 'ClusterRoleBinding') await createOrReplace(api, object);
     else await create(object);
   }
+  const { pki } = plane;
   const cert = await issueCertificate(pki.dir, pki.ca, WORKER_USER, `/CN=${WORKER_USER}`, clientExtensions);
-  return writeKubeconfig(join(dir, 'worker.kubeconfig'), server, pki.ca.cert, WORKER_USER, cert);
+  return writeKubeconfig(join(dir, 'worker.kubeconfig'), plane.server, pki.ca.cert, WORKER_USER, cert);
 }

@@ -14,6 +14,7 @@ import type { EtcdBackupManifest } from '../../core/manifest.js';
 import { scheduleIds, workflowIds } from '../../core/naming.js';
 import { applyTenant, TENANT_NAMES, waitForTenant } from '../../devstack/kube/etcd-tenant.js';
 import type { etcdBackup } from '../../workflows/index.js';
+import { waitFor } from './kube.js';
 import { isolatedConfig, testDeps, uniqueName } from './stack.js';
 
 /**
@@ -164,23 +165,15 @@ export async function clusterState(client: Client, tenant: RestoreTenant) {
 }
 
 /** Polls the progress query until `test` holds (the workflow is at a given step or waits for someone). */
-export async function waitForProgress<T>(
+export function waitForProgress<T>(
   handle: WorkflowHandle,
   test: (p: { phase: string; waiting?: { for: string } }) => T | undefined | false,
   timeoutMs = 180_000,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const progress = await handle.query<{ phase: string; waiting?: { for: string } }>('progress');
-      last = progress.phase;
-      const value = test(progress);
-      if (value !== undefined && value !== false) return value;
-    } catch (err) {
-      last = (err as Error).message;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`restore progress never matched (last phase: ${String(last)})`);
+  return waitFor(
+    'the restore progress to match',
+    async () => test(await handle.query<{ phase: string; waiting?: { for: string } }>('progress')),
+    timeoutMs,
+    250,
+  );
 }

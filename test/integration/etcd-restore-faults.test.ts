@@ -9,8 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { resolveEtcd } from '../../activities/etcd-target.js';
-import { PAUSED_REPLICAS_ANNOTATION } from '../../activities/restore-inspect.js';
-import { RESTORE_REPLICAS_ANNOTATION } from '../../core/etcd-members.js';
+import { PAUSED_REPLICAS_ANNOTATION, RESTORE_REPLICAS_ANNOTATION } from '../../core/restore-annotations.js';
 import type { etcdRestore } from '../../workflows/index.js';
 import { abortRestore, etcdRestoreProgress, retryRestore } from '../../workflows/etcd-restore-api.js';
 import {

@@ -1,7 +1,10 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { INITIALIZED_ANNOTATION, RESTORED_FROM_ANNOTATION } from '../../activities/restore-cluster.js';
-import { RESTORE_REPLICAS_ANNOTATION } from '../../core/etcd-members.js';
+import {
+  INITIALIZED_ANNOTATION,
+  RESTORED_FROM_ANNOTATION,
+  RESTORE_REPLICAS_ANNOTATION,
+} from '../../core/restore-annotations.js';
 import { REVISION_SLACK } from '../../core/restore-plan.js';
 import { LifeboatBackup, LifeboatCluster, LifeboatKind, LifeboatPhase } from '../../core/search-attributes.js';
 import type { etcdRestore } from '../../workflows/index.js';

@@ -3,10 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { KubeConfig } from '@kubernetes/client-node';
 import { startControlPlane, type ControlPlane } from '../../devstack/kube/control-plane.js';
 import { grantWorkerAccess } from '../../devstack/kube/worker-access.js';
-import { repoRoot } from '../../devstack/stack.js';
 import { startNodeAgent, type NodeAgent } from '../../devstack/node-agent/agent.js';
 import { prepareNodeIdentity } from '../../devstack/node-agent/identity.js';
 import { freePorts } from '../../devstack/ports.js';
@@ -126,15 +124,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     });
     const workflowBundlePath = join(dataDir, 'workflow-bundle.js');
     writeFileSync(workflowBundlePath, bundle.code);
-    const admin = new KubeConfig();
-    admin.loadFromFile(plane.adminKubeconfig);
-    const workerKubeconfig = await grantWorkerAccess(
-      admin,
-      plane.pki,
-      plane.server,
-      join(repoRoot, 'deploy/kubernetes/rbac.yaml'),
-      join(dataDir, 'kubernetes'),
-    );
+    const workerKubeconfig = await grantWorkerAccess(plane, join(dataDir, 'kubernetes'));
 
     project.provide('temporalAddress', `127.0.0.1:${temporalPort}`);
     project.provide('s3Servers', [
