@@ -157,7 +157,9 @@ export function createEtcdBackupActivities(deps: ActivityDeps) {
     // Heartbeats after the first are throttled, so the first one must already carry the upload id: a worker that
     // dies later then leaves its successor an upload to reattach to, never an abandoned one.
     let ticker: NodeJS.Timeout | undefined;
-    const out = measure(encrypt(compress(plain, compression), recipients), (s) => (stored = s));
+    // Stored in the clear, the stored object is the snapshot: one hash serves both (hashing dominates the CPU here).
+    const transformed = compression !== 'none' || recipients.length > 0;
+    const out = transformed ? measure(encrypt(compress(plain, compression), recipients), (s) => (stored = s)) : plain;
     const upload = await uploadStream(out, {
       s3,
       bucket,
@@ -173,7 +175,7 @@ export function createEtcdBackupActivities(deps: ActivityDeps) {
         ticker ??= setInterval(() => heartbeat(state), HEARTBEAT_EVERY_MS);
       },
     }).finally(() => clearInterval(ticker));
-    return { snapshot: snapshot!, stored: stored!, revision, resumed: upload.resumed };
+    return { snapshot: snapshot!, stored: transformed ? stored! : snapshot!, revision, resumed: upload.resumed };
   }
 
   /**

@@ -1,5 +1,5 @@
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -40,6 +40,12 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const tools = await ensureTools(consoleProgress());
   const dataDir = mkdtempSync(join(tmpdir(), 'lifeboat-test-'));
+  // Test files and the servers they start make their scratch directories under os.tmpdir(): pointing it into the
+  // run's data directory (test workers inherit the environment) lets the teardown remove them all, whatever a test
+  // forgot. A 1 GiB-scale run otherwise leaves gigabytes behind in /tmp.
+  const scratch = join(dataDir, 'tmp');
+  mkdirSync(scratch);
+  process.env.TMPDIR = scratch;
   const [temporalPort, uiPort, versityPort, minioPort, ...etcdPorts] = (await freePorts(10)) as [number, ...number[]];
   const [apiServerPort, kubeEtcdClient, kubeEtcdPeer, schedulerPort, kubeletPort] = (await freePorts(5)) as [
     number,
