@@ -74,6 +74,28 @@ export async function probeMembers(connection: EtcdConnection): Promise<MemberPr
   };
 }
 
+/**
+ * Asks the leader to hand leadership to the member named `to`. Best effort: true when `to` leads (already, or now),
+ * false when that could not be arranged (no leader, no such member, a member that does not answer).
+ */
+export async function moveLeadership(connection: EtcdConnection, to: string): Promise<boolean> {
+  const leader = (await probeMembers(connection)).reachable.find((m) => m.isLeader);
+  if (!leader) return false;
+  if (leader.name === to) return true;
+  const client = etcdClient([leader.endpoint], connection.tls);
+  try {
+    const { members } = await client.cluster.memberList({ linearizable: false }, { deadline: Date.now() + 5000 });
+    const target = members.find((m) => m.name === to);
+    if (!target) return false;
+    await client.maintenance.moveLeader({ targetID: target.ID }, { deadline: Date.now() + 10_000 });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    client.close();
+  }
+}
+
 export function createEtcdActivities(deps: ActivityDeps) {
   return {
     /** Status of every configured member: version, db size, revision and who leads. */

@@ -19,13 +19,15 @@ import {
 } from '../core/restore-annotations.js';
 import { findCluster } from './config-lookup.js';
 import type { ActivityDeps } from './deps.js';
-import { probeMembers } from './etcd.js';
+import { moveLeadership, probeMembers } from './etcd.js';
 import { deleteJobs, restoreJobsIn } from './jobs.js';
 import { resolveEtcd } from './etcd-target.js';
 import { nonRetryable } from './failures.js';
 import { kubeStatus } from './kube.js';
 
-const POLL_MS = 500;
+/** Each step waits on Kubernetes; a restore is a sequence of such waits, so the poll interval adds up. */
+const POLL_MS = 200;
+const LEADERSHIP_MOVE_MS = 8_000;
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 function selectorOf(labels: Record<string, string> | undefined): string {
@@ -121,10 +123,22 @@ export function createRestoreClusterActivities(deps: ActivityDeps) {
       const ref = statefulSetRef(cluster);
       const current = await apps.readNamespacedStatefulSet(ref);
       const labels = current.spec?.selector.matchLabels;
-      // One member at a time, highest ordinal first: a stopping leader hands over to a live member at once, and the
-      // last one has no live peer to wait for. All at once, the leader waits out its transfer timeout (~7 s) on
-      // members that are stopping too.
-      for (let replicas = Math.min(current.spec?.replicas ?? 0, input.members) - 1; replicas >= 0; replicas--) {
+      const running = Math.min(current.spec?.replicas ?? 0, input.members);
+      // A stopping leader hands leadership over first; to members that are stopping too, it waits out its transfer
+      // timeout (~7 s). So the first member (the StatefulSet removes it last) is made leader, the others stop
+      // together, and then it stops alone. When that cannot be arranged: one member at a time, highest ordinal first,
+      // so each stopping leader has a live member to hand over to.
+      // Bounded well inside the heartbeat timeout: a member that hangs must not stall the step.
+      const firstLeads =
+        running > 1 &&
+        (await Promise.race([
+          resolveEtcd(deps, input.cluster)
+            .then((connection) => moveLeadership(connection, `${ref.name}-0`))
+            .catch(() => false),
+          sleep(LEADERSHIP_MOVE_MS).then(() => false),
+        ]));
+      const stages = firstLeads ? [1] : Array.from({ length: Math.max(running - 1, 0) }, (_, i) => running - 1 - i);
+      for (const replicas of stages) {
         await apps.patchNamespacedStatefulSet(
           {
             ...ref,
@@ -135,10 +149,10 @@ export function createRestoreClusterActivities(deps: ActivityDeps) {
           },
           mergePatch,
         );
-        const leaving = `${ref.name}-${replicas}`;
-        await until(`member ${leaving} to stop`, async () => {
-          const left = await podsLeft(kc, ref.namespace, labels);
-          return !left.includes(leaving) || `${leaving} still running`;
+        const leaving = Array.from({ length: running - replicas }, (_, i) => `${ref.name}-${replicas + i}`);
+        await until(`members ${leaving.join(', ')} to stop`, async () => {
+          const still = (await podsLeft(kc, ref.namespace, labels)).filter((name) => leaving.includes(name));
+          return still.length === 0 || `${still.join(', ')} still running`;
         });
       }
       // Also when it was at 0 already (a retried attempt, or a restore after an abort): the hold, and nothing running.

@@ -13,7 +13,8 @@ import { kubeStatus } from './kube.js';
 import type { RestoreSource } from './restore-inspect.js';
 import { s3ClientFor } from './s3.js';
 
-const POLL_MS = 500;
+/** Kubernetes reports in well under a second here; a restore is a sequence of such waits. */
+const POLL_MS = 200;
 /** An image that cannot be pulled for this long will not be pulled by waiting out the Job's deadline either. */
 const STUCK_MS = 60_000;
 const STUCK_REASONS = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'CreateContainerConfigError']);
@@ -136,7 +137,13 @@ export function createRestoreMemberActivities(deps: ActivityDeps) {
             complete += 1;
             continue;
           }
-          for (const pod of await podsOf(kc, layout.namespace, name)) {
+          const pods = await podsOf(kc, layout.namespace, name);
+          // One succeeded pod completes the Job (one completion): no need to wait for the Job controller to say so.
+          if (pods.some((p) => p.status?.phase === 'Succeeded')) {
+            complete += 1;
+            continue;
+          }
+          for (const pod of pods) {
             const reason = stuckReason(pod);
             const key = pod.metadata!.name!;
             if (!reason) {

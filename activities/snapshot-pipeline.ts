@@ -54,12 +54,15 @@ export async function* gunzipIfGzip(
   else yield* whole();
 }
 
-/** age encryption (STREAM, 64 KiB chunks): memory stays bounded whatever the snapshot size. */
-export async function* encrypt(source: AsyncIterable<Buffer>, recipients: string[]): AsyncGenerator<Buffer> {
-  if (recipients.length === 0) {
-    yield* source;
-    return;
-  }
+/**
+ * age encryption (STREAM, 64 KiB chunks): memory stays bounded whatever the snapshot size. Without recipients the
+ * source itself comes back: no pass-through stage for gigabytes of chunks to hop through.
+ */
+export function encrypt(source: AsyncIterable<Buffer>, recipients: string[]): AsyncIterable<Buffer> {
+  return recipients.length === 0 ? source : encrypted(source, recipients);
+}
+
+async function* encrypted(source: AsyncIterable<Buffer>, recipients: string[]): AsyncGenerator<Buffer> {
   const encrypter = new Encrypter();
   for (const recipient of recipients) encrypter.addRecipient(recipient);
   const encrypted = await encrypter.encrypt(Readable.toWeb(Readable.from(source)) as ReadableStream<Uint8Array>);
@@ -68,14 +71,11 @@ export async function* encrypt(source: AsyncIterable<Buffer>, recipients: string
 }
 
 /** The inverse of `encrypt`: an age identity (the `AGE-SECRET-KEY-1...` line of an identity file) opens the stream. */
-export async function* decrypt(
-  source: AsyncIterable<Buffer>,
-  identityFile: string | undefined,
-): AsyncGenerator<Buffer> {
-  if (identityFile === undefined) {
-    yield* source;
-    return;
-  }
+export function decrypt(source: AsyncIterable<Buffer>, identityFile: string | undefined): AsyncIterable<Buffer> {
+  return identityFile === undefined ? source : decrypted(source, identityFile);
+}
+
+async function* decrypted(source: AsyncIterable<Buffer>, identityFile: string): AsyncGenerator<Buffer> {
   const identities = identityFile
     .split('\n')
     .map((l) => l.trim())

@@ -1,18 +1,13 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigFileError } from '../runtime/config-file.js';
 import { TemporalSettingsError } from '../runtime/temporal-connection.js';
-import { registerApply } from './commands/apply.js';
-import { registerBackup } from './commands/backup.js';
-import { registerBackups } from './commands/backups.js';
-import { registerRestore } from './commands/restore.js';
-import { registerRetention } from './commands/retention.js';
-import { registerSchedules } from './commands/schedules.js';
-import { registerCheck } from './commands/check.js';
-import { registerJob } from './commands/job.js';
-import { registerSetup } from './commands/setup.js';
 import { CliError, ExitCode } from './exit-codes.js';
 
-export function buildProgram(): Command {
+/**
+ * The commands, loaded on demand: `lifeboat job ...` runs inside restore and snapshot Jobs, one per etcd member at
+ * once, so it does not load the Kubernetes and Temporal clients the user-facing commands need.
+ */
+export async function buildProgram(argv: string[] = []): Promise<Command> {
   const program = new Command('lifeboat')
     .description(
       'Backup and disaster recovery for Kubernetes control planes, on Temporal.\n' +
@@ -22,22 +17,35 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError()
     .exitOverride();
-  registerSetup(program);
-  registerApply(program);
-  registerCheck(program);
-  registerBackup(program);
-  registerBackups(program);
-  registerSchedules(program);
-  registerRetention(program);
-  registerRestore(program);
-  registerJob(program);
+  const job = import('./commands/job.js');
+  if (argv[0] !== 'job') {
+    const [setup, apply, check, backup, backups, schedules, retention, restore] = await Promise.all([
+      import('./commands/setup.js'),
+      import('./commands/apply.js'),
+      import('./commands/check.js'),
+      import('./commands/backup.js'),
+      import('./commands/backups.js'),
+      import('./commands/schedules.js'),
+      import('./commands/retention.js'),
+      import('./commands/restore.js'),
+    ]);
+    setup.registerSetup(program);
+    apply.registerApply(program);
+    check.registerCheck(program);
+    backup.registerBackup(program);
+    backups.registerBackups(program);
+    schedules.registerSchedules(program);
+    retention.registerRetention(program);
+    restore.registerRestore(program);
+  }
+  (await job).registerJob(program);
   program.addHelpText('after', '\nExit codes: 0 ok, 1 the operation failed, 2 bad input (nothing was changed).');
   return program;
 }
 
 export async function run(argv: string[]): Promise<number> {
   try {
-    await buildProgram().parseAsync(argv, { from: 'user' });
+    await (await buildProgram(argv)).parseAsync(argv, { from: 'user' });
     return ExitCode.Ok;
   } catch (err) {
     if (err instanceof CommanderError) {

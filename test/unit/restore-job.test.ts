@@ -52,6 +52,7 @@ describe('restoreJob', () => {
       '--data-dir=/var/lib/etcd/data',
       '--bump-revision=1000000000',
       '--mark-compacted',
+      '--skip-hash-check',
     ]);
     expect(job.spec).toMatchObject({ backoffLimit: 2, activeDeadlineSeconds: 1800 });
     expect(pod.restartPolicy).toBe('Never');
@@ -98,6 +99,8 @@ describe('restoreJob', () => {
     const { storedSha256: _s, snapshotSha256: _p, ...foreign } = input;
     const env = restoreJob(foreign).spec!.template.spec!.initContainers![0]!.env!.map((e) => e.name);
     expect(env).not.toContain('LIFEBOAT_STORED_SHA256');
+    // Nothing else vouches for its bytes, so etcdutl checks etcd's hash as well.
+    expect(restoreJob(foreign).spec!.template.spec!.containers[0]!.args).not.toContain('--skip-hash-check');
     expect(env).not.toContain('LIFEBOAT_SNAPSHOT_SHA256');
   });
 
