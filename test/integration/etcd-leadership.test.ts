@@ -8,7 +8,7 @@ import { privateEtcd } from '../helpers/faults.js';
 // A private cluster: moving the shared one's leader would disturb the test files running next to this one.
 describe('moveLeadership (private three-member etcd)', () => {
   let etcd: Awaited<ReturnType<typeof privateEtcd>>;
-  const connection = () => ({ endpoints: etcd.endpoints });
+  const connection = () => ({ cluster: 'leadership', endpoints: etcd.endpoints });
 
   beforeAll(async () => {
     etcd = await privateEtcd(join(mkdtempSync(join(tmpdir(), 'lifeboat-leadership-')), 'etcd'));
