@@ -32,6 +32,8 @@ export interface SnapshotResult {
   snapshot: StreamStats;
   member: { name: string; endpoint: string; version: string; revision: string; dbSizeBytes: number };
   resumedUpload: boolean;
+  /** The composite CRC32 the store verified on upload; absent when a custom store container uploaded it. */
+  storeChecksum?: string;
 }
 
 /** What an attempt leaves behind for the next one (heartbeat details pass through the payload codec, no secrets). */
@@ -115,7 +117,7 @@ function describeSnapshot(
   key: string,
   compression: Compression,
   recipients: string[],
-  streams: { stored: StreamStats; snapshot: StreamStats },
+  streams: { stored: StreamStats; snapshot: StreamStats; storeChecksum?: string },
   member: SnapshotResult['member'],
   resumedUpload: boolean,
 ): SnapshotResult {
@@ -129,6 +131,7 @@ function describeSnapshot(
     snapshot: streams.snapshot,
     member: { name, endpoint, version, revision, dbSizeBytes },
     resumedUpload,
+    ...(streams.storeChecksum ? { storeChecksum: streams.storeChecksum } : {}),
   };
 }
 
@@ -175,7 +178,13 @@ export function createEtcdBackupActivities(deps: ActivityDeps) {
         ticker ??= setInterval(() => heartbeat(state), HEARTBEAT_EVERY_MS);
       },
     }).finally(() => clearInterval(ticker));
-    return { snapshot: snapshot!, stored: transformed ? stored! : snapshot!, revision, resumed: upload.resumed };
+    return {
+      snapshot: snapshot!,
+      stored: transformed ? stored! : snapshot!,
+      storeChecksum: upload.storeChecksum,
+      revision,
+      resumed: upload.resumed,
+    };
   }
 
   /**

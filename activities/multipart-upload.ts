@@ -7,10 +7,12 @@ import {
   UploadPartCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { compositeCrc32, partCrc32, STORE_CHECKSUM_ALGORITHM } from './store-checksum.js';
 
 export interface UploadedPart {
   PartNumber: number;
   ETag: string;
+  ChecksumCRC32?: string;
 }
 
 export interface UploadProgress {
@@ -38,6 +40,8 @@ export interface StreamUploadResult {
   parts: number;
   /** True when an earlier attempt's upload was reused. */
   resumed: boolean;
+  /** The composite CRC32 the store verified part by part and reports on HEAD (activities/store-checksum.ts). */
+  storeChecksum: string;
 }
 
 async function existingUpload(opts: StreamUploadOptions): Promise<string | undefined> {
@@ -82,13 +86,19 @@ export async function uploadStream(
   const uploadId =
     reused ??
     (
-      await opts.s3.send(new CreateMultipartUploadCommand({ Bucket: opts.bucket, Key: opts.key }), {
-        abortSignal: opts.signal,
-      })
+      await opts.s3.send(
+        new CreateMultipartUploadCommand({
+          Bucket: opts.bucket,
+          Key: opts.key,
+          ChecksumAlgorithm: STORE_CHECKSUM_ALGORITHM,
+        }),
+        { abortSignal: opts.signal },
+      )
     ).UploadId!;
   opts.onProgress?.({ uploadId, partsDone: 0, bytes: 0 });
 
   const parts: UploadedPart[] = [];
+  const partCrcs = new Map<number, number>();
   const inFlight = new Set<Promise<void>>();
   let failure: Error | undefined;
   let bytes = 0;
@@ -101,6 +111,9 @@ export async function uploadStream(
   const send = (buffer: Buffer, length: number) => {
     const partNumber = nextPart++;
     const body = buffer.subarray(0, length);
+    // The store checks each part against its CRC32 and refuses one damaged on the way: unsigned parts still arrive
+    // intact, and the object's composite checksum becomes something a restore can ask the store for.
+    const checksum = partCrc32(body);
     const command = new UploadPartCommand({
       Bucket: opts.bucket,
       Key: opts.key,
@@ -108,12 +121,14 @@ export async function uploadStream(
       PartNumber: partNumber,
       Body: body,
       ContentLength: length,
+      ChecksumCRC32: checksum.header,
     });
     command.middlewareStack.add(unsignedPayload, { step: 'build', name: 'lifeboatUnsignedPayload' });
     const task = opts.s3
       .send(command, { abortSignal: opts.signal })
       .then((response) => {
-        parts.push({ PartNumber: partNumber, ETag: response.ETag! });
+        parts.push({ PartNumber: partNumber, ETag: response.ETag!, ChecksumCRC32: checksum.header });
+        partCrcs.set(partNumber, checksum.crc);
         opts.onProgress?.({ uploadId, partsDone: parts.length, bytes });
       })
       .catch((err: unknown) => {
@@ -157,7 +172,13 @@ export async function uploadStream(
     }),
     { abortSignal: opts.signal },
   );
-  return { uploadId, bytes, parts: parts.length, resumed: reused !== undefined };
+  return {
+    uploadId,
+    bytes,
+    parts: parts.length,
+    resumed: reused !== undefined,
+    storeChecksum: compositeCrc32(parts.map((p) => partCrcs.get(p.PartNumber)!)),
+  };
 }
 
 /** Aborting an upload that is already gone is fine: the goal, no abandoned upload, holds either way. */

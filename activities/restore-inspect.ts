@@ -1,6 +1,6 @@
 import { AppsV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { GetObjectCommand, HeadObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
-import { heartbeat } from '@temporalio/activity';
+import { heartbeat, log } from '@temporalio/activity';
 import type { ClusterConfig, StorageLocation } from '../core/config/schema.js';
 import { etcdMemberLayout, memberCount, type EtcdMemberLayout } from '../core/etcd-members.js';
 import { controlPlaneReplicas } from '../core/restore-annotations.js';
@@ -31,6 +31,8 @@ export interface RestoreSource {
   encrypted: boolean;
   storedSha256?: string;
   snapshotSha256?: string;
+  /** The composite CRC32 the store verified when the backup was uploaded (manifests since it was recorded). */
+  storeChecksum?: string;
   /** The snapshot's revision, from the manifest; unknown for a foreign snapshot until etcdutl reads it. */
   revision?: string;
 }
@@ -43,8 +45,17 @@ export interface RestoreInspection {
   schedules: string[];
   /** The highest revision a live member reports, when any answers: the revision bump must clear it. */
   liveRevision?: string;
-  settings: { requireApproval: boolean; approvalTimeout: string; bumpRevision: boolean };
+  settings: {
+    requireApproval: boolean;
+    approvalTimeout: string;
+    bumpRevision: boolean;
+    verify: 'store-checksum' | 'download';
+  };
 }
+
+/** How preflight found the object intact. */
+export type SourceVerification =
+  { verifiedBy: 'store-checksum'; checksum: string } | { verifiedBy: 'download'; bytes: number; sha256: string };
 
 async function manifestSource(deps: ActivityDeps, cluster: ClusterConfig, wanted: string): Promise<RestoreSource> {
   // Every location a policy of this cluster writes to; backups of removed policies are still found there.
@@ -89,6 +100,7 @@ async function manifestSource(deps: ActivityDeps, cluster: ClusterConfig, wanted
       encrypted: manifest.object.encryption !== null,
       storedSha256: manifest.object.sha256,
       snapshotSha256: manifest.snapshot.sha256,
+      ...(manifest.object.storeChecksum ? { storeChecksum: manifest.object.storeChecksum.value } : {}),
       revision: manifest.etcd.revision,
     };
   } finally {
@@ -151,6 +163,71 @@ async function liveRevision(deps: ActivityDeps, cluster: string): Promise<string
 }
 
 export function createRestoreInspectActivities(deps: ActivityDeps) {
+  /** The object's composite CRC32 as the store reports it, or undefined when it reports none (or cannot say). */
+  async function storeChecksumOf(source: RestoreSource): Promise<string | undefined> {
+    const location = findLocation(deps, source.location);
+    const s3 = s3ClientFor(deps, location);
+    try {
+      const head = await s3.send(
+        new HeadObjectCommand({ Bucket: location.bucket, Key: source.key, ChecksumMode: 'ENABLED' }),
+      );
+      return head.ContentLength === source.bytes ? head.ChecksumCRC32 : undefined;
+    } catch {
+      return undefined; // the full read that follows reports what is wrong
+    } finally {
+      s3.destroy();
+    }
+  }
+
+  /** Reads the whole object, checking it as it streams by. */
+  async function readAndCheck(source: RestoreSource): Promise<{ bytes: number; sha256: string }> {
+    const location = findLocation(deps, source.location);
+    const s3 = s3ClientFor(deps, location);
+    try {
+      const response = await s3
+        .send(new GetObjectCommand({ Bucket: location.bucket, Key: source.key }))
+        .catch((err: unknown) => classifyS3Error(location, err));
+      let read = 0;
+      let lastBeat = 0;
+      const counted = async function* () {
+        for await (const chunk of response.Body as AsyncIterable<Buffer>) {
+          read += chunk.length;
+          if (Date.now() - lastBeat > 1000) {
+            heartbeat({ read, of: source.bytes });
+            lastBeat = Date.now();
+          }
+          yield chunk;
+        }
+      };
+      let stats = { bytes: 0, sha256: '' };
+      const plainForeign = source.foreign && source.compression === 'none' && !source.encrypted;
+      // etcd's trailing hash check measures the whole stream too: one sha256 pass either way.
+      const stream = plainForeign
+        ? verifyEtcdSnapshot(counted(), (s) => (stats = s))
+        : measure(counted(), (s) => (stats = s));
+      try {
+        for await (const chunk of stream) void chunk;
+      } catch (err) {
+        if (err instanceof SnapshotIntegrityError) {
+          throw nonRetryable(
+            'ChecksumMismatch',
+            `${source.key} is not an intact etcd snapshot: ${err.message}. Nothing was changed.`,
+          );
+        }
+        throw err;
+      }
+      if (source.storedSha256 && stats.sha256 !== source.storedSha256) {
+        throw nonRetryable(
+          'ChecksumMismatch',
+          `${source.key} does not match its manifest: sha256 ${stats.sha256} (${stats.bytes} bytes), the manifest says ${source.storedSha256} (${source.bytes} bytes). The backup is damaged; restore another one. Nothing was changed.`,
+        );
+      }
+      return stats;
+    } finally {
+      s3.destroy();
+    }
+  }
+
   return {
     /** Step 0: the backup to restore, the members to restore it into, what to pause. Changes nothing. */
     async inspectRestore(request: EtcdRestoreRequest): Promise<RestoreInspection> {
@@ -189,60 +266,31 @@ export function createRestoreInspectActivities(deps: ActivityDeps) {
           requireApproval: cluster.restore.requireApproval,
           approvalTimeout: cluster.restore.approvalTimeout,
           bumpRevision: cluster.restore.bumpRevision,
+          verify: cluster.restore.verify,
         },
       };
     },
 
     /**
-     * Preflight: reads the whole object and checks it against the manifest's sha256 (or, for a plain foreign
-     * snapshot, etcd's own trailing hash) before anything is touched. A mismatch is final.
+     * Preflight: makes sure the object is intact before anything is touched. With `store-checksum`, the store's own
+     * account is enough when it matches the manifest: the composite CRC32 it verified part by part as the backup
+     * arrived. Otherwise (or with `download`, or when it does not match) reads the whole object and checks it against
+     * the manifest's sha256 (or, for a plain foreign snapshot, etcd's own trailing hash). A mismatch is final.
      */
-    async verifyRestoreSource(source: RestoreSource): Promise<{ bytes: number; sha256: string }> {
-      const location = findLocation(deps, source.location);
-      const s3 = s3ClientFor(deps, location);
-      try {
-        const response = await s3
-          .send(new GetObjectCommand({ Bucket: location.bucket, Key: source.key }))
-          .catch((err: unknown) => classifyS3Error(location, err));
-        let read = 0;
-        let lastBeat = 0;
-        const counted = async function* () {
-          for await (const chunk of response.Body as AsyncIterable<Buffer>) {
-            read += chunk.length;
-            if (Date.now() - lastBeat > 1000) {
-              heartbeat({ read, of: source.bytes });
-              lastBeat = Date.now();
-            }
-            yield chunk;
-          }
-        };
-        let stats = { bytes: 0, sha256: '' };
-        const plainForeign = source.foreign && source.compression === 'none' && !source.encrypted;
-        const stream = measure(
-          plainForeign ? verifyEtcdSnapshot(counted(), () => undefined) : counted(),
-          (s) => (stats = s),
-        );
-        try {
-          for await (const chunk of stream) void chunk;
-        } catch (err) {
-          if (err instanceof SnapshotIntegrityError) {
-            throw nonRetryable(
-              'ChecksumMismatch',
-              `${source.key} is not an intact etcd snapshot: ${err.message}. Nothing was changed.`,
-            );
-          }
-          throw err;
-        }
-        if (source.storedSha256 && stats.sha256 !== source.storedSha256) {
-          throw nonRetryable(
-            'ChecksumMismatch',
-            `${source.key} does not match its manifest: sha256 ${stats.sha256} (${stats.bytes} bytes), the manifest says ${source.storedSha256} (${source.bytes} bytes). The backup is damaged; restore another one. Nothing was changed.`,
-          );
-        }
-        return stats;
-      } finally {
-        s3.destroy();
+    async verifyRestoreSource(
+      source: RestoreSource,
+      mode: 'store-checksum' | 'download' = 'download',
+    ): Promise<SourceVerification> {
+      if (mode === 'store-checksum' && source.storeChecksum) {
+        const stored = await storeChecksumOf(source);
+        if (stored === source.storeChecksum) return { verifiedBy: 'store-checksum', checksum: stored };
+        log.warn("the store's checksum does not match the manifest's; reading the whole object", {
+          key: source.key,
+          store: stored ?? '(none)',
+          manifest: source.storeChecksum,
+        });
       }
+      return { verifiedBy: 'download', ...(await readAndCheck(source)) };
     },
   };
 }

@@ -14,7 +14,7 @@ export interface JobSnapshot {
    * What the store container reported storing (Lifeboat's report line). Absent when a custom store container printed
    * none, as Kubermatic's do: the caller then finds the object in storage (activities/foreign-snapshot.ts).
    */
-  report?: { stored: StreamStats; snapshot: StreamStats };
+  report?: { stored: StreamStats; snapshot: StreamStats; storeChecksum?: string };
   /** The succeeded pod's store container: its name and last log lines, for errors about what it stored. */
   store: { pod: string; lastLines: string };
   revision: string;
@@ -64,10 +64,9 @@ export async function runSnapshotJob(kc: KubeConfig, request: JobRequest): Promi
         throw new Error(`snapshot Job ${name} completed but its pod is gone; retrying finds the object's state`);
       const podName = pod.metadata!.name!;
       const storeLog = await logOf(kc, request.namespace, podName, 'store');
-      const stored = lastJsonLine<{ lifeboatStored: { stored: StreamStats; snapshot: StreamStats } }>(
-        storeLog,
-        (v) => 'lifeboatStored' in v,
-      );
+      const stored = lastJsonLine<{
+        lifeboatStored: { stored: StreamStats; snapshot: StreamStats; storeChecksum?: string };
+      }>(storeLog, (v) => 'lifeboatStored' in v);
       const snapshotStatus = lastJsonLine<{ revision: number; version: string; totalSize: number }>(
         await logOf(kc, request.namespace, podName, 'status'),
         (v) => 'revision' in v,
@@ -83,7 +82,13 @@ export async function runSnapshotJob(kc: KubeConfig, request: JobRequest): Promi
       return {
         job: name,
         ...(stored
-          ? { report: { stored: stored.lifeboatStored.stored, snapshot: stored.lifeboatStored.snapshot } }
+          ? {
+              report: {
+                stored: stored.lifeboatStored.stored,
+                snapshot: stored.lifeboatStored.snapshot,
+                ...(stored.lifeboatStored.storeChecksum ? { storeChecksum: stored.lifeboatStored.storeChecksum } : {}),
+              },
+            }
           : {}),
         store: { pod: podName, lastLines: storeLog.trimEnd().split('\n').slice(-LOG_LINES).join('\n') },
         revision: String(snapshotStatus.revision),

@@ -34,6 +34,12 @@ export const etcdManifestSchema = z.object({
     sha256,
     compression: z.enum(['none', 'gzip', 'zstd']),
     encryption: z.object({ format: z.literal('age'), recipients: z.array(z.string()).min(1) }).nullable(),
+    /**
+     * The checksum the store verified as the parts arrived and reports on HEAD: the COMPOSITE CRC32 of the parts
+     * ("<base64>-<parts>"). A restore's preflight asks the store for it instead of reading the object back. Absent
+     * for objects a custom store container uploaded, and in manifests written before Lifeboat recorded it.
+     */
+    storeChecksum: z.object({ algorithm: z.literal('CRC32'), value: z.string().min(1) }).optional(),
   }),
   /** The plain snapshot, byte for byte what `etcdctl snapshot save` writes (database plus etcd's trailing sha256). */
   snapshot: z.object({ bytes: z.number().int().positive(), sha256 }),

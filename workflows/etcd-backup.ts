@@ -154,6 +154,7 @@ export async function etcdBackup(input: EtcdBackupInput): Promise<EtcdBackupMani
       sha256: snapshot.stored.sha256,
       compression: snapshot.compression,
       encryption: snapshot.recipients.length > 0 ? { format: 'age', recipients: snapshot.recipients } : null,
+      ...(snapshot.storeChecksum ? { storeChecksum: { algorithm: 'CRC32', value: snapshot.storeChecksum } } : {}),
     },
     snapshot: { bytes: snapshot.snapshot.bytes, sha256: snapshot.snapshot.sha256 },
     createdBy: { workflowId: info.workflowId, runId: info.runId },

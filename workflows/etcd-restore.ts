@@ -155,8 +155,15 @@ export async function etcdRestore(request: EtcdRestoreRequest): Promise<EtcdRest
   // 1. Preflight: nothing is touched unless the backup is intact.
   await run('preflight', () =>
     long.verifyRestoreSource.executeWithOptions(
-      { summary: `verify ${source.key} (${source.bytes} bytes)`, startToCloseTimeout: '1h', heartbeatTimeout: '15s' },
-      [source],
+      {
+        summary:
+          inspection.settings.verify === 'store-checksum' && source.storeChecksum
+            ? `verify ${source.key}: the store's checksum against the manifest (the whole object if they differ)`
+            : `verify ${source.key}: read all ${source.bytes} bytes, check sha256`,
+        startToCloseTimeout: '1h',
+        heartbeatTimeout: '15s',
+      },
+      [source, inspection.settings.verify],
     ),
   ).catch((err: unknown) => {
     throw refused(request.cluster, 'preflight', err);

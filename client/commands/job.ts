@@ -49,10 +49,18 @@ export function registerJob(program: Command): void {
       const plain = verifyEtcdSnapshot(createReadStream(opts.file) as AsyncIterable<Buffer>, (s) => (snapshot = s));
       const bucket = required('BUCKET_NAME');
       let uploadId: string | undefined;
+      let storeChecksum: string | undefined;
       try {
         const source = measure(encrypt(compress(plain, compression), recipients), (s) => (stored = s));
         const onProgress = (p: { uploadId: string }) => (uploadId = p.uploadId);
-        await uploadStream(source, { s3, bucket, key, partSize: PART_SIZE, concurrency: 2, onProgress });
+        ({ storeChecksum } = await uploadStream(source, {
+          s3,
+          bucket,
+          key,
+          partSize: PART_SIZE,
+          concurrency: 2,
+          onProgress,
+        }));
       } catch (err) {
         // Unlike an activity, a Job pod has no successor to resume this upload: leave nothing behind.
         if (uploadId) await abortUpload(s3, bucket, key, uploadId).catch(() => undefined);
@@ -60,8 +68,8 @@ export function registerJob(program: Command): void {
       } finally {
         s3.destroy();
       }
-      // One JSON line the activity reads back from the container log: what was stored, with both checksums.
-      console.log(JSON.stringify({ lifeboatStored: { key, stored, snapshot } }));
+      // One JSON line the activity reads back from the container log: what was stored, with its checksums.
+      console.log(JSON.stringify({ lifeboatStored: { key, stored, snapshot, storeChecksum } }));
     });
 
   job

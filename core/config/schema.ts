@@ -94,6 +94,13 @@ const restoreSettings = z.strictObject({
   image: z.string().min(1).default('registry.k8s.io/etcd:3.6.14'),
   /** For encrypted backups: a Secret in the etcd's namespace holding the age identity (private key) under `key`. */
   decryptionSecret: z.strictObject({ name, key: z.string().min(1).default('identity') }).optional(),
+  /**
+   * How preflight checks the object before anything is touched: `store-checksum` asks the store for the checksum it
+   * verified when the backup was uploaded (recorded in the manifest) and reads the object only when that does not
+   * match or is missing; `download` always reads the whole object and checks its sha256. Either way each member's
+   * restore Job checks the sha256 again before etcdutl writes anything.
+   */
+  verify: z.enum(['store-checksum', 'download']).default('store-checksum'),
   /** Bounds of each member's restore Job. */
   jobDeadline: duration.default('30m'),
   backoffLimit: z.number().int().min(0).max(20).default(2),

@@ -1,5 +1,5 @@
 import { recordHistory } from '../helpers/histories.js';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { Etcd3 } from 'etcd3';
 import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
@@ -30,6 +30,16 @@ async function getObject(server: (typeof servers)[number], bucket: string, key: 
   try {
     const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     return Buffer.from(await response.Body!.transformToByteArray());
+  } finally {
+    s3.destroy();
+  }
+}
+
+async function storeChecksum(server: (typeof servers)[number], bucket: string, key: string): Promise<string> {
+  const s3 = s3ClientFor(server);
+  try {
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }));
+    return head.ChecksumCRC32!;
   } finally {
     s3.destroy();
   }
@@ -116,6 +126,12 @@ describe('etcd backups (real etcd, real S3, real worker)', () => {
       const object = await getObject(server, buckets[serverName]!, manifest.object.key);
       expect(object.length).toBe(manifest.object.bytes);
       expect(sha256(object)).toBe(manifest.object.sha256);
+      // The checksum a restore's preflight asks for: what the store itself reports, per its part-by-part checks.
+      expect(manifest.object.storeChecksum).toEqual({
+        algorithm: 'CRC32',
+        value: await storeChecksum(server, buckets[serverName]!, manifest.object.key),
+      });
+      expect(manifest.object.storeChecksum!.value).toMatch(/^[A-Za-z0-9+/]{6}==-\d+$/);
       const plain = gunzipSync(object);
       expect(plain.length).toBe(manifest.snapshot.bytes);
       expect(sha256(plain)).toBe(manifest.snapshot.sha256);

@@ -1,4 +1,5 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   INITIALIZED_ANNOTATION,
@@ -124,6 +125,18 @@ describe('etcd restore of a StatefulSet-hosted tenant', { timeout: 600_000 }, ()
         : [],
     );
     expect(summaries.some((s) => s.includes('restore 3 members from'))).toBe(true);
+    // Preflight asked the store: the checksum it verified on upload matched the manifest, so nothing was read back.
+    const events = history.events ?? [];
+    const scheduled = events.find(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'verifyRestoreSource',
+    )!;
+    const completed = events.find(
+      (e) => String(e.activityTaskCompletedEventAttributes?.scheduledEventId) === String(scheduled.eventId),
+    )!;
+    const verification = defaultPayloadConverter.fromPayload(
+      completed.activityTaskCompletedEventAttributes!.result!.payloads![0]!,
+    );
+    expect(verification).toEqual({ verifiedBy: 'store-checksum', checksum: manifest.object.storeChecksum!.value });
   });
 
   it('a second restore of the same cluster is refused while one runs; approval gate, then abort changes nothing', async () => {

@@ -4,6 +4,7 @@ export const RESTORE_DEFAULTS = {
   approvalTimeout: '1h',
   bumpRevision: true,
   image: 'registry.k8s.io/etcd:3.6.14',
+  verify: 'store-checksum',
   jobDeadline: '30m',
   backoffLimit: 2,
 };
