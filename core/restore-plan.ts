@@ -56,6 +56,8 @@ export interface RestoreOptions {
   backup: string;
   requireApproval: boolean;
   bumpRevision: boolean;
+  /** How preflight checks the object: the store's checksum (when the manifest has one), or reading it all. */
+  preflight?: 'store-checksum' | 'download';
 }
 
 export type RestoreStepKind =
@@ -92,7 +94,13 @@ export function planEtcdRestore(target: RestoreTarget, options: RestoreOptions):
     pointOfNoReturn,
   });
   const steps: RestoreStep[] = [
-    step('preflight', `check backup ${options.backup} (manifest, object, sha256) and ${sts}`, [options.backup, sts]),
+    step(
+      'preflight',
+      options.preflight === 'store-checksum'
+        ? `check backup ${options.backup} (manifest; the store's checksum of the object, its sha256 if they differ) and ${sts}`
+        : `check backup ${options.backup} (manifest; read the whole object, check its sha256) and ${sts}`,
+      [options.backup, sts],
+    ),
   ];
   if (options.requireApproval) steps.push(step('approval', 'wait for an operator to approve', []));
   steps.push(step('pause-schedules', 'pause the backup schedules of the cluster', target.schedules));
@@ -155,11 +163,11 @@ export function checkRestoredRevision(expected: bigint, live: bigint): RevisionC
 
 /** What the restore's inspection found (activities/restore-inspect.ts), as far as the plan depends on it. */
 export interface InspectedRestore {
-  source: { backup: string };
+  source: { backup: string; storeChecksum?: string };
   layout: { namespace: string; statefulSet: string; members: { name: string; peerUrl: string; claim: string }[] };
   apiserver?: { namespace: string; name: string; replicas: number };
   schedules: string[];
-  settings: { requireApproval: boolean; bumpRevision: boolean };
+  settings: { requireApproval: boolean; bumpRevision: boolean; verify?: 'store-checksum' | 'download' };
 }
 
 /** The plan the workflow follows and `restore etcd --dry-run` prints: one function, so they cannot drift apart. */
@@ -179,6 +187,10 @@ export function planFromInspection(cluster: string, inspected: InspectedRestore,
       backup: inspected.source.backup,
       requireApproval: askApproval || inspected.settings.requireApproval,
       bumpRevision: inspected.settings.bumpRevision,
+      preflight:
+        inspected.settings.verify === 'store-checksum' && inspected.source.storeChecksum
+          ? 'store-checksum'
+          : 'download',
     },
   );
 }

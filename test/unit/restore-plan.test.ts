@@ -3,6 +3,7 @@ import {
   checkRestoredRevision,
   chooseBackup,
   planEtcdRestore,
+  planFromInspection,
   REVISION_SLACK,
   revisionBump,
   type RestoreTarget,
@@ -135,6 +136,30 @@ describe('planEtcdRestore', () => {
     ).map((s) => s.kind);
     expect(kinds).not.toContain('pause-control-plane');
     expect(kinds).not.toContain('unpause-control-plane');
+  });
+
+  describe('preflight says how it will check the object', () => {
+    const inspected = (verify: 'store-checksum' | 'download' | undefined, storeChecksum?: string) => ({
+      source: { backup: 'b', ...(storeChecksum ? { storeChecksum } : {}) },
+      layout: {
+        namespace: target.namespace,
+        statefulSet: target.statefulSet,
+        members: target.members.map((m, i) => ({ ...m, claim: target.volumeClaims[i]! })),
+      },
+      schedules: [],
+      settings: { requireApproval: false, bumpRevision: true, ...(verify ? { verify } : {}) },
+    });
+    const preflightTitle = (i: ReturnType<typeof inspected>) => planFromInspection('demo', i, false)[0]!.title;
+
+    it("by the store's checksum when asked to and the manifest recorded one", () => {
+      expect(preflightTitle(inspected('store-checksum', 'AAAAAA==-3'))).toContain("the store's checksum");
+    });
+
+    it('by reading it all when asked to, when the manifest has no store checksum, or when not told', () => {
+      for (const i of [inspected('download', 'AAAAAA==-3'), inspected('store-checksum'), inspected(undefined)]) {
+        expect(preflightTitle(i)).toContain('read the whole object, check its sha256');
+      }
+    });
   });
 });
 
