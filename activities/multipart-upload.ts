@@ -79,7 +79,7 @@ function unsignedPayload<Args extends { request: unknown }, Out>(next: (args: Ar
  * re-sends every part under the same upload id (overwriting part numbers) rather than trusting old parts.
  */
 export async function uploadStream(
-  source: AsyncIterable<Buffer>,
+  source: AsyncIterable<Buffer> | Iterable<Buffer>,
   opts: StreamUploadOptions,
 ): Promise<StreamUploadResult> {
   const reused = await existingUpload(opts);

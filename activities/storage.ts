@@ -1,10 +1,12 @@
-import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { probeKey } from '../core/layout.js';
 import type { ActivityDeps } from './deps.js';
 import { nonRetryable } from './failures.js';
 import { findLocation } from './config-lookup.js';
+import { abortUpload, uploadStream } from './multipart-upload.js';
 import { classifyS3Error, s3ClientFor } from './s3.js';
+import { PART_SIZE } from './snapshot-pipeline.js';
 
 export interface ProbeResult {
   key: string;
@@ -30,12 +32,29 @@ export function createStorageActivities(deps: ActivityDeps) {
   }
 
   return {
-    /** Writes a small probe object whose content is derived from probeId, so a retry writes the same bytes. */
+    /**
+     * Writes a small probe object whose content is derived from probeId, so a retry writes the same bytes. It goes
+     * the way a snapshot goes (a multipart upload whose part carries its CRC32), so a store that cannot take a
+     * backup fails here, not at the first backup.
+     */
     async writeProbe(locationName: string, probeId: string): Promise<ProbeResult> {
       return withLocation(locationName, async ({ location, s3 }) => {
         const key = probeKey(location.prefix, probeId);
         const body = Buffer.from(`lifeboat storage probe ${probeId}\n`.repeat(64));
-        await s3.send(new PutObjectCommand({ Bucket: location.bucket, Key: key, Body: body }));
+        let uploadId: string | undefined;
+        try {
+          await uploadStream([body], {
+            s3,
+            bucket: location.bucket,
+            key,
+            partSize: PART_SIZE,
+            concurrency: 1,
+            onProgress: (p) => (uploadId = p.uploadId),
+          });
+        } catch (err) {
+          if (uploadId) await abortUpload(s3, location.bucket, key, uploadId).catch(() => undefined);
+          throw err;
+        }
         return { key, bytes: body.length, sha256: createHash('sha256').update(body).digest('hex') };
       });
     },
