@@ -69,7 +69,11 @@ async function podBackedStatefulSet(name: string, podIp: string, ready: boolean)
     namespace,
     body: {
       metadata: { name: `${name}-member`, labels },
-      spec: { containers: [{ name: 'etcd', image: 'registry.k8s.io/etcd:3.6.14' }] },
+      spec: {
+        // Never scheduled: the test node's agent would run etcd for it and overwrite the status written here.
+        nodeSelector: { 'lifeboat.dev/test': 'no-such-node' },
+        containers: [{ name: 'etcd', image: 'registry.k8s.io/etcd:3.6.14' }],
+      },
     },
   });
   // A merge patch of the status only, as a kubelet reports it; the scheduler may touch the Pod meanwhile.
