@@ -17,6 +17,7 @@ import {
   RESTORED_FROM_ANNOTATION,
   RESTORE_REPLICAS_ANNOTATION,
 } from '../core/restore-annotations.js';
+import { scaleDownStages } from '../core/restore-plan.js';
 import { findCluster } from './config-lookup.js';
 import type { ActivityDeps } from './deps.js';
 import { moveLeadership, probeMembers } from './etcd.js';
@@ -124,11 +125,8 @@ export function createRestoreClusterActivities(deps: ActivityDeps) {
       const current = await apps.readNamespacedStatefulSet(ref);
       const labels = current.spec?.selector.matchLabels;
       const running = Math.min(current.spec?.replicas ?? 0, input.members);
-      // A stopping leader hands leadership over first; to members that are stopping too, it waits out its transfer
-      // timeout (~7 s). So the first member (the StatefulSet removes it last) is made leader, the others stop
-      // together, and then it stops alone. When that cannot be arranged: one member at a time, highest ordinal first,
-      // so each stopping leader has a live member to hand over to.
-      // Bounded well inside the heartbeat timeout: a member that hangs must not stall the step.
+      // Scaled down in stages (core/restore-plan.ts, scaleDownStages): the first member is made leader if it can be,
+      // bounded well inside the heartbeat timeout, so a member that hangs does not stall the step.
       const firstLeads =
         running > 1 &&
         (await Promise.race([
@@ -137,9 +135,8 @@ export function createRestoreClusterActivities(deps: ActivityDeps) {
             .catch(() => false),
           sleep(LEADERSHIP_MOVE_MS).then(() => false),
         ]));
-      const stages = firstLeads ? [1] : Array.from({ length: Math.max(running - 1, 0) }, (_, i) => running - 1 - i);
-      for (const replicas of stages) {
-        await apps.patchNamespacedStatefulSet(
+      const holdAt = (replicas: number) =>
+        apps.patchNamespacedStatefulSet(
           {
             ...ref,
             body: {
@@ -149,6 +146,8 @@ export function createRestoreClusterActivities(deps: ActivityDeps) {
           },
           mergePatch,
         );
+      for (const replicas of scaleDownStages(running, firstLeads)) {
+        await holdAt(replicas);
         const leaving = Array.from({ length: running - replicas }, (_, i) => `${ref.name}-${replicas + i}`);
         await until(`members ${leaving.join(', ')} to stop`, async () => {
           const still = (await podsLeft(kc, ref.namespace, labels)).filter((name) => leaving.includes(name));
@@ -156,16 +155,7 @@ export function createRestoreClusterActivities(deps: ActivityDeps) {
         });
       }
       // Also when it was at 0 already (a retried attempt, or a restore after an abort): the hold, and nothing running.
-      await apps.patchNamespacedStatefulSet(
-        {
-          ...ref,
-          body: {
-            metadata: { annotations: { [RESTORE_REPLICAS_ANNOTATION]: String(input.members) } },
-            spec: { replicas: 0 },
-          },
-        },
-        mergePatch,
-      );
+      await holdAt(0);
       await until(`members of StatefulSet ${ref.namespace}/${ref.name} to stop`, async () => {
         const left = await podsLeft(kc, ref.namespace, labels);
         return left.length === 0 || `${left.length} running: ${left.join(', ')}`;

@@ -53,30 +53,41 @@ export async function* verifyEtcdSnapshot(
   stats({ bytes, sha256: hash.update(tail).digest('hex') });
 }
 
-/** Counts and hashes bytes as they pass. */
-export async function* measure(source: AsyncIterable<Buffer>, stats: (s: StreamStats) => void): AsyncGenerator<Buffer> {
+/** Counts and hashes chunks; reports once at the end. */
+function meter(stats: (s: StreamStats) => void) {
   const hash = createHash('sha256');
   let bytes = 0;
+  return {
+    add(chunk: Buffer): void {
+      hash.update(chunk);
+      bytes += chunk.length;
+    },
+    end(): void {
+      stats({ bytes, sha256: hash.digest('hex') });
+    },
+  };
+}
+
+/** Counts and hashes bytes as they pass. */
+export async function* measure(source: AsyncIterable<Buffer>, stats: (s: StreamStats) => void): AsyncGenerator<Buffer> {
+  const counted = meter(stats);
   for await (const chunk of source) {
-    hash.update(chunk);
-    bytes += chunk.length;
+    counted.add(chunk);
     yield chunk;
   }
-  stats({ bytes, sha256: hash.digest('hex') });
+  counted.end();
 }
 
 /** `measure` as a Transform, for stream pipelines where a per-chunk async hop would cost more than the hashing. */
 export function measuring(stats: (s: StreamStats) => void): Transform {
-  const hash = createHash('sha256');
-  let bytes = 0;
+  const counted = meter(stats);
   return new Transform({
     transform(chunk: Buffer, _encoding, done) {
-      hash.update(chunk);
-      bytes += chunk.length;
+      counted.add(chunk);
       done(null, chunk);
     },
     flush(done) {
-      stats({ bytes, sha256: hash.digest('hex') });
+      counted.end();
       done();
     },
   });

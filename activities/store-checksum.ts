@@ -1,4 +1,5 @@
 import { crc32 } from 'node:zlib';
+import { STORE_CHECKSUM_ALGORITHM } from '../core/manifest.js';
 
 /**
  * The checksum S3 stores verify as parts arrive and report on HEAD (ChecksumMode ENABLED): CRC32 per part, and for
@@ -6,7 +7,7 @@ import { crc32 } from 'node:zlib';
  * Lifeboat computes the same value while uploading and records it in the manifest, so a restore's preflight can ask
  * the store instead of reading the whole object back (design.md, "The etcd restore, step by step").
  */
-export const STORE_CHECKSUM_ALGORITHM = 'CRC32';
+export { STORE_CHECKSUM_ALGORITHM };
 
 function bigEndian(crc: number): Buffer {
   const bytes = Buffer.alloc(4);

@@ -5,6 +5,8 @@ import { z } from 'zod';
  * Everything a restore or another hub needs to trust and use the backup is here; no secrets are.
  */
 export const MANIFEST_FORMAT_VERSION = 1;
+/** The algorithm of `object.storeChecksum`: what every part carries and the store reports (activities/store-checksum.ts). */
+export const STORE_CHECKSUM_ALGORITHM = 'CRC32';
 
 const iso = z.string().refine((t) => !Number.isNaN(Date.parse(t)), { message: 'must be an ISO-8601 time' });
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a hex sha256');
@@ -39,7 +41,7 @@ export const etcdManifestSchema = z.object({
      * ("<base64>-<parts>"). A restore's preflight asks the store for it instead of reading the object back. Absent
      * for objects a custom store container uploaded, and in manifests written before Lifeboat recorded it.
      */
-    storeChecksum: z.object({ algorithm: z.literal('CRC32'), value: z.string().min(1) }).optional(),
+    storeChecksum: z.object({ algorithm: z.literal(STORE_CHECKSUM_ALGORITHM), value: z.string().min(1) }).optional(),
   }),
   /** The plain snapshot, byte for byte what `etcdctl snapshot save` writes (database plus etcd's trailing sha256). */
   snapshot: z.object({ bytes: z.number().int().positive(), sha256 }),

@@ -170,6 +170,29 @@ export interface InspectedRestore {
   settings: { requireApproval: boolean; bumpRevision: boolean; verify?: 'store-checksum' | 'download' };
 }
 
+/**
+ * How preflight checks the object: by the checksum the store verified on upload when the settings allow it and the
+ * manifest recorded one, else by reading it all. The plan's wording and the workflow's preflight both follow this.
+ */
+export function preflightCheck(
+  inspected: Pick<InspectedRestore, 'source' | 'settings'>,
+): 'store-checksum' | 'download' {
+  return inspected.settings.verify === 'store-checksum' && inspected.source.storeChecksum
+    ? 'store-checksum'
+    : 'download';
+}
+
+/**
+ * The replica counts etcd is scaled down through before 0, from `running` members. A stopping leader hands leadership
+ * over first, and to members that are stopping too it waits out its transfer timeout (~7 s). When the first member
+ * (the one a StatefulSet removes last) leads, the others stop together and it stops alone; otherwise one member at a
+ * time, highest ordinal first, so each stopping leader has a live member to hand over to.
+ */
+export function scaleDownStages(running: number, firstLeads: boolean): number[] {
+  if (running <= 1) return [];
+  return firstLeads ? [1] : Array.from({ length: running - 1 }, (_, i) => running - 1 - i);
+}
+
 /** The plan the workflow follows and `restore etcd --dry-run` prints: one function, so they cannot drift apart. */
 export function planFromInspection(cluster: string, inspected: InspectedRestore, askApproval: boolean): RestoreStep[] {
   const { layout } = inspected;
@@ -187,10 +210,7 @@ export function planFromInspection(cluster: string, inspected: InspectedRestore,
       backup: inspected.source.backup,
       requireApproval: askApproval || inspected.settings.requireApproval,
       bumpRevision: inspected.settings.bumpRevision,
-      preflight:
-        inspected.settings.verify === 'store-checksum' && inspected.source.storeChecksum
-          ? 'store-checksum'
-          : 'download',
+      preflight: preflightCheck(inspected),
     },
   );
 }

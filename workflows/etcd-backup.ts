@@ -20,7 +20,7 @@ import {
 import type { Activities } from '../activities/index.js';
 import { DURATION_RULE, parseDuration } from '../core/duration.js';
 import { nonRetryableFailureTypes } from '../core/failure-types.js';
-import { MANIFEST_FORMAT_VERSION, type EtcdBackupManifest } from '../core/manifest.js';
+import { MANIFEST_FORMAT_VERSION, STORE_CHECKSUM_ALGORITHM, type EtcdBackupManifest } from '../core/manifest.js';
 import { backupName, workflowIds } from '../core/naming.js';
 import { retention } from './retention.js';
 import {
@@ -154,7 +154,9 @@ export async function etcdBackup(input: EtcdBackupInput): Promise<EtcdBackupMani
       sha256: snapshot.stored.sha256,
       compression: snapshot.compression,
       encryption: snapshot.recipients.length > 0 ? { format: 'age', recipients: snapshot.recipients } : null,
-      ...(snapshot.storeChecksum ? { storeChecksum: { algorithm: 'CRC32', value: snapshot.storeChecksum } } : {}),
+      ...(snapshot.storeChecksum
+        ? { storeChecksum: { algorithm: STORE_CHECKSUM_ALGORITHM, value: snapshot.storeChecksum } }
+        : {}),
     },
     snapshot: { bytes: snapshot.snapshot.bytes, sha256: snapshot.snapshot.sha256 },
     createdBy: { workflowId: info.workflowId, runId: info.runId },

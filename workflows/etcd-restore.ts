@@ -13,7 +13,13 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { nonRetryableFailureTypes } from '../core/failure-types.js';
-import { checkRestoredRevision, planFromInspection, revisionBump, type RestoreStepKind } from '../core/restore-plan.js';
+import {
+  checkRestoredRevision,
+  planFromInspection,
+  preflightCheck,
+  revisionBump,
+  type RestoreStepKind,
+} from '../core/restore-plan.js';
 import { LifeboatBackup, LifeboatCluster, LifeboatKind, LifeboatPhase } from '../core/search-attributes.js';
 import {
   abortRestore,
@@ -153,17 +159,18 @@ export async function etcdRestore(request: EtcdRestoreRequest): Promise<EtcdRest
   }
 
   // 1. Preflight: nothing is touched unless the backup is intact.
+  const check = preflightCheck(inspection);
   await run('preflight', () =>
     long.verifyRestoreSource.executeWithOptions(
       {
         summary:
-          inspection.settings.verify === 'store-checksum' && source.storeChecksum
+          check === 'store-checksum'
             ? `verify ${source.key}: the store's checksum against the manifest (the whole object if they differ)`
             : `verify ${source.key}: read all ${source.bytes} bytes, check sha256`,
         startToCloseTimeout: '1h',
         heartbeatTimeout: '15s',
       },
-      [source, inspection.settings.verify],
+      [source, check],
     ),
   ).catch((err: unknown) => {
     throw refused(request.cluster, 'preflight', err);

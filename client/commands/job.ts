@@ -97,18 +97,9 @@ export function registerJob(program: Command): void {
       let stream: AsyncIterable<Buffer> = response;
       if (!plainObject) stream = measure(stream, (s) => (stored = s));
       stream = decompress(decrypt(stream, identity), compression);
-      const file = createWriteStream(opts.to);
-      if (snapshotSha256Known)
-        await pipeline(
-          stream,
-          measuring((s) => (snapshot = s)),
-          file,
-        );
-      else
-        await pipeline(
-          verifyEtcdSnapshot(stream, (s) => (snapshot = s)),
-          file,
-        );
+      const onSnapshot = (s: StreamStats) => (snapshot = s);
+      if (snapshotSha256Known) await pipeline(stream, measuring(onSnapshot), createWriteStream(opts.to));
+      else await pipeline(verifyEtcdSnapshot(stream, onSnapshot), createWriteStream(opts.to));
       if (plainObject) stored = snapshot;
       const expect = (what: string, actual: string | undefined, variable: string) => {
         const wanted = process.env[variable];

@@ -4,7 +4,9 @@ import {
   chooseBackup,
   planEtcdRestore,
   planFromInspection,
+  preflightCheck,
   REVISION_SLACK,
+  scaleDownStages,
   revisionBump,
   type RestoreTarget,
 } from '../../core/restore-plan.js';
@@ -178,5 +180,41 @@ describe('checkRestoredRevision', () => {
   it('refuses a revision far above: something wrote while the cluster was paused', () => {
     const check = checkRestoredRevision(500n, 500n + REVISION_SLACK + 1n);
     expect(!check.ok && check.error).toMatch(/something wrote to it/);
+  });
+});
+
+describe('preflightCheck', () => {
+  const settings = { requireApproval: false, bumpRevision: true };
+  it("asks the store only when allowed to and the manifest recorded the store's checksum", () => {
+    expect(
+      preflightCheck({
+        source: { backup: 'b', storeChecksum: 'x-1' },
+        settings: { ...settings, verify: 'store-checksum' },
+      }),
+    ).toBe('store-checksum');
+    expect(preflightCheck({ source: { backup: 'b' }, settings: { ...settings, verify: 'store-checksum' } })).toBe(
+      'download',
+    );
+    expect(
+      preflightCheck({ source: { backup: 'b', storeChecksum: 'x-1' }, settings: { ...settings, verify: 'download' } }),
+    ).toBe('download');
+    expect(preflightCheck({ source: { backup: 'b', storeChecksum: 'x-1' }, settings })).toBe('download');
+  });
+});
+
+describe('scaleDownStages', () => {
+  it('with the first member leading, the others stop together, then it stops alone (at 0, after these stages)', () => {
+    expect(scaleDownStages(3, true)).toEqual([1]);
+    expect(scaleDownStages(5, true)).toEqual([1]);
+  });
+  it('otherwise one member at a time, highest ordinal first', () => {
+    expect(scaleDownStages(3, false)).toEqual([2, 1]);
+    expect(scaleDownStages(5, false)).toEqual([4, 3, 2, 1]);
+  });
+  it('one member or none: straight to 0', () => {
+    for (const leads of [true, false]) {
+      expect(scaleDownStages(1, leads)).toEqual([]);
+      expect(scaleDownStages(0, leads)).toEqual([]);
+    }
   });
 });
