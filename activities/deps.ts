@@ -1,6 +1,6 @@
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
 import type { ClusterConfig, LifeboatConfig } from '../core/config/schema.js';
+import type { Kube } from './kube.js';
 
 /** Everything activities need from the outside world, injected so tests can point them at their own servers. */
 export interface ActivityDeps {
@@ -8,7 +8,7 @@ export interface ActivityDeps {
   /** Looks up a secret by the environment variable name the config references; never passed through Temporal. */
   readSecretEnv: (name: string) => string | undefined;
   /** The management cluster's API for a tenant cluster (activities/kube.ts in production). */
-  kubeConfigFor: (cluster: ClusterConfig) => KubeConfig;
+  kubeFor: (cluster: ClusterConfig) => Promise<Kube>;
   /** Temporal itself, for what a restore pauses: the cluster's backup schedules. Connected on first use. */
   temporalClient: () => Client;
 }

@@ -264,7 +264,7 @@ export function createEtcdBackupActivities(deps: ActivityDeps) {
     if (!member) {
       throw noMemberAnswered(req.cluster, probe);
     }
-    const result = await runSnapshotJob(deps.kubeConfigFor(cluster), {
+    const result = await runSnapshotJob(await deps.kubeFor(cluster), {
       namespace: sts.namespace,
       cluster: req.cluster,
       policy: req.policy,

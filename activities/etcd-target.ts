@@ -1,10 +1,10 @@
-import { AppsV1Api, CoreV1Api, DiscoveryV1Api, type KubeConfig, type V1StatefulSet } from '@kubernetes/client-node';
+import type { V1StatefulSet } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ClusterConfig } from '../core/config/schema.js';
 import { findCluster } from './config-lookup.js';
 import type { ActivityDeps } from './deps.js';
 import { nonRetryable } from './failures.js';
-import { kubeStatus } from './kube.js';
+import { kubeStatus, type Kube } from './kube.js';
 
 /** How to reach one cluster's etcd right now. Lives only inside an activity: the TLS key never leaves the worker. */
 export interface EtcdConnection {
@@ -13,13 +13,13 @@ export interface EtcdConnection {
   tls?: { ca: Buffer; cert: Buffer; key: Buffer; serverName?: string };
 }
 
-async function readTls(kc: KubeConfig, cluster: ClusterConfig): Promise<EtcdConnection['tls']> {
+async function readTls(kube: Kube, cluster: ClusterConfig): Promise<EtcdConnection['tls']> {
   const ref = cluster.etcd.tls?.secretRef;
   if (!ref) return undefined;
   const where = `Secret ${ref.namespace}/${ref.name} (clusters[${cluster.name}].etcd.tls.secretRef)`;
   let data: Record<string, string> | undefined;
   try {
-    data = (await kc.makeApiClient(CoreV1Api).readNamespacedSecret({ namespace: ref.namespace, name: ref.name })).data;
+    data = (await kube.core.readNamespacedSecret({ namespace: ref.namespace, name: ref.name })).data;
   } catch (err) {
     if (kubeStatus(err) === 404)
       throw nonRetryable('InvalidConfig', `${where} does not exist. Create it or fix the reference.`);
@@ -53,12 +53,13 @@ async function readTls(kc: KubeConfig, cluster: ClusterConfig): Promise<EtcdConn
  * the local stack, whose Pods live on 127.x addresses, the controller publishes empty slices and the Pods are the only
  * record.)
  */
-async function readyMembers(kc: KubeConfig, cluster: ClusterConfig, scheme: 'http' | 'https'): Promise<string[]> {
+async function readyMembers(kube: Kube, cluster: ClusterConfig, scheme: 'http' | 'https'): Promise<string[]> {
   const sts = cluster.etcd.statefulSet!;
   const service = cluster.etcd.clientService ?? `${sts.name}-client`;
-  const slices = await kc
-    .makeApiClient(DiscoveryV1Api)
-    .listNamespacedEndpointSlice({ namespace: sts.namespace, labelSelector: `kubernetes.io/service-name=${service}` });
+  const slices = await kube.discovery.listNamespacedEndpointSlice({
+    namespace: sts.namespace,
+    labelSelector: `kubernetes.io/service-name=${service}`,
+  });
   const endpoints = new Set<string>();
   for (const slice of slices.items) {
     const port =
@@ -70,7 +71,7 @@ async function readyMembers(kc: KubeConfig, cluster: ClusterConfig, scheme: 'htt
     }
   }
   if (endpoints.size === 0) {
-    for (const ip of await readyPodIps(kc, cluster)) endpoints.add(`${scheme}://${ip}:${cluster.etcd.clientPort}`);
+    for (const ip of await readyPodIps(kube, cluster)) endpoints.add(`${scheme}://${ip}:${cluster.etcd.clientPort}`);
   }
   if (endpoints.size === 0) {
     throw ApplicationFailure.create({
@@ -84,10 +85,10 @@ async function readyMembers(kc: KubeConfig, cluster: ClusterConfig, scheme: 'htt
 }
 
 /** The cluster's etcd StatefulSet; one that is not there is a config error, not something to retry. */
-export async function readEtcdStatefulSet(kc: KubeConfig, cluster: ClusterConfig): Promise<V1StatefulSet> {
+export async function readEtcdStatefulSet(kube: Kube, cluster: ClusterConfig): Promise<V1StatefulSet> {
   const ref = cluster.etcd.statefulSet!;
   try {
-    return await kc.makeApiClient(AppsV1Api).readNamespacedStatefulSet(ref);
+    return await kube.apps.readNamespacedStatefulSet(ref);
   } catch (err) {
     if (kubeStatus(err) === 404) {
       throw nonRetryable(
@@ -99,13 +100,13 @@ export async function readEtcdStatefulSet(kc: KubeConfig, cluster: ClusterConfig
   }
 }
 
-async function readyPodIps(kc: KubeConfig, cluster: ClusterConfig): Promise<string[]> {
+async function readyPodIps(kube: Kube, cluster: ClusterConfig): Promise<string[]> {
   const sts = cluster.etcd.statefulSet!;
-  const selector = (await readEtcdStatefulSet(kc, cluster)).spec?.selector.matchLabels;
+  const selector = (await readEtcdStatefulSet(kube, cluster)).spec?.selector.matchLabels;
   const labelSelector = Object.entries(selector ?? {})
     .map(([k, v]) => `${k}=${v}`)
     .join(',');
-  const pods = await kc.makeApiClient(CoreV1Api).listNamespacedPod({ namespace: sts.namespace, labelSelector });
+  const pods = await kube.core.listNamespacedPod({ namespace: sts.namespace, labelSelector });
   return pods.items
     .filter(
       (p) =>
@@ -118,8 +119,8 @@ async function readyPodIps(kc: KubeConfig, cluster: ClusterConfig): Promise<stri
 export async function resolveEtcd(deps: ActivityDeps, clusterName: string): Promise<EtcdConnection> {
   const cluster = findCluster(deps, clusterName);
   const needsKube = Boolean(cluster.etcd.statefulSet || cluster.etcd.tls);
-  const kc = needsKube ? deps.kubeConfigFor(cluster) : undefined;
-  const tls = kc ? await readTls(kc, cluster) : undefined;
-  const endpoints = cluster.etcd.endpoints ?? (await readyMembers(kc!, cluster, tls ? 'https' : 'http'));
+  const kube = needsKube ? await deps.kubeFor(cluster) : undefined;
+  const tls = kube ? await readTls(kube, cluster) : undefined;
+  const endpoints = cluster.etcd.endpoints ?? (await readyMembers(kube!, cluster, tls ? 'https' : 'http'));
   return { cluster: clusterName, endpoints, ...(tls ? { tls } : {}) };
 }

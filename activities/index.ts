@@ -2,7 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { LifeboatConfig } from '../core/config/schema.js';
 import { connectionOptions, temporalSettingsFromEnv } from '../runtime/temporal-connection.js';
 import type { ActivityDeps } from './deps.js';
-import { kubeConfigFor } from './kube.js';
+import { kubeFor } from './kube.js';
 import { createEtcdBackupActivities } from './etcd-backup.js';
 import { createEtcdActivities } from './etcd.js';
 import { createRestoreClusterActivities } from './restore-cluster.js';
@@ -24,7 +24,7 @@ export function productionDeps(config: LifeboatConfig, env: NodeJS.ProcessEnv = 
     }
     return client;
   };
-  return { config, readSecretEnv: (name) => env[name], kubeConfigFor, temporalClient };
+  return { config, readSecretEnv: (name) => env[name], kubeFor, temporalClient };
 }
 
 /** All activities, bound to their dependencies; the worker registers this object. */

@@ -1,43 +1,46 @@
-import { BatchV1Api, CoreV1Api, type KubeConfig, type V1Job } from '@kubernetes/client-node';
-import { kubeStatus } from './kube.js';
+import type { V1Job } from '@kubernetes/client-node';
+import { kubeStatus, type Kube } from './kube.js';
 
 /** What Lifeboat's Jobs (snapshot and restore) share: create-or-find by name, their pods, their logs. */
 export const LOG_LINES = 20;
 
-export async function createOrFind(kc: KubeConfig, job: V1Job): Promise<void> {
+export async function createOrFind(kube: Kube, job: V1Job): Promise<void> {
   try {
-    await kc.makeApiClient(BatchV1Api).createNamespacedJob({ namespace: job.metadata!.namespace!, body: job });
+    await kube.batch.createNamespacedJob({ namespace: job.metadata!.namespace!, body: job });
   } catch (err) {
     if (kubeStatus(err) !== 409) throw err; // a retried attempt finds the Job it created before
   }
 }
 
-export async function podsOf(kc: KubeConfig, namespace: string, job: string) {
-  return (await kc.makeApiClient(CoreV1Api).listNamespacedPod({ namespace, labelSelector: `job-name=${job}` })).items;
+export async function podsOf(kube: Kube, namespace: string, job: string) {
+  return (await kube.core.listNamespacedPod({ namespace, labelSelector: `job-name=${job}` })).items;
 }
 
 export async function logOf(
-  kc: KubeConfig,
+  kube: Kube,
   namespace: string,
   pod: string,
   container: string,
   tailLines?: number,
 ): Promise<string> {
   try {
-    return await kc
-      .makeApiClient(CoreV1Api)
-      .readNamespacedPodLog({ namespace, name: pod, container, ...(tailLines ? { tailLines } : {}) });
+    return await kube.core.readNamespacedPodLog({
+      namespace,
+      name: pod,
+      container,
+      ...(tailLines ? { tailLines } : {}),
+    });
   } catch {
     return '';
   }
 }
 
 /** The last lines of every container of every pod the Job ran: what an operator needs to see why it failed. */
-export async function failureLogs(kc: KubeConfig, namespace: string, job: string): Promise<string> {
+export async function failureLogs(kube: Kube, namespace: string, job: string): Promise<string> {
   const sections: string[] = [];
-  for (const pod of await podsOf(kc, namespace, job)) {
+  for (const pod of await podsOf(kube, namespace, job)) {
     for (const container of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
-      const log = (await logOf(kc, namespace, pod.metadata!.name!, container.name, LOG_LINES)).trimEnd();
+      const log = (await logOf(kube, namespace, pod.metadata!.name!, container.name, LOG_LINES)).trimEnd();
       if (log) sections.push(`--- ${pod.metadata!.name}/${container.name}:\n${log}`);
     }
   }
@@ -60,8 +63,8 @@ export function lastJsonLine<T>(log: string, test: (value: Record<string, unknow
  * Deletes Jobs with their pods (background propagation). A finished pod still counts as using its volume claims,
  * so a restore's Jobs must go before the next restore can delete those claims.
  */
-export async function deleteJobs(kc: KubeConfig, namespace: string, names: string[]): Promise<void> {
-  const batch = kc.makeApiClient(BatchV1Api);
+export async function deleteJobs(kube: Kube, namespace: string, names: string[]): Promise<void> {
+  const batch = kube.batch;
   for (const name of names) {
     try {
       await batch.deleteNamespacedJob({ namespace, name, propagationPolicy: 'Background' });
@@ -72,9 +75,10 @@ export async function deleteJobs(kc: KubeConfig, namespace: string, names: strin
 }
 
 /** Lifeboat's restore Jobs in a namespace, finished or not (label set by core/restore-job.ts). */
-export async function restoreJobsIn(kc: KubeConfig, namespace: string): Promise<string[]> {
-  const jobs = await kc
-    .makeApiClient(BatchV1Api)
-    .listNamespacedJob({ namespace, labelSelector: 'app.kubernetes.io/managed-by=lifeboat,lifeboat.dev/restore' });
+export async function restoreJobsIn(kube: Kube, namespace: string): Promise<string[]> {
+  const jobs = await kube.batch.listNamespacedJob({
+    namespace,
+    labelSelector: 'app.kubernetes.io/managed-by=lifeboat,lifeboat.dev/restore',
+  });
   return jobs.items.map((j) => j.metadata!.name!);
 }

@@ -1,16 +1,44 @@
-import { KubeConfig } from '@kubernetes/client-node';
+import type {
+  AppsV1Api,
+  BatchV1Api,
+  ConfigurationOptions,
+  CoreV1Api,
+  DiscoveryV1Api,
+  KubeConfig,
+} from '@kubernetes/client-node';
 import type { ClusterConfig } from '../core/config/schema.js';
+
+/** A tenant's management cluster: the API groups activities use, and the options that make a patch a merge patch. */
+export interface Kube {
+  config: KubeConfig;
+  core: CoreV1Api;
+  apps: AppsV1Api;
+  batch: BatchV1Api;
+  discovery: DiscoveryV1Api;
+  mergePatch: ConfigurationOptions;
+}
 
 /**
  * The management cluster a tenant's etcd runs in: the kubeconfig and context the config names, else the default
  * (KUBECONFIG, ~/.kube/config, or the in-cluster service account when the worker runs as a Pod).
+ *
+ * The client library is loaded on first use: it costs a worker about 70 MiB, which a worker that only backs up
+ * fixed etcd endpoints (kubeadm-style control planes) never needs (bench/etcd-snapshot measures the peak).
  */
-export function kubeConfigFor(cluster: ClusterConfig): KubeConfig {
-  const kc = new KubeConfig();
-  if (cluster.kubernetes.kubeconfig) kc.loadFromFile(cluster.kubernetes.kubeconfig);
-  else kc.loadFromDefault();
-  if (cluster.kubernetes.context) kc.setCurrentContext(cluster.kubernetes.context);
-  return kc;
+export async function kubeFor(cluster: ClusterConfig): Promise<Kube> {
+  const k8s = await import('@kubernetes/client-node');
+  const config = new k8s.KubeConfig();
+  if (cluster.kubernetes.kubeconfig) config.loadFromFile(cluster.kubernetes.kubeconfig);
+  else config.loadFromDefault();
+  if (cluster.kubernetes.context) config.setCurrentContext(cluster.kubernetes.context);
+  return {
+    config,
+    core: config.makeApiClient(k8s.CoreV1Api),
+    apps: config.makeApiClient(k8s.AppsV1Api),
+    batch: config.makeApiClient(k8s.BatchV1Api),
+    discovery: config.makeApiClient(k8s.DiscoveryV1Api),
+    mergePatch: k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+  };
 }
 
 /** The HTTP status of a failed Kubernetes API call (the client's errors carry it as `code`). */

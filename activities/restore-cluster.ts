@@ -1,11 +1,4 @@
-import {
-  AppsV1Api,
-  CoreV1Api,
-  PatchStrategy,
-  setHeaderOptions,
-  type KubeConfig,
-  type V1StatefulSet,
-} from '@kubernetes/client-node';
+import type { V1StatefulSet } from '@kubernetes/client-node';
 import { heartbeat, sleep } from '@temporalio/activity';
 import type { ClusterConfig } from '../core/config/schema.js';
 import {
@@ -24,12 +17,11 @@ import { moveLeadership, probeMembers } from './etcd.js';
 import { deleteJobs, restoreJobsIn } from './jobs.js';
 import { resolveEtcd } from './etcd-target.js';
 import { nonRetryable } from './failures.js';
-import { kubeStatus } from './kube.js';
+import { kubeStatus, type Kube } from './kube.js';
 
 /** Each step waits on Kubernetes; a restore is a sequence of such waits, so the poll interval adds up. */
 const POLL_MS = 200;
 const LEADERSHIP_MOVE_MS = 8_000;
-const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 function selectorOf(labels: Record<string, string> | undefined): string {
   return Object.entries(labels ?? {})
@@ -47,12 +39,8 @@ async function until(what: string, done: () => Promise<string | true>): Promise<
   }
 }
 
-async function podsLeft(
-  kc: KubeConfig,
-  namespace: string,
-  labels: Record<string, string> | undefined,
-): Promise<string[]> {
-  const pods = await kc.makeApiClient(CoreV1Api).listNamespacedPod({ namespace, labelSelector: selectorOf(labels) });
+async function podsLeft(kube: Kube, namespace: string, labels: Record<string, string> | undefined): Promise<string[]> {
+  const pods = await kube.core.listNamespacedPod({ namespace, labelSelector: selectorOf(labels) });
   return pods.items.map((p) => p.metadata!.name!);
 }
 
@@ -61,10 +49,10 @@ function statefulSetRef(cluster: ClusterConfig) {
 }
 
 export function createRestoreClusterActivities(deps: ActivityDeps) {
-  const context = (clusterName: string) => {
+  const context = async (clusterName: string) => {
     const cluster = findCluster(deps, clusterName);
-    const kc = deps.kubeConfigFor(cluster);
-    return { cluster, kc, apps: kc.makeApiClient(AppsV1Api), core: kc.makeApiClient(CoreV1Api) };
+    const kube = await deps.kubeFor(cluster);
+    return { cluster, kube, apps: kube.apps, core: kube.core, mergePatch: kube.mergePatch };
   };
 
   return {
@@ -73,7 +61,7 @@ export function createRestoreClusterActivities(deps: ActivityDeps) {
      * an annotation first, so a retried attempt (which sees 0) still knows what to come back to.
      */
     async pauseControlPlane(input: { cluster: string }): Promise<{ replicas: number }> {
-      const { cluster, kc, apps } = context(input.cluster);
+      const { cluster, kube, apps, mergePatch } = await context(input.cluster);
       const ref = cluster.controlPlane!.deployment;
       const deployment = await apps.readNamespacedDeployment(ref);
       const replicas = controlPlaneReplicas(deployment);
@@ -92,7 +80,7 @@ export function createRestoreClusterActivities(deps: ActivityDeps) {
       }
       const labels = deployment.spec?.selector.matchLabels;
       await until(`pods of Deployment ${ref.namespace}/${ref.name} to stop`, async () => {
-        const left = await podsLeft(kc, ref.namespace, labels);
+        const left = await podsLeft(kube, ref.namespace, labels);
         return left.length === 0 || `${left.length} left: ${left.join(', ')}`;
       });
       return { replicas };
@@ -100,7 +88,7 @@ export function createRestoreClusterActivities(deps: ActivityDeps) {
 
     /** Scales the control plane back to the count remembered at pause time; nothing to do when it is not paused. */
     async resumeControlPlane(input: { cluster: string }): Promise<{ replicas: number | undefined }> {
-      const { cluster, apps } = context(input.cluster);
+      const { cluster, apps, mergePatch } = await context(input.cluster);
       const ref = cluster.controlPlane!.deployment;
       const deployment = await apps.readNamespacedDeployment(ref);
       const remembered = rememberedCount(deployment.metadata?.annotations, PAUSED_REPLICAS_ANNOTATION);
@@ -120,7 +108,7 @@ export function createRestoreClusterActivities(deps: ActivityDeps) {
 
     /** Holds etcd at 0 (remembering the member count on the StatefulSet) and waits until no member runs. */
     async scaleEtcdDown(input: { cluster: string; members: number }): Promise<void> {
-      const { cluster, kc, apps } = context(input.cluster);
+      const { cluster, kube, apps, mergePatch } = await context(input.cluster);
       const ref = statefulSetRef(cluster);
       const current = await apps.readNamespacedStatefulSet(ref);
       const labels = current.spec?.selector.matchLabels;
@@ -150,21 +138,21 @@ export function createRestoreClusterActivities(deps: ActivityDeps) {
         await holdAt(replicas);
         const leaving = Array.from({ length: running - replicas }, (_, i) => `${ref.name}-${replicas + i}`);
         await until(`members ${leaving.join(', ')} to stop`, async () => {
-          const still = (await podsLeft(kc, ref.namespace, labels)).filter((name) => leaving.includes(name));
+          const still = (await podsLeft(kube, ref.namespace, labels)).filter((name) => leaving.includes(name));
           return still.length === 0 || `${still.join(', ')} still running`;
         });
       }
       // Also when it was at 0 already (a retried attempt, or a restore after an abort): the hold, and nothing running.
       await holdAt(0);
       await until(`members of StatefulSet ${ref.namespace}/${ref.name} to stop`, async () => {
-        const left = await podsLeft(kc, ref.namespace, labels);
+        const left = await podsLeft(kube, ref.namespace, labels);
         return left.length === 0 || `${left.length} running: ${left.join(', ')}`;
       });
     },
 
     /** Scales etcd back to its members; `release` (on rollback) also drops the hold, as if nothing had happened. */
     async scaleEtcdUp(input: { cluster: string; members: number; release: boolean }): Promise<void> {
-      const { cluster, apps } = context(input.cluster);
+      const { cluster, apps, mergePatch } = await context(input.cluster);
       const ref = statefulSetRef(cluster);
       const annotations: Record<string, string | null> = input.release ? { [RESTORE_REPLICAS_ANNOTATION]: null } : {};
       await apps.patchNamespacedStatefulSet(
@@ -175,11 +163,11 @@ export function createRestoreClusterActivities(deps: ActivityDeps) {
 
     /** The point of no return: deletes the members' claims (their volumes go with them) and waits until they are gone. */
     async deleteMemberVolumes(input: { cluster: string; claims: string[] }): Promise<void> {
-      const { cluster, kc, apps, core } = context(input.cluster);
+      const { cluster, kube, apps, core, mergePatch } = await context(input.cluster);
       const ref = statefulSetRef(cluster);
       const { namespace } = ref;
       const sts = await apps.readNamespacedStatefulSet(ref);
-      const running = await podsLeft(kc, namespace, sts.spec?.selector.matchLabels);
+      const running = await podsLeft(kube, namespace, sts.spec?.selector.matchLabels);
       if (running.length > 0) {
         // Never pull volumes from under running members: only a stopped etcd loses its data here.
         throw new Error(`members still run (${running.join(', ')}); waiting for them to stop before deleting volumes`);
@@ -190,7 +178,7 @@ export function createRestoreClusterActivities(deps: ActivityDeps) {
         mergePatch,
       );
       // Restore Jobs an earlier, aborted restore left behind still mount these claims.
-      await deleteJobs(kc, namespace, await restoreJobsIn(kc, namespace));
+      await deleteJobs(kube, namespace, await restoreJobsIn(kube, namespace));
       for (const name of input.claims) {
         try {
           await core.deleteNamespacedPersistentVolumeClaim({ namespace, name });
@@ -217,7 +205,7 @@ export function createRestoreClusterActivities(deps: ActivityDeps) {
       cluster: string;
       members: string[];
     }): Promise<{ revision: string; members: string[] }> {
-      const { cluster, apps } = context(input.cluster);
+      const { cluster, apps } = await context(input.cluster);
       const ref = statefulSetRef(cluster);
       let result: { revision: string; members: string[] } | undefined;
       await until(`${input.members.length} members with quorum`, async () => {
@@ -245,7 +233,7 @@ export function createRestoreClusterActivities(deps: ActivityDeps) {
 
     /** EtcdClusterInitialized: the annotations say what the data is and since when; the hold is released. */
     async markEtcdRestored(input: { cluster: string; backup: string; revision: string }): Promise<void> {
-      const { cluster, apps } = context(input.cluster);
+      const { cluster, apps, mergePatch } = await context(input.cluster);
       await apps.patchNamespacedStatefulSet(
         {
           ...statefulSetRef(cluster),

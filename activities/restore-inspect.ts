@@ -1,4 +1,3 @@
-import { AppsV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { GetObjectCommand, HeadObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
 import { heartbeat, log } from '@temporalio/activity';
 import type { ClusterConfig, StorageLocation } from '../core/config/schema.js';
@@ -12,7 +11,7 @@ import type { ActivityDeps } from './deps.js';
 import { probeMembers } from './etcd.js';
 import { readEtcdStatefulSet, resolveEtcd } from './etcd-target.js';
 import { nonRetryable } from './failures.js';
-import { kubeStatus } from './kube.js';
+import { kubeStatus, type Kube } from './kube.js';
 import { classifyS3Error, s3ClientFor } from './s3.js';
 import { clusterScheduleIds, existingSchedules } from './schedules.js';
 import { measure, SnapshotIntegrityError, verifyEtcdSnapshot } from './snapshot-stream.js';
@@ -134,11 +133,11 @@ async function foreignSource(deps: ActivityDeps, from: { location: string; key: 
   }
 }
 
-async function controlPlane(kc: KubeConfig, cluster: ClusterConfig): Promise<RestoreInspection['apiserver']> {
+async function controlPlane(kube: Kube, cluster: ClusterConfig): Promise<RestoreInspection['apiserver']> {
   const ref = cluster.controlPlane?.deployment;
   if (!ref) return undefined;
   try {
-    const deployment = await kc.makeApiClient(AppsV1Api).readNamespacedDeployment(ref);
+    const deployment = await kube.apps.readNamespacedDeployment(ref);
     // Paused by an earlier restore: the count it remembered is the one to come back to.
     return { namespace: ref.namespace, name: ref.name, replicas: controlPlaneReplicas(deployment) };
   } catch (err) {
@@ -250,12 +249,12 @@ export function createRestoreInspectActivities(deps: ActivityDeps) {
           `${source.backup} is encrypted (age): create a Secret with the age identity in namespace ${cluster.etcd.statefulSet.namespace} and set clusters[${cluster.name}].restore.decryptionSecret.`,
         );
       }
-      const kc = deps.kubeConfigFor(cluster);
-      const sts = await readEtcdStatefulSet(kc, cluster);
+      const kube = await deps.kubeFor(cluster);
+      const sts = await readEtcdStatefulSet(kube, cluster);
       const layout = etcdMemberLayout(sts, memberCount(sts));
       if (!layout.ok) throw nonRetryable('InvalidConfig', layout.error);
       const live = await liveRevision(deps, cluster.name);
-      const apiserver = await controlPlane(kc, cluster);
+      const apiserver = await controlPlane(kube, cluster);
       return {
         source,
         layout: layout.layout,

@@ -1,6 +1,6 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { AppsV1Api, BatchV1Api, CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import type { V1Pod } from '@kubernetes/client-node';
 import { heartbeat, sleep } from '@temporalio/activity';
 import { parseDuration } from '../core/duration.js';
 import type { EtcdMemberLayout } from '../core/etcd-members.js';
@@ -9,7 +9,7 @@ import { findCluster, findLocation } from './config-lookup.js';
 import type { ActivityDeps } from './deps.js';
 import { nonRetryable } from './failures.js';
 import { createOrFind, deleteJobs, failureLogs, lastJsonLine, logOf, podsOf } from './jobs.js';
-import { kubeStatus } from './kube.js';
+import { kubeStatus, type Kube } from './kube.js';
 import type { RestoreSource } from './restore-inspect.js';
 import { s3ClientFor } from './s3.js';
 
@@ -30,14 +30,12 @@ export interface RestoreMembersInput {
 }
 
 /** Fresh claims, made from the StatefulSet's own template so its pods adopt them when it scales back up. */
-async function createClaims(kc: KubeConfig, layout: EtcdMemberLayout): Promise<void> {
-  const sts = await kc
-    .makeApiClient(AppsV1Api)
-    .readNamespacedStatefulSet({ namespace: layout.namespace, name: layout.statefulSet });
+async function createClaims(kube: Kube, layout: EtcdMemberLayout): Promise<void> {
+  const sts = await kube.apps.readNamespacedStatefulSet({ namespace: layout.namespace, name: layout.statefulSet });
   const template = sts.spec?.volumeClaimTemplates?.find((t) => t.metadata?.name === layout.claimTemplate);
   if (!template?.spec)
     throw nonRetryable('InvalidConfig', `StatefulSet lost its volumeClaimTemplate ${layout.claimTemplate}`);
-  const core = kc.makeApiClient(CoreV1Api);
+  const core = kube.core;
   for (const member of layout.members) {
     try {
       await core.createNamespacedPersistentVolumeClaim({
@@ -77,9 +75,9 @@ export function createRestoreMemberActivities(deps: ActivityDeps) {
      */
     async restoreMembers(input: RestoreMembersInput): Promise<{ snapshotRevision: string; jobs: string[] }> {
       const cluster = findCluster(deps, input.cluster);
-      const kc = deps.kubeConfigFor(cluster);
+      const kube = await deps.kubeFor(cluster);
       const { layout, source } = input;
-      await createClaims(kc, layout);
+      await createClaims(kube, layout);
 
       const deadlineSeconds = Math.round(parseDuration(cluster.restore.jobDeadline)! / 1000);
       const location = findLocation(deps, source.location);
@@ -114,10 +112,10 @@ export function createRestoreMemberActivities(deps: ActivityDeps) {
           backoffLimit: cluster.restore.backoffLimit,
         }),
       );
-      for (const job of jobs) await createOrFind(kc, job);
+      for (const job of jobs) await createOrFind(kube, job);
 
       const names = layout.members.map((m) => restoreJobName(input.restoreId, m.name, input.generation));
-      const batch = kc.makeApiClient(BatchV1Api);
+      const batch = kube.batch;
       const stuckSince = new Map<string, number>();
       for (;;) {
         let complete = 0;
@@ -130,14 +128,14 @@ export function createRestoreMemberActivities(deps: ActivityDeps) {
               'RestoreJobFailed',
               `restore Job ${layout.namespace}/${name} (${job.metadata?.annotations?.['lifeboat.dev/member']}) failed ` +
                 `(${failed.reason ?? 'Failed'}: ${failed.message ?? ''}) after ${job.status?.failed ?? 0} pod(s). ` +
-                `Last log lines:\n${await failureLogs(kc, layout.namespace, name)}`,
+                `Last log lines:\n${await failureLogs(kube, layout.namespace, name)}`,
             );
           }
           if (conditions.some((c) => c.type === 'Complete' && c.status === 'True')) {
             complete += 1;
             continue;
           }
-          const pods = await podsOf(kc, layout.namespace, name);
+          const pods = await podsOf(kube, layout.namespace, name);
           // One succeeded pod completes the Job (one completion): no need to wait for the Job controller to say so.
           if (pods.some((p) => p.status?.phase === 'Succeeded')) {
             complete += 1;
@@ -168,10 +166,10 @@ export function createRestoreMemberActivities(deps: ActivityDeps) {
       // The revision the members start from: the manifest's, or etcdutl's account of a foreign snapshot.
       const firstPod = source.revision
         ? undefined
-        : (await podsOf(kc, layout.namespace, names[0]!)).find((p) => p.status?.phase === 'Succeeded');
+        : (await podsOf(kube, layout.namespace, names[0]!)).find((p) => p.status?.phase === 'Succeeded');
       const status = firstPod
         ? lastJsonLine<{ revision: number }>(
-            await logOf(kc, layout.namespace, firstPod.metadata!.name!, 'status'),
+            await logOf(kube, layout.namespace, firstPod.metadata!.name!, 'status'),
             (v) => 'revision' in v,
           )
         : undefined;
@@ -182,7 +180,7 @@ export function createRestoreMemberActivities(deps: ActivityDeps) {
         );
       }
       // Done with them: their finished pods would otherwise hold the new claims when the next restore deletes them.
-      await deleteJobs(kc, layout.namespace, names);
+      await deleteJobs(kube, layout.namespace, names);
       return { snapshotRevision, jobs: names };
     },
   };

@@ -1,10 +1,10 @@
-import { BatchV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { heartbeat, sleep } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Compression } from '../core/layout.js';
 import { parseDuration } from '../core/duration.js';
 import { snapshotJob, snapshotJobName, type SnapshotJobInput } from '../core/snapshot-job.js';
 import { createOrFind, failureLogs, lastJsonLine, LOG_LINES, logOf, podsOf } from './jobs.js';
+import type { Kube } from './kube.js';
 import type { StreamStats } from './snapshot-stream.js';
 
 /** What the Job's containers report in their logs (see core/snapshot-job.ts and `lifeboat job store-snapshot`). */
@@ -36,14 +36,14 @@ export interface JobRequest extends Omit<SnapshotJobInput, 'job'> {
 }
 
 /** Runs the snapshot Job to its end; idempotent by name. Its failure carries the containers' last log lines. */
-export async function runSnapshotJob(kc: KubeConfig, request: JobRequest): Promise<JobSnapshot> {
+export async function runSnapshotJob(kube: Kube, request: JobRequest): Promise<JobSnapshot> {
   const name = snapshotJobName(request.cluster, request.policy, request.backup);
   const job = snapshotJob({
     ...request,
     job: { ...request.job, activeDeadlineSeconds: Math.round(parseDuration(request.job.activeDeadline)! / 1000) },
   });
-  await createOrFind(kc, job);
-  const batch = kc.makeApiClient(BatchV1Api);
+  await createOrFind(kube, job);
+  const batch = kube.batch;
   for (;;) {
     const current = await batch.readNamespacedJob({ namespace: request.namespace, name });
     const conditions = current.status?.conditions ?? [];
@@ -55,20 +55,20 @@ export async function runSnapshotJob(kc: KubeConfig, request: JobRequest): Promi
         nonRetryable: true,
         message:
           `snapshot Job ${request.namespace}/${name} failed (${failed.reason ?? 'Failed'}: ${failed.message ?? ''}) ` +
-          `after ${current.status?.failed ?? 0} pod(s). Last log lines:\n${await failureLogs(kc, request.namespace, name)}`,
+          `after ${current.status?.failed ?? 0} pod(s). Last log lines:\n${await failureLogs(kube, request.namespace, name)}`,
       });
     }
     if (done('Complete')) {
-      const pod = (await podsOf(kc, request.namespace, name)).find((p) => p.status?.phase === 'Succeeded');
+      const pod = (await podsOf(kube, request.namespace, name)).find((p) => p.status?.phase === 'Succeeded');
       if (!pod)
         throw new Error(`snapshot Job ${name} completed but its pod is gone; retrying finds the object's state`);
       const podName = pod.metadata!.name!;
-      const storeLog = await logOf(kc, request.namespace, podName, 'store');
+      const storeLog = await logOf(kube, request.namespace, podName, 'store');
       const stored = lastJsonLine<{
         lifeboatStored: { stored: StreamStats; snapshot: StreamStats; storeChecksum?: string };
       }>(storeLog, (v) => 'lifeboatStored' in v);
       const snapshotStatus = lastJsonLine<{ revision: number; version: string; totalSize: number }>(
-        await logOf(kc, request.namespace, podName, 'status'),
+        await logOf(kube, request.namespace, podName, 'status'),
         (v) => 'revision' in v,
       );
       // Lifeboat's own containers always report; only a replaced store container may stay silent.

@@ -1,37 +1,71 @@
 import { Upload } from '@aws-sdk/lib-storage';
 import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createReadStream, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import {
+  createReadStream,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger } from '@temporalio/worker';
 import { Etcd3 } from 'etcd3';
 import { stringify } from 'yaml';
+import { buildDist, repoRoot, WORKER_COMMAND } from '../build/bundle.js';
+import type { EtcdBackupManifest } from '../core/manifest.js';
 import { freePorts } from '../devstack/ports.js';
 import { ManagedProcess } from '../devstack/process.js';
 import { ensureBucket, s3Client } from '../devstack/s3-bucket.js';
 import { etcdCluster } from '../devstack/servers/etcd.js';
+import { minioServer } from '../devstack/servers/minio.js';
+import { temporalServer } from '../devstack/servers/temporal.js';
 import { versitygwServer } from '../devstack/servers/versitygw.js';
-import { repoRoot } from '../devstack/stack.js';
 import { consoleProgress, ensureTools } from '../devstack/tools/build.js';
 
 /**
  * bench/etcd-snapshot: how fast Lifeboat gets an etcd snapshot into S3, against what peers do, in one run.
- *   (a) Lifeboat direct mode: stream etcd -> (compress) -> S3 multipart, no disk
+ *   (a) Lifeboat direct mode: stream etcd -> (compress) -> S3 multipart, no disk. Run as production runs it: the
+ *       built worker (`npm run build`, dist/lifeboat-worker) on a Temporal dev server, the backup started with
+ *       `lifeboat backup now`; timed from the workflow's start to its close, as Temporal records them. A fresh
+ *       worker per backup, so its peak RSS (VmHWM) is that backup's.
  *   (b) the two-step baseline: `etcdctl snapshot save` to a file, then upload the file
  *   (c) `etcdctl snapshot save` alone: the floor etcd itself sets
  * Data: LIFEBOAT_BENCH_MIB (default 1100) MiB of Kubernetes-like JSON values (compressible, like real etcd data).
  * Rounds: LIFEBOAT_BENCH_ROUNDS (default 3); medians are reported.
+ * Store: LIFEBOAT_BENCH_STORE, versitygw (default) or minio; both (a) and (b) write to it.
  * Also printed: the upload half of (b) alone, the time the S3 server needs to take in these bytes at all. No
  * streaming design beats the larger of it and (c), so the figures say how close (a) comes to that bound.
  */
 const run = promisify(execFile);
 const MIB = Number(process.env.LIFEBOAT_BENCH_MIB ?? 1100);
 const ROUNDS = Number(process.env.LIFEBOAT_BENCH_ROUNDS ?? 3);
+const STORE = process.env.LIFEBOAT_BENCH_STORE ?? 'versitygw';
+const S3_SERVERS = { versitygw: versitygwServer, minio: minioServer } as const;
+/** CPU seconds a process has used (utime + stime, in clock ticks of 1/100 s, fields 14 and 15 of /proc/<pid>/stat). */
+const cpuSeconds = (pid: number) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+};
+const procStatusMiB = (pid: number, field: string) =>
+  Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 const say = (line: string) => process.stderr.write(`${line}\n`);
 /** Before each timed part: none pays for writing back the dirty pages (gigabytes) the one before it left. */
 const settleDisk = () => run('sync');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const cpuLine = (cpu: { etcd: number; s3: number; lifeboat: number }) =>
+  `CPU seconds: etcd ${cpu.etcd.toFixed(2)}, ${STORE} ${cpu.s3.toFixed(2)}, lifeboat ${cpu.lifeboat.toFixed(2)}`;
+const medianCpu = (cpus: { etcd: number; s3: number; lifeboat: number }[]) => ({
+  etcd: median(cpus.map((x) => x.etcd)),
+  s3: median(cpus.map((x) => x.s3)),
+  lifeboat: median(cpus.map((x) => x.lifeboat)),
+});
 
 const words = Array.from({ length: 2000 }, () => randomBytes(4).toString('hex'));
 function kubernetesLikeValue(i: number, bytes: number): string {
@@ -51,9 +85,17 @@ function kubernetesLikeValue(i: number, bytes: number): string {
 }
 
 async function main(): Promise<void> {
-  const tools = await ensureTools(consoleProgress(), ['etcd', 'versitygw']);
+  const s3Server = S3_SERVERS[STORE as keyof typeof S3_SERVERS];
+  if (!s3Server) throw new Error(`LIFEBOAT_BENCH_STORE=${STORE}: use versitygw or minio`);
+  const tools = await ensureTools(consoleProgress(), ['etcd', STORE, 'temporal']);
   const dir = mkdtempSync(join(tmpdir(), 'lifeboat-bench-'));
-  const [clientPort, peerPort, s3Port] = (await freePorts(3)) as [number, number, number];
+  const [clientPort, peerPort, s3Port, temporalPort, uiPort] = (await freePorts(5)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const [etcdSpec] = etcdCluster({
     binary: tools.etcd,
     dataDir: join(dir, 'etcd'),
@@ -65,10 +107,29 @@ async function main(): Promise<void> {
   const etcd = new ManagedProcess({ ...etcdSpec!, args: [...etcdSpec!.args, '--quota-backend-bytes=8589934592'] });
   const credentials = { accessKeyId: 'bench', secretAccessKey: 'bench-secret-12345678' };
   const s3 = new ManagedProcess(
-    versitygwServer({ binary: tools.versitygw, dataDir: join(dir, 's3'), port: s3Port, ...credentials }),
+    s3Server({
+      binary: tools[STORE as keyof typeof S3_SERVERS],
+      dataDir: join(dir, 's3'),
+      port: s3Port,
+      ...credentials,
+    }),
   );
+  const temporal = new ManagedProcess(
+    temporalServer({
+      binary: tools.temporal,
+      dataDir: join(dir, 'temporal'),
+      port: temporalPort,
+      uiPort,
+      ui: false,
+      persist: false,
+    }),
+  );
+  const temporalAddress = `127.0.0.1:${temporalPort}`;
   try {
-    await Promise.all([etcd.start(), s3.start()]);
+    say('building the worker as production runs it (npm run build) and starting etcd, the S3 server and Temporal...');
+    const dist = join(dir, 'dist');
+    symlinkSync(join(repoRoot, 'node_modules'), join(dir, 'node_modules'));
+    await Promise.all([etcd.start(), s3.start(), temporal.start(), buildDist(dist, new DefaultLogger('WARN'))]);
     const endpoint = `http://127.0.0.1:${s3Port}`;
     const bucket = 'bench';
     await ensureBucket({ endpoint, ...credentials }, bucket);
@@ -134,43 +195,69 @@ async function main(): Promise<void> {
       const end = performance.now();
       return { total: (end - t) / 1000, upload: (end - uploadStarted) / 1000 };
     };
+    const workerEnv = {
+      PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`,
+      HOME: dir,
+      LIFEBOAT_CONFIG: configFile,
+      TEMPORAL_ADDRESS: temporalAddress,
+      LIFEBOAT_TASK_QUEUE: 'bench',
+      BENCH_KEY: credentials.accessKeyId,
+      BENCH_SECRET: credentials.secretAccessKey,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    };
+    const temporalClient = new Client({ connection: await Connection.connect({ address: temporalAddress }) });
     const direct = async (compression: string, round: number) => {
-      const { stdout } = await run(
-        process.execPath,
-        [
-          '--import',
-          'tsx',
-          join(repoRoot, 'bench/lib/direct-snapshot.ts'),
-          configFile,
-          'bench',
-          `direct-${compression}`,
-          `direct-${compression}-2026010100000${round}`,
-        ],
-        {
-          cwd: repoRoot,
-          env: {
-            ...process.env,
-            BENCH_KEY: credentials.accessKeyId,
-            BENCH_SECRET: credentials.secretAccessKey,
-            AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-          },
-        },
-      );
-      return JSON.parse(stdout.trim().split('\n').at(-1)!) as {
-        seconds: number;
-        peakRssMiB: number;
-        baselineRssMiB: number;
-        stored: number;
-        snapshot: number;
-      };
+      const logFile = join(dir, `worker-${compression}-${round}.log`);
+      const worker = new ManagedProcess({
+        name: 'lifeboat worker',
+        command: join(dist, WORKER_COMMAND),
+        args: [],
+        env: workerEnv,
+        logFile,
+        startTimeoutMs: 60_000,
+        ready: () =>
+          Promise.resolve(existsSync(logFile) && readFileSync(logFile, 'utf8').includes('lifeboat worker ready')),
+      });
+      await worker.start();
+      try {
+        const pid = worker.pid!;
+        const idleRssMiB = procStatusMiB(pid, 'VmRSS');
+        const cpuBefore = [etcd.pid!, s3.pid!, pid].map(cpuSeconds);
+        const { stdout } = await run(
+          process.execPath,
+          [join(dist, 'lifeboat.js'), 'backup', 'now', `bench/direct-${compression}`, '--wait', '-f', configFile],
+          { env: workerEnv },
+        );
+        const peakRssMiB = procStatusMiB(pid, 'VmHWM');
+        const [etcdCpu, s3Cpu, lifeboatCpu] = [etcd.pid!, s3.pid!, pid].map((p, i) => cpuSeconds(p) - cpuBefore[i]!);
+        const workflowId = /\(workflow (\S+)\)/.exec(stdout)?.[1];
+        if (!workflowId) throw new Error(`lifeboat backup now printed no workflow id:\n${stdout}`);
+        const handle = temporalClient.workflow.getHandle(workflowId);
+        const [described, manifest] = await Promise.all([
+          handle.describe(),
+          handle.result() as Promise<EtcdBackupManifest>,
+        ]);
+        const seconds = (described.closeTime!.getTime() - described.startTime.getTime()) / 1000;
+        return {
+          seconds,
+          peakRssMiB,
+          idleRssMiB,
+          cpu: { etcd: etcdCpu!, s3: s3Cpu!, lifeboat: lifeboatCpu! },
+          stored: manifest.object.bytes,
+          snapshot: manifest.snapshot.bytes,
+        };
+      } finally {
+        await worker.stop();
+      }
     };
 
     const c: number[] = [];
     const b: number[] = [];
     const u: number[] = [];
+    type Cpu = { etcd: number; s3: number; lifeboat: number };
     const a: Record<
       string,
-      { seconds: number[]; rss: number[]; baseline: number[]; stored: number; snapshot: number }
+      { seconds: number[]; rss: number[]; idle: number[]; cpu: Cpu[]; stored: number; snapshot: number }
     > = {};
     for (let round = 0; round < ROUNDS; round++) {
       say(`round ${round + 1}/${ROUNDS}`);
@@ -190,40 +277,47 @@ async function main(): Promise<void> {
         const entry = (a[compression] ??= {
           seconds: [],
           rss: [],
-          baseline: [],
+          idle: [],
+          cpu: [],
           stored: result.stored,
           snapshot: result.snapshot,
         });
         entry.seconds.push(result.seconds);
         entry.rss.push(result.peakRssMiB);
-        entry.baseline.push(result.baselineRssMiB);
+        entry.idle.push(result.idleRssMiB);
+        entry.cpu.push(result.cpu);
         say(
-          `  (a) lifeboat ${compression.padEnd(4)}:       ${result.seconds.toFixed(2)}s, peak RSS ${result.peakRssMiB.toFixed(0)} MiB`,
+          `  (a) lifeboat ${compression.padEnd(4)}:       ${result.seconds.toFixed(2)}s, worker peak RSS ${result.peakRssMiB.toFixed(0)} MiB (idle ${result.idleRssMiB.toFixed(0)}), ${cpuLine(result.cpu)}`,
         );
       }
     }
 
     const cm = median(c);
+    // The cores are shared: (a) cannot end before all three processes got the CPU time they used during it.
+    const cores = availableParallelism();
+    const cpuFloor = (cpu: Cpu) => (cpu.etcd + cpu.s3 + cpu.lifeboat) / cores;
     const bm = median(b);
     const um = median(u);
     const bound = Math.max(cm, um);
     const lines = [
       '',
-      `bench/etcd-snapshot: ${MIB} MiB loaded, snapshot ${(a.none!.snapshot / 1024 / 1024).toFixed(0)} MiB, ${ROUNDS} round(s), medians`,
+      `bench/etcd-snapshot: ${MIB} MiB loaded, snapshot ${(a.none!.snapshot / 1024 / 1024).toFixed(0)} MiB, store ${STORE}, ${ROUNDS} round(s), medians`,
       `  (c) etcdctl snapshot save        ${cm.toFixed(2)}s`,
       `  (b) save to file, then upload    ${bm.toFixed(2)}s (the upload alone ${um.toFixed(2)}s)`,
       ...policies.map((comp) => {
         const am = median(a[comp]!.seconds);
         return (
           `  (a) lifeboat direct, ${comp.padEnd(4)}     ${am.toFixed(2)}s  a/b=${(am / bm).toFixed(2)}  a/c=${(am / cm).toFixed(2)}  a/max(c,upload)=${(am / bound).toFixed(2)}  ` +
-          `peak RSS ${Math.max(...a[comp]!.rss).toFixed(0)} MiB (process before the snapshot ${Math.max(...a[comp]!.baseline).toFixed(0)} MiB)  stored ${(a[comp]!.stored / 1024 / 1024).toFixed(0)} MiB`
+          `worker peak RSS ${Math.max(...a[comp]!.rss).toFixed(0)} MiB (idle before the backup ${Math.max(...a[comp]!.idle).toFixed(0)} MiB)  stored ${(a[comp]!.stored / 1024 / 1024).toFixed(0)} MiB\n` +
+          `      during it, median ${cpuLine(medianCpu(a[comp]!.cpu))}: on ${cores} cores no run ends before ${median(a[comp]!.cpu.map(cpuFloor)).toFixed(2)}s (${(median(a[comp]!.cpu.map(cpuFloor)) / cm).toFixed(2)} c)`
         );
       }),
       '  targets: a/b <= 0.7, a/c <= 1.25, peak RSS < 256 MiB',
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
+    await temporalClient.connection.close();
   } finally {
-    await Promise.all([etcd.stop(), s3.stop()]);
+    await Promise.all([etcd.stop(), s3.stop(), temporal.stop()]);
     rmSync(dir, { recursive: true, force: true });
   }
 }

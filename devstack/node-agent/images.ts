@@ -1,7 +1,6 @@
-import { buildSync } from 'esbuild';
 import { chmodSync, existsSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { bundleEntries, repoRoot } from '../../build/bundle.js';
 
 /**
  * What a container image means on this machine: the PATH its commands resolve against, and its ENTRYPOINT and CMD
@@ -29,7 +28,6 @@ export function imageRepository(image: string): string {
   return withoutTag.slice(withoutTag.lastIndexOf('/') + 1);
 }
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** The sources the CLI is built from: the bundle is rebuilt when any of them is newer. */
 const CLI_SOURCES = ['client', 'activities', 'core', 'runtime', 'workflows'].map((d) => join(repoRoot, d));
 
@@ -46,8 +44,8 @@ function newestSource(dir: string): number {
 /**
  * The Lifeboat image: the CLI built to JavaScript, as a real image ships it. Through tsx each container would spend
  * about 0.3 s of CPU compiling before it starts, which a restore pays three times at once (bench/etcd-restore).
- * Bundled with esbuild (one chunk per lazily loaded command, packages left to node_modules, reached through a
- * symlink), and rebuilt before a container starts when a source changed, so a running dev stack never runs stale code.
+ * Built as `npm run build` builds it (build/bundle.ts; packages left to node_modules, reached through a symlink), and
+ * rebuilt before a container starts when a source changed, so a running dev stack never runs stale code.
  */
 class LifeboatImage {
   readonly binDir: string;
@@ -72,27 +70,13 @@ class LifeboatImage {
     if (this.builtAt > newest) return;
     const startedAt = Date.now();
     try {
-      build(join(repoRoot, 'client', 'cli.ts'), this.outDir);
+      bundleEntries({ cli: join(repoRoot, 'client', 'cli.ts') }, this.outDir);
       this.builtAt = startedAt;
     } catch (err) {
       // A source that does not compile mid-edit: keep the last good build; its containers' logs show the rest.
       process.stderr.write(`[node-agent] building the lifeboat image failed: ${(err as Error).message}\n`);
     }
   }
-}
-
-function build(entry: string, outdir: string): void {
-  buildSync({
-    entryPoints: [entry],
-    outdir,
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'silent',
-  });
 }
 
 /**

@@ -4,9 +4,10 @@ import { Etcd3 } from 'etcd3';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { inject } from 'vitest';
 import { stringify } from 'yaml';
+import { WORKER_COMMAND } from '../../build/bundle.js';
 import { freePorts } from '../../devstack/ports.js';
 import { ManagedProcess } from '../../devstack/process.js';
 import { repoRoot } from '../../devstack/stack.js';
@@ -95,15 +96,17 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
 }
 
 /**
- * A worker in its own process, so a test can SIGKILL it like an OOM kill would: the production entrypoint, or with
- * `crashTest` the crash-test worker (test/helpers/crash-worker.ts: the prebuilt workflow bundle, so it starts in
- * seconds) that freezes at `crashPoint`, if given, for the test to kill.
+ * A worker in its own process, so a test can SIGKILL it like an OOM kill would: the production entrypoint from
+ * source, or with `crashTest` the crash-test worker (test/helpers/crash-worker.ts: the prebuilt workflow bundle, so
+ * it starts in seconds) that freezes at `crashPoint`, if given, for the test to kill; or with `builtIn` the built
+ * worker's launcher in that dist directory (`npm run build`).
  */
 export function workerProcess(
   config: LifeboatConfig,
   taskQueue: string,
   secrets: Map<string, string>,
   crashTest?: { crashPoint?: string },
+  builtIn?: string,
 ): ManagedProcess {
   const dir = mkdtempSync(join(tmpdir(), 'lifeboat-worker-'));
   mkdirSync(dir, { recursive: true });
@@ -112,8 +115,12 @@ export function workerProcess(
   const logFile = join(dir, 'worker.log');
   return new ManagedProcess({
     name: 'worker',
-    command: process.execPath,
-    args: ['--import', 'tsx', join(repoRoot, crashTest ? 'test/helpers/crash-worker.ts' : 'worker/main.ts')],
+    ...(builtIn
+      ? { command: join(builtIn, WORKER_COMMAND), args: [] }
+      : {
+          command: process.execPath,
+          args: ['--import', 'tsx', join(repoRoot, crashTest ? 'test/helpers/crash-worker.ts' : 'worker/main.ts')],
+        }),
     cwd: repoRoot,
     env: {
       TEMPORAL_ADDRESS: inject('temporalAddress'),
@@ -121,6 +128,8 @@ export function workerProcess(
       LIFEBOAT_CONFIG: configFile,
       LIFEBOAT_SHUTDOWN_GRACE: '1s',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      // The launcher runs `node` from PATH, as in an image.
+      PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`,
       ...(crashTest ? { LIFEBOAT_WORKFLOW_BUNDLE: inject('workflowBundlePath') } : {}),
       ...(crashTest?.crashPoint ? { LIFEBOAT_CRASH_POINT: crashTest.crashPoint } : {}),
       ...Object.fromEntries(secrets),

@@ -7,7 +7,7 @@ import { inject } from 'vitest';
 import type { LifeboatConfig } from '../../core/config/schema.js';
 import { validateConfig } from '../../core/config/parse.js';
 import type { ActivityDeps } from '../../activities/index.js';
-import { kubeConfigFor } from '../../activities/kube.js';
+import { kubeFor } from '../../activities/kube.js';
 import { createLifeboatWorker } from '../../worker/create-worker.js';
 
 export interface S3ServerInfo {
@@ -85,7 +85,7 @@ export function testDeps(config: LifeboatConfig, secrets: Map<string, string> = 
       connection: Connection.lazy({ address: inject('temporalAddress') }),
       namespace: 'default',
     }));
-  return { config, readSecretEnv: (name) => secrets.get(name), kubeConfigFor, temporalClient };
+  return { config, readSecretEnv: (name) => secrets.get(name), kubeFor, temporalClient };
 }
 
 export interface TestWorker {
