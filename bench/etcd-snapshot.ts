@@ -89,13 +89,7 @@ async function main(): Promise<void> {
   if (!s3Server) throw new Error(`LIFEBOAT_BENCH_STORE=${STORE}: use versitygw or minio`);
   const tools = await ensureTools(consoleProgress(), ['etcd', STORE, 'temporal']);
   const dir = mkdtempSync(join(tmpdir(), 'lifeboat-bench-'));
-  const [clientPort, peerPort, s3Port, temporalPort, uiPort] = (await freePorts(5)) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
+  const [clientPort, peerPort, s3Port, temporalPort] = (await freePorts(4)) as [number, number, number, number];
   const [etcdSpec] = etcdCluster({
     binary: tools.etcd,
     dataDir: join(dir, 'etcd'),
@@ -115,14 +109,7 @@ async function main(): Promise<void> {
     }),
   );
   const temporal = new ManagedProcess(
-    temporalServer({
-      binary: tools.temporal,
-      dataDir: join(dir, 'temporal'),
-      port: temporalPort,
-      uiPort,
-      ui: false,
-      persist: false,
-    }),
+    temporalServer({ binary: tools.temporal, dataDir: join(dir, 'temporal'), port: temporalPort }),
   );
   const temporalAddress = `127.0.0.1:${temporalPort}`;
   try {

@@ -46,22 +46,15 @@ export async function startRestoreStack(
   teardown: Teardown,
   say: (line: string) => void,
 ): Promise<RestoreStack> {
-  const [temporalPort, uiPort, s3Port, apiServerPort, kubeEtcdClient, kubeEtcdPeer, schedulerPort, kubeletPort] =
-    (await freePorts(8)) as [number, number, number, number, number, number, number, number];
+  const [temporalPort, s3Port, apiServerPort, kubeEtcdClient, kubeEtcdPeer, schedulerPort, kubeletPort] =
+    (await freePorts(7)) as [number, number, number, number, number, number, number];
   const s3: S3Endpoint = {
     endpoint: `http://127.0.0.1:${s3Port}`,
     accessKeyId: 'bench',
     secretAccessKey: 'bench-secret-12345678',
   };
   const servers = [
-    temporalServer({
-      binary: tools.temporal,
-      dataDir: join(dir, 'temporal'),
-      port: temporalPort,
-      uiPort,
-      ui: false,
-      persist: false,
-    }),
+    temporalServer({ binary: tools.temporal, dataDir: join(dir, 'temporal'), port: temporalPort }),
     versitygwServer({ binary: tools.versitygw, dataDir: join(dir, 's3'), port: s3Port, ...s3 }),
   ].map((spec) => new ManagedProcess(spec));
   const killNow = (procs: ManagedProcess[]) =>

@@ -8,11 +8,10 @@ export interface TemporalServerOptions {
   binary: string;
   dataDir: string;
   port: number;
-  uiPort: number;
-  /** The UI costs memory and a port; tests switch it off. */
-  ui: boolean;
-  /** In-memory when false (tests); a SQLite file under dataDir otherwise. */
-  persist: boolean;
+  /** The Web UI on this port; without it the server is headless (tests and benches: the UI costs memory). */
+  ui?: { port: number };
+  /** A SQLite file under dataDir; in memory without it (tests and benches). */
+  persist?: boolean;
 }
 
 export function temporalServer(opts: TemporalServerOptions): ProcessSpec {
@@ -29,7 +28,7 @@ export function temporalServer(opts: TemporalServerOptions): ProcessSpec {
     ...searchAttributeFlags(),
   ];
   if (opts.persist) args.push('--db-filename', join(opts.dataDir, 'temporal.db'));
-  if (opts.ui) args.push('--ui-ip', '127.0.0.1', '--ui-port', String(opts.uiPort), '--ui-disable-news-fetch');
+  if (opts.ui) args.push('--ui-ip', '127.0.0.1', '--ui-port', String(opts.ui.port), '--ui-disable-news-fetch');
   else args.push('--headless');
   const address = `127.0.0.1:${opts.port}`;
   return {

@@ -46,7 +46,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const scratch = join(dataDir, 'tmp');
   mkdirSync(scratch);
   process.env.TMPDIR = scratch;
-  const [temporalPort, uiPort, versityPort, minioPort, ...etcdPorts] = (await freePorts(10)) as [number, ...number[]];
+  const [temporalPort, versityPort, minioPort, ...etcdPorts] = (await freePorts(9)) as [number, ...number[]];
   const [apiServerPort, kubeEtcdClient, kubeEtcdPeer, schedulerPort, kubeletPort] = (await freePorts(5)) as [
     number,
     number,
@@ -59,14 +59,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const credentials = { accessKeyId: 'lifeboat-test', secretAccessKey: 'lifeboat-test-secret-1234' };
 
   const specs: ProcessSpec[] = [
-    temporalServer({
-      binary: tools.temporal,
-      dataDir: join(dataDir, 'temporal'),
-      port: temporalPort,
-      uiPort: uiPort!,
-      ui: false,
-      persist: false,
-    }),
+    temporalServer({ binary: tools.temporal, dataDir: join(dataDir, 'temporal'), port: temporalPort }),
     versitygwServer({
       binary: tools.versitygw,
       dataDir: join(dataDir, 'versitygw'),
