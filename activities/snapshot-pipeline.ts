@@ -2,9 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Decrypter, Encrypter } from 'age-encryption';
 import { Readable, pipeline } from 'node:stream';
 import type { ReadableStream } from 'node:stream/web';
-import { availableParallelism } from 'node:os';
-import { promisify } from 'node:util';
-import { createGunzip, gzip } from 'node:zlib';
+import { createGunzip, createGzip } from 'node:zlib';
 import type { Compression } from '../core/layout.js';
 
 /**
@@ -21,54 +19,13 @@ export function compress(source: AsyncIterable<Buffer>, compression: Compression
   if (compression === 'none') return source;
   if (compression === 'gzip') {
     // Level 1: snapshots are mostly free pages and repeated keys; higher levels cost CPU for little gain (bench/).
-    return gzipInParallel(source, { level: 1, blockSize: GZIP_BLOCK_SIZE, concurrency: GZIP_CONCURRENCY });
+    return pipeline(Readable.from(source), createGzip({ level: 1 }), () => undefined);
   }
   throw ApplicationFailure.create({
     type: 'InvalidConfig',
     nonRetryable: true,
     message: 'compression "zstd" is not available on this worker (Node.js 20 has no zstd); use gzip or none.',
   });
-}
-
-/** 4 MiB blocks: deflate looks back 32 KiB at most, so cutting there costs no measurable ratio. */
-const GZIP_BLOCK_SIZE = 4 * 1024 * 1024;
-/** Blocks compressed at once; libuv's pool has 4 threads unless UV_THREADPOOL_SIZE says otherwise. */
-const GZIP_CONCURRENCY = Math.min(4, availableParallelism());
-const gzipBlock = promisify(gzip);
-
-/**
- * gzip on every core: the stream is cut into blocks, each is compressed on libuv's thread pool as a gzip member of
- * its own, and the members are written in order. Concatenated members are one gzip file (RFC 1952, 2.2): gunzip, zcat
- * and Node's gunzip read them as one stream. Memory: `concurrency` blocks and their output, whatever the snapshot's
- * size. A single zlib stream does about 45 MB/s here, which made gzip backups 4.5x slower than uncompressed ones.
- */
-export async function* gzipInParallel(
-  source: AsyncIterable<Buffer>,
-  opts: { level: number; blockSize: number; concurrency: number },
-): AsyncGenerator<Buffer> {
-  const members: Promise<Buffer>[] = [];
-  let block: Buffer[] = [];
-  let blockBytes = 0;
-  let started = 0;
-  const startMember = () => {
-    const member = gzipBlock(Buffer.concat(block, blockBytes), { level: opts.level });
-    // Awaited in order below; until then a failure must not count as unhandled.
-    member.catch(() => undefined);
-    members.push(member);
-    started++;
-    block = [];
-    blockBytes = 0;
-  };
-  for await (const chunk of source) {
-    block.push(chunk);
-    blockBytes += chunk.length;
-    if (blockBytes < opts.blockSize) continue;
-    startMember();
-    if (members.length >= opts.concurrency) yield await members.shift()!;
-  }
-  // An empty snapshot still becomes a valid (empty) gzip file.
-  if (blockBytes > 0 || started === 0) startMember();
-  while (members.length > 0) yield await members.shift()!;
 }
 
 /**
