@@ -1,16 +1,8 @@
-import type {
-  AppsV1Api,
-  BatchV1Api,
-  ConfigurationOptions,
-  CoreV1Api,
-  DiscoveryV1Api,
-  KubeConfig,
-} from '@kubernetes/client-node';
+import type { AppsV1Api, BatchV1Api, ConfigurationOptions, CoreV1Api, DiscoveryV1Api } from '@kubernetes/client-node';
 import type { ClusterConfig } from '../core/config/schema.js';
 
 /** A tenant's management cluster: the API groups activities use, and the options that make a patch a merge patch. */
 export interface Kube {
-  config: KubeConfig;
   core: CoreV1Api;
   apps: AppsV1Api;
   batch: BatchV1Api;
@@ -32,7 +24,6 @@ export async function kubeFor(cluster: ClusterConfig): Promise<Kube> {
   else config.loadFromDefault();
   if (cluster.kubernetes.context) config.setCurrentContext(cluster.kubernetes.context);
   return {
-    config,
     core: config.makeApiClient(k8s.CoreV1Api),
     apps: config.makeApiClient(k8s.AppsV1Api),
     batch: config.makeApiClient(k8s.BatchV1Api),

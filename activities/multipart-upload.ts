@@ -7,7 +7,8 @@ import {
   UploadPartCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { compositeCrc32, partCrc32, STORE_CHECKSUM_ALGORITHM } from './store-checksum.js';
+import { STORE_CHECKSUM_ALGORITHM } from '../core/manifest.js';
+import { compositeCrc32, partCrc32 } from './store-checksum.js';
 
 export interface UploadedPart {
   PartNumber: number;

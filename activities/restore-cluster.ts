@@ -52,7 +52,7 @@ export function createRestoreClusterActivities(deps: ActivityDeps) {
   const context = async (clusterName: string) => {
     const cluster = findCluster(deps, clusterName);
     const kube = await deps.kubeFor(cluster);
-    return { cluster, kube, apps: kube.apps, core: kube.core, mergePatch: kube.mergePatch };
+    return { cluster, kube, ...kube };
   };
 
   return {

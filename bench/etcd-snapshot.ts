@@ -1,33 +1,26 @@
 import { Upload } from '@aws-sdk/lib-storage';
 import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import {
-  createReadStream,
-  existsSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { createReadStream, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger } from '@temporalio/worker';
 import { Etcd3 } from 'etcd3';
 import { stringify } from 'yaml';
-import { buildDist, repoRoot, WORKER_COMMAND } from '../build/bundle.js';
+import { buildDist } from '../build/bundle.js';
 import type { EtcdBackupManifest } from '../core/manifest.js';
 import { freePorts } from '../devstack/ports.js';
 import { ManagedProcess } from '../devstack/process.js';
+import { repoRoot } from '../devstack/repo-root.js';
 import { ensureBucket, s3Client } from '../devstack/s3-bucket.js';
 import { etcdCluster } from '../devstack/servers/etcd.js';
 import { minioServer } from '../devstack/servers/minio.js';
 import { temporalServer } from '../devstack/servers/temporal.js';
 import { versitygwServer } from '../devstack/servers/versitygw.js';
 import { consoleProgress, ensureTools } from '../devstack/tools/build.js';
+import { builtWorker, workerProcessSpec } from '../devstack/worker-process.js';
 
 /**
  * bench/etcd-snapshot: how fast Lifeboat gets an etcd snapshot into S3, against what peers do, in one run.
@@ -183,7 +176,6 @@ async function main(): Promise<void> {
       return { total: (end - t) / 1000, upload: (end - uploadStarted) / 1000 };
     };
     const workerEnv = {
-      PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`,
       HOME: dir,
       LIFEBOAT_CONFIG: configFile,
       TEMPORAL_ADDRESS: temporalAddress,
@@ -194,17 +186,12 @@ async function main(): Promise<void> {
     };
     const temporalClient = new Client({ connection: await Connection.connect({ address: temporalAddress }) });
     const direct = async (compression: string, round: number) => {
-      const logFile = join(dir, `worker-${compression}-${round}.log`);
-      const worker = new ManagedProcess({
-        name: 'lifeboat worker',
-        command: join(dist, WORKER_COMMAND),
-        args: [],
-        env: workerEnv,
-        logFile,
-        startTimeoutMs: 60_000,
-        ready: () =>
-          Promise.resolve(existsSync(logFile) && readFileSync(logFile, 'utf8').includes('lifeboat worker ready')),
-      });
+      const worker = new ManagedProcess(
+        workerProcessSpec(builtWorker(dist), {
+          env: workerEnv,
+          logFile: join(dir, `worker-${compression}-${round}.log`),
+        }),
+      );
       await worker.start();
       try {
         const pid = worker.pid!;

@@ -1,11 +1,9 @@
 import type { Logger } from '@temporalio/worker';
 import { buildSync } from 'esbuild';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { repoRoot } from '../devstack/repo-root.js';
 import { WORKFLOW_BUNDLE_FILE } from '../worker/workflow-bundle.js';
-
-export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /**
  * TypeScript entry points built to JavaScript with esbuild: one file per entry (named by the key), a chunk per lazily

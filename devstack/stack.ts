@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
 import { parseDocument } from 'yaml';
@@ -22,12 +21,13 @@ import { killRecordedContainers } from './node-agent/leftovers.js';
 import { acquireStackLock, releaseStackLock, writeState, type StackState } from './lock.js';
 import { assertPortsFree, type PortClaim } from './ports.js';
 import { lastLogLines, ManagedProcess, type ProcessSpec } from './process.js';
+import { repoRoot } from './repo-root.js';
 import { ensureBucket } from './s3-bucket.js';
 import { temporalServer } from './servers/temporal.js';
 import { versitygwServer } from './servers/versitygw.js';
 import { consoleProgress, ensureTools } from './tools/build.js';
+import { workerFromSource, workerProcessSpec } from './worker-process.js';
 
-export const repoRoot = resolve(fileURLToPath(new URL('..', import.meta.url)));
 export const exampleConfigPath = join(repoRoot, 'deploy/examples/lifeboat.yaml');
 
 export interface StackOptions {
@@ -96,20 +96,12 @@ function renderConfig(template: string, s3Endpoint: string, kubeconfig: string, 
 }
 
 function workerProcess(dataDir: string, env: Record<string, string>): ProcessSpec {
-  const logFile = join(dataDir, 'worker.log');
-  return {
-    name: 'lifeboat worker',
-    command: process.execPath,
-    args: ['--import', 'tsx', join(repoRoot, 'worker/main.ts')],
-    cwd: repoRoot,
+  return workerProcessSpec(workerFromSource(), {
     env,
-    logFile,
+    logFile: join(dataDir, 'worker.log'),
     startTimeoutMs: 120_000,
     stopGraceMs: 35_000,
-    // The worker logs this line once it polls; it is the one signal that bundling and connecting worked.
-    ready: () =>
-      Promise.resolve(existsSync(logFile) && readFileSync(logFile, 'utf8').includes('lifeboat worker ready')),
-  };
+  });
 }
 
 async function retry<T>(fn: () => Promise<T>, timeoutMs: number): Promise<T> {

@@ -4,6 +4,7 @@ import { productionDeps } from '../activities/index.js';
 import { loadConfigFile } from '../runtime/config-file.js';
 import { connectionOptions, temporalSettingsFromEnv } from '../runtime/temporal-connection.js';
 import { createLifeboatWorker } from './create-worker.js';
+import { WORKER_READY_LINE } from './ready.js';
 import { prebuiltWorkflowBundle } from './workflow-bundle.js';
 
 /**
@@ -38,7 +39,7 @@ async function main(): Promise<void> {
         config: configPath,
         workflows: workflowBundle ?? 'bundled from source at start',
       },
-      'lifeboat worker ready',
+      WORKER_READY_LINE,
     );
     await worker.run();
     log.info('lifeboat worker stopped');

@@ -3,6 +3,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { productionDeps } from '../../activities/index.js';
 import { loadConfigFile } from '../../runtime/config-file.js';
 import { createLifeboatWorker } from '../../worker/create-worker.js';
+import { WORKER_READY_LINE } from '../../worker/ready.js';
 
 /**
  * A Lifeboat worker process for crash tests. With LIFEBOAT_CRASH_POINT=after:<activity> it runs that activity for
@@ -39,5 +40,5 @@ const worker = await createLifeboatWorker({
     }),
   ],
 });
-console.log('lifeboat worker ready');
+console.log(WORKER_READY_LINE);
 await worker.run();

@@ -4,15 +4,14 @@ import { Etcd3 } from 'etcd3';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { inject } from 'vitest';
 import { stringify } from 'yaml';
-import { WORKER_COMMAND } from '../../build/bundle.js';
 import { freePorts } from '../../devstack/ports.js';
 import { ManagedProcess } from '../../devstack/process.js';
-import { repoRoot } from '../../devstack/stack.js';
 import { etcdCluster, etcdMembers } from '../../devstack/servers/etcd.js';
 import { versitygwServer } from '../../devstack/servers/versitygw.js';
+import { builtWorker, workerFromSource, workerProcessSpec } from '../../devstack/worker-process.js';
 import type { LifeboatConfig } from '../../core/config/schema.js';
 import type { S3ServerInfo } from './stack.js';
 
@@ -112,30 +111,23 @@ export function workerProcess(
   mkdirSync(dir, { recursive: true });
   const configFile = join(dir, 'lifeboat.yaml');
   writeFileSync(configFile, stringify(config));
-  const logFile = join(dir, 'worker.log');
-  return new ManagedProcess({
-    name: 'worker',
-    ...(builtIn
-      ? { command: join(builtIn, WORKER_COMMAND), args: [] }
-      : {
-          command: process.execPath,
-          args: ['--import', 'tsx', join(repoRoot, crashTest ? 'test/helpers/crash-worker.ts' : 'worker/main.ts')],
-        }),
-    cwd: repoRoot,
-    env: {
-      TEMPORAL_ADDRESS: inject('temporalAddress'),
-      LIFEBOAT_TASK_QUEUE: taskQueue,
-      LIFEBOAT_CONFIG: configFile,
-      LIFEBOAT_SHUTDOWN_GRACE: '1s',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      // The launcher runs `node` from PATH, as in an image.
-      PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`,
-      ...(crashTest ? { LIFEBOAT_WORKFLOW_BUNDLE: inject('workflowBundlePath') } : {}),
-      ...(crashTest?.crashPoint ? { LIFEBOAT_CRASH_POINT: crashTest.crashPoint } : {}),
-      ...Object.fromEntries(secrets),
-    },
-    logFile,
-    startTimeoutMs: 120_000,
-    ready: async () => (await import('node:fs')).readFileSync(logFile, 'utf8').includes('lifeboat worker ready'),
-  });
+  const launch = builtIn
+    ? builtWorker(builtIn)
+    : workerFromSource(crashTest ? 'test/helpers/crash-worker.ts' : undefined);
+  return new ManagedProcess(
+    workerProcessSpec(launch, {
+      name: 'worker',
+      env: {
+        TEMPORAL_ADDRESS: inject('temporalAddress'),
+        LIFEBOAT_TASK_QUEUE: taskQueue,
+        LIFEBOAT_CONFIG: configFile,
+        LIFEBOAT_SHUTDOWN_GRACE: '1s',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        ...(crashTest ? { LIFEBOAT_WORKFLOW_BUNDLE: inject('workflowBundlePath') } : {}),
+        ...(crashTest?.crashPoint ? { LIFEBOAT_CRASH_POINT: crashTest.crashPoint } : {}),
+        ...Object.fromEntries(secrets),
+      },
+      logFile: join(dir, 'worker.log'),
+    }),
+  );
 }

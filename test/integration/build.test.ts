@@ -9,8 +9,9 @@ import { stringify } from 'yaml';
 import { buildDist } from '../../build/bundle.js';
 import { manifestKey, snapshotKey } from '../../core/layout.js';
 import type { ManagedProcess } from '../../devstack/process.js';
-import { repoRoot } from '../../devstack/stack.js';
+import { repoRoot } from '../../devstack/repo-root.js';
 import { loadConfigFile } from '../../runtime/config-file.js';
+import { WORKER_READY_LINE } from '../../worker/ready.js';
 import { workerProcess } from '../helpers/faults.js';
 import { bucketState, isolatedConfig, testSecrets, uniqueName } from '../helpers/stack.js';
 
@@ -59,7 +60,7 @@ describe('the built worker and CLI (npm run build)', () => {
     const pid = worker.pid!;
     const ready = readFileSync(worker.spec.logFile, 'utf8')
       .split('\n')
-      .filter((line) => line.includes('lifeboat worker ready'))
+      .filter((line) => line.includes(WORKER_READY_LINE))
       .map((line) => JSON.parse(line) as { workflows: string })[0];
     expect(ready?.workflows).toBe(join(dist, 'workflow-bundle.js'));
     expect(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')).toContain('MALLOC_ARENA_MAX=2');

@@ -3,7 +3,7 @@ import { Worker } from '@temporalio/worker';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { repoRoot } from '../../devstack/stack.js';
+import { repoRoot } from '../../devstack/repo-root.js';
 import { HISTORY_SUFFIX } from '../helpers/histories.js';
 
 // Recorded histories of real runs (test/helpers/histories.ts) replayed against today's workflow code: a worker that
