@@ -10,7 +10,7 @@ import { WORKER_READY_LINE } from '../../worker/ready.js';
  * real and then freezes before reporting it done (prints "CRASH POINT <activity>"), the worst moment for a worker to
  * die: the side effects happened, the server does not know. With before:<activity> it freezes before running it.
  * The test SIGKILLs the process at the marker; another worker must finish the work without doing harm twice.
- * Other environment: LIFEBOAT_CONFIG, TEMPORAL_ADDRESS, LIFEBOAT_TASK_QUEUE, LIFEBOAT_WORKFLOW_BUNDLE, S3 secrets.
+ * Other environment: LIFEBOAT_CONFIG, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, LIFEBOAT_TASK_QUEUE, LIFEBOAT_WORKFLOW_BUNDLE, S3 secrets.
  */
 const [when, target] = (process.env.LIFEBOAT_CRASH_POINT ?? ':').split(':');
 const freeze = () => {
@@ -21,7 +21,7 @@ const freeze = () => {
 const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
 const worker = await createLifeboatWorker({
   connection,
-  namespace: 'default',
+  namespace: process.env.TEMPORAL_NAMESPACE!,
   taskQueue: process.env.LIFEBOAT_TASK_QUEUE!,
   deps: productionDeps(loadConfigFile(process.env.LIFEBOAT_CONFIG!)),
   workflowBundlePath: process.env.LIFEBOAT_WORKFLOW_BUNDLE!,

@@ -14,6 +14,7 @@ import { versitygwServer } from '../../devstack/servers/versitygw.js';
 import { builtWorker, workerFromSource, workerProcessSpec } from '../../devstack/worker-process.js';
 import type { LifeboatConfig } from '../../core/config/schema.js';
 import type { S3ServerInfo } from './stack.js';
+import { temporalEnv } from './temporal-namespace.js';
 
 /** A three-member etcd of our own, so tests may kill members without disturbing other files. */
 export async function privateEtcd(
@@ -118,7 +119,7 @@ export function workerProcess(
     workerProcessSpec(launch, {
       name: 'worker',
       env: {
-        TEMPORAL_ADDRESS: inject('temporalAddress'),
+        ...temporalEnv(),
         LIFEBOAT_TASK_QUEUE: taskQueue,
         LIFEBOAT_CONFIG: configFile,
         LIFEBOAT_SHUTDOWN_GRACE: '1s',

@@ -15,7 +15,7 @@ import { scheduleIds, workflowIds } from '../../core/naming.js';
 import { applyTenant, TENANT_NAMES, waitForTenant } from '../../devstack/kube/etcd-tenant.js';
 import type { etcdBackup } from '../../workflows/index.js';
 import { waitFor } from './kube.js';
-import { isolatedConfig, testDeps, uniqueName } from './stack.js';
+import { isolatedConfig, s3SecretKeys, testDeps, uniqueName } from './stack.js';
 
 /**
  * A hosted tenant to restore: the dev stack's tenant shape (3-member TLS etcd StatefulSet with PVCs, a stand-in
@@ -34,6 +34,8 @@ export interface RestoreTenant {
     prefix(p: string): Promise<Record<string, string>>;
     close(): void;
   }>;
+  /** What must never leak from a restore: the S3 secret keys and the tenant's etcd client TLS key, labelled. */
+  secrets(): Promise<Record<string, string>>;
   dispose(): Promise<void>;
 }
 
@@ -102,6 +104,15 @@ export async function createRestoreTenant(prefix: string, opts: RestoreTenantOpt
         put: async (k: string, v: string) => void (await client.put(k).value(v)),
         prefix: (p: string) => client.getAll().prefix(p).strings(),
         close: () => client.close(),
+      };
+    },
+    async secrets() {
+      const tls = await kc
+        .makeApiClient(CoreV1Api)
+        .readNamespacedSecret({ namespace, name: TENANT_NAMES.clientTlsSecret });
+      return {
+        ...s3SecretKeys(),
+        'etcd client TLS key': Buffer.from(tls.data!['tls.key']!, 'base64').toString('utf8'),
       };
     },
     async dispose() {

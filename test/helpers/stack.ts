@@ -9,6 +9,7 @@ import { validateConfig } from '../../core/config/parse.js';
 import type { ActivityDeps } from '../../activities/index.js';
 import { kubeFor } from '../../activities/kube.js';
 import { createLifeboatWorker } from '../../worker/create-worker.js';
+import { FILE_NAMESPACE, fileNamespace } from './temporal-namespace.js';
 
 export interface S3ServerInfo {
   name: 'versitygw' | 'minio';
@@ -77,13 +78,16 @@ export function testSecrets(): Map<string, string> {
   return secrets;
 }
 
-/** Activity dependencies for tests: secrets from a map (not the environment), real Kubernetes access. */
+/**
+ * Activity dependencies for tests: secrets from a map (not the environment), real Kubernetes access, and Temporal in
+ * this file's own namespace (test/helpers/temporal-namespace.ts; a worker started by startTestWorker has awaited it).
+ */
 export function testDeps(config: LifeboatConfig, secrets: Map<string, string> = testSecrets()): ActivityDeps {
   let client: Client | undefined;
   const temporalClient = () =>
     (client ??= new Client({
       connection: Connection.lazy({ address: inject('temporalAddress') }),
-      namespace: 'default',
+      namespace: FILE_NAMESPACE,
     }));
   return { config, readSecretEnv: (name) => secrets.get(name), kubeFor, temporalClient };
 }
@@ -95,14 +99,15 @@ export interface TestWorker {
   close(): Promise<void>;
 }
 
-/** A real worker on its own task queue, so test files never pick up each other's tasks. */
+/** A real worker on its own task queue in this file's own namespace, so test files never see each other's work. */
 export async function startTestWorker(config: LifeboatConfig, secrets = testSecrets()): Promise<TestWorker> {
   const address = inject('temporalAddress');
+  const namespace = await fileNamespace();
   const taskQueue = uniqueName('test');
   const nativeConnection = await NativeConnection.connect({ address });
   const worker = await createLifeboatWorker({
     connection: nativeConnection,
-    namespace: 'default',
+    namespace,
     taskQueue,
     deps: testDeps(config, secrets),
     shutdownGraceTime: '1s',
@@ -110,7 +115,7 @@ export async function startTestWorker(config: LifeboatConfig, secrets = testSecr
   });
   const running = worker.run();
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace: 'default' });
+  const client = new Client({ connection, namespace });
   return {
     worker,
     client,
@@ -122,4 +127,9 @@ export async function startTestWorker(config: LifeboatConfig, secrets = testSecr
       await nativeConnection.close();
     },
   };
+}
+
+/** The test S3 servers' secret keys, labelled for the leak checks of test/helpers/secrets.ts. */
+export function s3SecretKeys(): Record<string, string> {
+  return Object.fromEntries(inject('s3Servers').map((s) => [`S3 secret key (${s.name})`, s.secretAccessKey]));
 }

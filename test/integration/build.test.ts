@@ -14,6 +14,7 @@ import { loadConfigFile } from '../../runtime/config-file.js';
 import { WORKER_READY_LINE } from '../../worker/ready.js';
 import { workerProcess } from '../helpers/faults.js';
 import { bucketState, isolatedConfig, testSecrets, uniqueName } from '../helpers/stack.js';
+import { temporalEnv } from '../helpers/temporal-namespace.js';
 
 const run = promisify(execFile);
 
@@ -48,7 +49,7 @@ describe('the built worker and CLI (npm run build)', () => {
     await worker.start();
     env = {
       ...process.env,
-      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      ...temporalEnv(),
       LIFEBOAT_TASK_QUEUE: taskQueue,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       ...Object.fromEntries(testSecrets()),

@@ -6,6 +6,7 @@ import { stringify } from 'yaml';
 import { loadConfigFile } from '../../runtime/config-file.js';
 import { lifeboat } from '../helpers/cli.js';
 import { isolatedConfig, secretEnvNames, startTestWorker, testSecrets, type TestWorker } from '../helpers/stack.js';
+import { temporalEnv } from '../helpers/temporal-namespace.js';
 
 describe('the lifeboat CLI against the real stack', () => {
   let tw: TestWorker;
@@ -37,7 +38,7 @@ describe('the lifeboat CLI against the real stack', () => {
     const parsed = loadConfigFile(configFile);
     tw = await startTestWorker(parsed);
     env = {
-      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      ...temporalEnv(),
       LIFEBOAT_TASK_QUEUE: tw.taskQueue,
       ...Object.fromEntries(testSecrets()),
     };

@@ -17,6 +17,7 @@ import {
   type RestoreTenant,
 } from '../helpers/restore.js';
 import { startTestWorker, testSecrets, type TestWorker } from '../helpers/stack.js';
+import { temporalEnv } from '../helpers/temporal-namespace.js';
 
 const stepsOfTheRestore = [
   'preflight',
@@ -50,7 +51,7 @@ describe('lifeboat restore against the real stack', { timeout: 600_000 }, () => 
     configFile = join(dir, 'lifeboat.yaml');
     writeFileSync(configFile, stringify(tenant.config));
     env = {
-      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      ...temporalEnv(),
       LIFEBOAT_TASK_QUEUE: tw.taskQueue,
       ...Object.fromEntries(testSecrets()),
     };
