@@ -130,7 +130,10 @@ export async function createRestoreTenant(prefix: string, opts: RestoreTenantOpt
   };
 }
 
-/** Creates the tenant's schedule the way `lifeboat apply` does (apply itself would delete other files' schedules). */
+/**
+ * Creates the tenant's schedule the way `lifeboat apply` does, and only that one: apply would also delete every other
+ * schedule in the file's namespace, such as those of another tenant the same file made.
+ */
 export async function createTenantSchedule(client: Client, tenant: RestoreTenant, taskQueue: string): Promise<void> {
   for (const schedule of desiredSchedules(tenant.config)) {
     if (schedule.id === tenant.scheduleId)
