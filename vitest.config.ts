@@ -17,6 +17,10 @@ export default defineConfig({
           setupFiles: ['test/setup/runtime.ts'],
           // The Temporal core bridge is a native addon: forks, not threads (sdk-typescript#876).
           pool: 'forks',
+          // Files run in parallel even on two cores (vitest's default there is one at a time): most of a file's time
+          // is spent waiting on servers, and running them together is what proves their isolation
+          // (test/helpers/temporal-namespace.ts: a namespace, task queues, buckets and tenants of their own).
+          maxWorkers: 3,
           testTimeout: 120_000,
           hookTimeout: 180_000,
         },
