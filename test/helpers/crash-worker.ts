@@ -10,8 +10,13 @@ import { WORKER_READY_LINE } from '../../worker/ready.js';
  * real and then freezes before reporting it done (prints "CRASH POINT <activity>"), the worst moment for a worker to
  * die: the side effects happened, the server does not know. With before:<activity> it freezes before running it.
  * The test SIGKILLs the process at the marker; another worker must finish the work without doing harm twice.
+ * It prints "WORKER IDENTITY <identity>" at start: the identity the server records on every task this worker runs,
+ * so the test can tell from the history which worker ran each attempt.
  * Other environment: LIFEBOAT_CONFIG, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, LIFEBOAT_TASK_QUEUE, LIFEBOAT_WORKFLOW_BUNDLE, S3 secrets.
  */
+// Read by etcd-restore-crash.test.ts (which cannot import this file: importing it would start a worker).
+const WORKER_IDENTITY_PREFIX = 'WORKER IDENTITY ';
+
 const [when, target] = (process.env.LIFEBOAT_CRASH_POINT ?? ':').split(':');
 const freeze = () => {
   console.log(`CRASH POINT ${target}`);
@@ -40,5 +45,6 @@ const worker = await createLifeboatWorker({
     }),
   ],
 });
+console.log(`${WORKER_IDENTITY_PREFIX}${worker.options.identity}`);
 console.log(WORKER_READY_LINE);
 await worker.run();
