@@ -1,12 +1,14 @@
 import { AppsV1Api } from '@kubernetes/client-node';
+import { WorkflowFailedError } from '@temporalio/client';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import type { EtcdBackupManifest } from '../../core/manifest.js';
 import { TENANT_NAMES } from '../../devstack/kube/etcd-tenant.js';
 import { lifeboat } from '../helpers/cli.js';
+import { workflowIds } from '../../core/naming.js';
 import {
   backUp,
   clusterState,
@@ -16,6 +18,7 @@ import {
   waitForProgress,
   type RestoreTenant,
 } from '../helpers/restore.js';
+import { secretsInHistory, secretsInText } from '../helpers/secrets.js';
 import { startTestWorker, testSecrets, type TestWorker } from '../helpers/stack.js';
 import { temporalEnv } from '../helpers/temporal-namespace.js';
 
@@ -45,7 +48,10 @@ describe('lifeboat restore against the real stack', { timeout: 600_000 }, () => 
   const dir = mkdtempSync(join(tmpdir(), 'lifeboat-restore-cli-'));
 
   beforeAll(async () => {
-    tenant = await createRestoreTenant('rcli');
+    tenant = await createRestoreTenant('rcli', {
+      // Same tenant, but its restore Jobs run an image without etcdutl: the restore waits for an operator.
+      variants: [{ suffix: 'broken', restore: { backoffLimit: 0, image: 'busybox:1.36' } }],
+    });
     tw = await startTestWorker(tenant.config);
     await createTenantSchedule(tw.client, tenant, tw.taskQueue);
     configFile = join(dir, 'lifeboat.yaml');
@@ -90,7 +96,9 @@ describe('lifeboat restore against the real stack', { timeout: 600_000 }, () => 
       env,
     );
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain(`No cluster "ghost" in ${configFile} (known: ${tenant.cluster})`);
+    expect(unknown.stderr).toContain(
+      `No cluster "ghost" in ${configFile} (known: ${tenant.cluster}, ${tenant.cluster}-broken)`,
+    );
 
     const both = await lifeboat(
       ['restore', 'etcd', '-c', tenant.cluster, '--backup', 'latest', '--from', 's3://x/y', '-f', configFile],
@@ -125,7 +133,8 @@ describe('lifeboat restore against the real stack', { timeout: 600_000 }, () => 
     for (const member of ['etcd-0', 'etcd-1', 'etcd-2']) expect(dry.stdout).toContain(member);
     expect(dry.stdout).toMatch(/5 +│ delete-volumes +│ PersistentVolumeClaim [^│]*│ POINT OF NO RETURN/);
     expect(dry.stdout).toMatch(/1 +│ preflight +│[^│]*│ rolls back/);
-    expect(dry.stdout).not.toContain('SECRET');
+    // The dry run reads the bucket with the S3 keys and etcd with the client TLS key: it prints neither.
+    expect(secretsInText('restore etcd --dry-run', dry.stdout + dry.stderr, await tenant.secrets())).toEqual([]);
     expect(await identities()).toEqual(before);
     const never = await lifeboat(['restore', 'status', tenant.cluster], env);
     expect(never.code).toBe(2);
@@ -187,6 +196,84 @@ describe('lifeboat restore against the real stack', { timeout: 600_000 }, () => 
     const late = await lifeboat(['restore', 'approve', cluster], env);
     expect(late.code).toBe(1);
     expect(late.stderr).toContain('it is not running (completed');
+
+    const secrets = await tenant.secrets();
+    expect(secretsInText('restore etcd --follow', run.stdout + run.stderr, secrets)).toEqual([]);
+    expect(secretsInText('restore status', done.stdout + done.stderr, secrets)).toEqual([]);
+    expect(await secretsInHistory(await handle.fetchHistory(), secrets)).toEqual([]);
+  });
+
+  it('a backup that does not exist: --dry-run exits 2; --follow exits 1 with nothing changed, and status exits 1', async () => {
+    const cluster = tenant.cluster;
+    const before = await identities();
+    const dry = await lifeboat(
+      ['restore', 'etcd', '-c', cluster, '--backup', 'nope', '--dry-run', '-f', configFile],
+      env,
+    );
+    expect(dry.code, dry.stderr).toBe(2);
+    expect(dry.stderr).toContain(`cluster ${cluster}: no backup named nope (newest: ${manifest.backup}`);
+
+    const run = await lifeboat(
+      ['restore', 'etcd', '-c', cluster, '--backup', 'nope', '--follow', '-f', configFile],
+      env,
+    );
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stderr).toContain(
+      `restore of ${cluster} failed (BackupNotFound): restore of ${cluster} refused in planning: cluster ${cluster}: no backup named nope`,
+    );
+    expect(run.stderr).toContain('Nothing was changed.');
+    expect(await identities()).toEqual(before);
+
+    const status = await lifeboat(['restore', 'status', cluster], env);
+    expect(status.code).toBe(1);
+    expect(status.stdout).toMatch(/^status +failed$/m);
+    expect(status.stdout).toContain(`Failed (BackupNotFound): restore of ${cluster} refused in planning`);
+    expect(status.stderr).toContain(`the last restore of ${cluster} did not complete`);
+  });
+
+  // Leaves the tenant paused (the point of abort): no test after it restores.
+  it('restore abort through the CLI ends a restore waiting for an operator: abort exits 0, --follow and status exit 1', async () => {
+    const broken = `${tenant.cluster}-broken`;
+    // The variant has no backup policy of its own: it names the object.
+    const from = `s3://${tenant.bucket}/${manifest.object.key}`;
+    const following = lifeboat(['restore', 'etcd', '-c', broken, '--from', from, '--follow', '-f', configFile], env);
+    const handle = tw.client.workflow.getHandle(workflowIds.etcdRestore(broken));
+    await waitForProgress(handle, (p) => p.waiting?.for === 'operator');
+
+    const waiting = await lifeboat(['restore', 'status', broken], env);
+    expect(waiting.code).toBe(0);
+    expect(waiting.stdout).toMatch(/^status +running$/m);
+    expect(waiting.stdout).toMatch(/^phase +waiting-for-operator$/m);
+    expect(waiting.stdout).toContain(
+      `Waiting for operator: lifeboat restore retry ${broken}   or   lifeboat restore abort ${broken}`,
+    );
+
+    const aborted = await lifeboat(['restore', 'abort', broken, '--by', 'cli-test', '--reason', 'wrong image'], env);
+    expect(aborted.code, aborted.stderr).toBe(0);
+    expect(aborted.stdout).toContain(`restore of ${broken}: abort requested by cli-test`);
+
+    const run = await following;
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      `restore of ${broken} failed (RestoreAborted): restore of ${broken} stopped at "restore-members" after the ` +
+        'point of no return: aborted by cli-test (wrong image)',
+    );
+    expect(run.stderr).toMatch(/restore-members +waiting/);
+    const err: unknown = await handle.result().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    expect(((err as WorkflowFailedError).cause as { type?: string }).type).toBe('RestoreAborted');
+    // Paused as the message says, not rolled back.
+    const paused = await clusterState(tw.client, tenant);
+    expect([paused.etcdReplicas, paused.apiserverReplicas]).toEqual([0, 0]);
+
+    const status = await lifeboat(['restore', 'status', broken], env);
+    expect(status.code).toBe(1);
+    expect(status.stdout).toMatch(/^status +failed$/m);
+    expect(status.stdout).toContain(`Failed (RestoreAborted): restore of ${broken} stopped at "restore-members"`);
+
+    const secrets = await tenant.secrets();
+    expect(secretsInText('restore etcd --follow', run.stdout + run.stderr, secrets)).toEqual([]);
+    expect(await secretsInHistory(await handle.fetchHistory(), secrets)).toEqual([]);
   });
 
   it('every restore command has --help with an example', async () => {
