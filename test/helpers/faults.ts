@@ -67,19 +67,24 @@ export async function privateS3(dir: string): Promise<{ server: S3ServerInfo; st
   };
 }
 
+/** A protobuf timestamp (history event times, pending activity times) in epoch milliseconds. */
+export function timestampMs(t: { seconds?: unknown; nanos?: number | null } | null | undefined): number | undefined {
+  return t ? Number(t.seconds ?? 0) * 1000 + Math.round((t.nanos ?? 0) / 1e6) : undefined;
+}
+
 /** The running activity as the server sees it: attempt, last failure and the last heartbeat details. */
 export async function pendingActivity(handle: WorkflowHandle) {
   const description = await handle.describe();
   const pending = description.raw.pendingActivities?.[0];
   if (!pending) return undefined;
   const payload = pending.heartbeatDetails?.payloads?.[0];
-  const ms = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) =>
-    t ? Number(t.seconds ?? 0) * 1000 + Math.round((t.nanos ?? 0) / 1e6) : undefined;
   return {
     /** The attempt running now, or the next one while waiting out the backoff. */
     attempt: pending.attempt ?? 0,
-    lastAttemptCompleted: ms(pending.lastAttemptCompleteTime),
-    nextAttemptScheduled: ms(pending.nextAttemptScheduleTime),
+    /** When the attempt running now (or, while waiting, the one before) started. */
+    lastStarted: timestampMs(pending.lastStartedTime),
+    lastAttemptCompleted: timestampMs(pending.lastAttemptCompleteTime),
+    nextAttemptScheduled: timestampMs(pending.nextAttemptScheduleTime),
     lastFailure: pending.lastFailure?.message ?? undefined,
     details: payload ? defaultPayloadConverter.fromPayload<Record<string, unknown>>(payload) : undefined,
   };

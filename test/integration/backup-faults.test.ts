@@ -1,7 +1,8 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { SnapshotResult } from '../../activities/etcd-backup.js';
-import { mkdtempSync } from 'node:fs';
+import { ListPartsCommand } from '@aws-sdk/client-s3';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,10 +11,22 @@ import type { LifeboatConfig } from '../../core/config/schema.js';
 import type { ManagedProcess } from '../../devstack/process.js';
 import { freePorts } from '../../devstack/ports.js';
 import type { etcdBackup } from '../../workflows/index.js';
-import { loadEtcd, pendingActivity, privateEtcd, privateS3, waitFor, workerProcess } from '../helpers/faults.js';
+import {
+  loadEtcd,
+  pendingActivity,
+  privateEtcd,
+  privateS3,
+  timestampMs,
+  waitFor,
+  workerProcess,
+} from '../helpers/faults.js';
+import { recordHistory } from '../helpers/histories.js';
+import { secretsInHistory, secretsInText, type Secrets } from '../helpers/secrets.js';
 import {
   bucketState,
   createBucket,
+  s3ClientFor,
+  s3SecretKeys,
   secretEnvNames,
   startTestWorker,
   uniqueName,
@@ -31,6 +44,8 @@ describe('backups survive faults', () => {
   let server: S3ServerInfo;
   let config: LifeboatConfig;
   let secrets: Map<string, string>;
+  /** What must not leak: this file's private S3 secret key and the shared servers' ones. */
+  let secretValues: Secrets;
   let bucket: string;
   let tw: TestWorker;
 
@@ -47,6 +62,7 @@ describe('backups survive faults', () => {
       [names.accessKeyIdEnv, server.accessKeyId],
       [names.secretAccessKeyEnv, server.secretAccessKey],
     ]);
+    secretValues = { ...s3SecretKeys(), 'S3 secret key (private versitygw)': server.secretAccessKey };
     const deadPorts = await freePorts(2);
     const result = validateConfig({
       apiVersion: 'lifeboat.dev/v1alpha1',
@@ -98,24 +114,64 @@ describe('backups survive faults', () => {
         const pending = await pendingActivity(handle);
         return pending?.details?.uploadId ? pending : undefined;
       });
+      const heartbeated = uploading.details!.uploadId as string;
       await first.kill();
+      // The store agrees: the killed attempt left exactly that upload open, no other.
+      const openUploads = async () =>
+        (await bucketState(server, bucket)).uploads.filter((u) => u.Key?.includes('/big-20260601000000/'));
+      expect((await openUploads()).map((u) => u.UploadId)).toEqual([heartbeated]);
       const second = workerProcess(config, taskQueue, secrets);
       await second.start();
       try {
-        const manifest = await handle.result();
+        // Every upload open on the store while the second attempt runs: a fresh upload would show here for as long
+        // as ~200 MiB take to stream.
+        const seen = new Set<string>();
+        let finished = false;
+        const watching = (async () => {
+          while (!finished) {
+            for (const u of await openUploads()) seen.add(u.UploadId!);
+            await new Promise((r) => setTimeout(r, 200));
+          }
+        })();
+        const manifest = await handle.result().finally(() => (finished = true));
+        await watching;
         await expectExactlyOneBackup(manifest.backup);
+        expect([...seen]).toEqual([heartbeated]);
+        // ... and that upload is the one completed into the object: it is gone, and nothing else could have made it.
+        const s3 = s3ClientFor(server);
+        const parts = await s3
+          .send(new ListPartsCommand({ Bucket: bucket, Key: manifest.object.key, UploadId: heartbeated }))
+          .then(
+            () => 'still open',
+            (e: Error) => e.name,
+          )
+          .finally(() => s3.destroy());
+        expect(parts).toBe('NoSuchUpload');
+
         const history = await handle.fetchHistory();
-        const attempts = history.events!.flatMap((e) =>
-          e.activityTaskStartedEventAttributes ? [e.activityTaskStartedEventAttributes.attempt] : [],
-        );
-        expect(Math.max(...attempts.map(Number))).toBeGreaterThanOrEqual(2);
-        // The snapshot activity is the first to complete; its result says it reattached to the killed attempt's upload.
-        const completed = history.events!.find((e) => e.activityTaskCompletedEventAttributes)!;
+        // The snapshot activity itself ran again (not merely some activity of the backup), and says it reattached.
+        const snapshotScheduled = history.events!.find(
+          (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'snapshotToStorage',
+        )!;
+        const snapshotStarted = history.events!.find(
+          (e) =>
+            e.activityTaskStartedEventAttributes &&
+            Number(e.activityTaskStartedEventAttributes.scheduledEventId) === Number(snapshotScheduled.eventId),
+        )!;
+        expect(snapshotStarted.activityTaskStartedEventAttributes!.attempt).toBeGreaterThanOrEqual(2);
+        const completed = history.events!.find(
+          (e) =>
+            e.activityTaskCompletedEventAttributes &&
+            Number(e.activityTaskCompletedEventAttributes.scheduledEventId) === Number(snapshotScheduled.eventId),
+        )!;
         const result = defaultPayloadConverter.fromPayload<SnapshotResult>(
           completed.activityTaskCompletedEventAttributes!.result!.payloads![0]!,
         );
         expect(result.resumedUpload).toBe(true);
-        expect(uploading.details?.uploadId).toBeTypeOf('string');
+
+        expect(await secretsInHistory(history, secretValues)).toEqual([]);
+        for (const proc of [first, second])
+          expect(secretsInText(proc.spec.logFile, readFileSync(proc.spec.logFile, 'utf8'), secretValues)).toEqual([]);
       } finally {
         await second.stop();
       }
@@ -195,32 +251,76 @@ describe('backups survive faults', () => {
   );
 
   it(
-    'etcd unreachable with a give-up time: retried until then, then one clear failure naming the endpoints',
+    'etcd unreachable with a give-up time: retried with backoff until then, then one clear failure naming the endpoints',
     { timeout: 120_000 },
     async () => {
-      const started = Date.now();
       const workflowId = uniqueName('etcd-backup-dead-give-up');
-      const err = await tw.client.workflow
-        .execute<typeof etcdBackup>('etcdBackup', {
-          args: [{ cluster: 'dead', policy: 'never', requestedAt: '2026-06-05T00:00:00.000Z', giveUpAfter: '20s' }],
-          taskQueue: tw.taskQueue,
-          workflowId,
-        })
-        .catch((e: unknown) => e);
-      const elapsed = Date.now() - started;
+      const handle = await tw.client.workflow.start<typeof etcdBackup>('etcdBackup', {
+        args: [{ cluster: 'dead', policy: 'never', requestedAt: '2026-06-05T00:00:00.000Z', giveUpAfter: '20s' }],
+        taskQueue: tw.taskQueue,
+        workflowId,
+      });
+      // The waits between attempts as the server schedules them (each lasts seconds, so polling sees most of them).
+      const waits = new Map<number, { previousStarted: number; previousEnded: number; next: number }>();
+      let finished = false;
+      const watching = (async () => {
+        while (!finished) {
+          const p = await pendingActivity(handle).catch(() => undefined);
+          if (p?.lastStarted && p.lastAttemptCompleted && p.nextAttemptScheduled && p.attempt >= 2)
+            waits.set(p.attempt, {
+              previousStarted: p.lastStarted,
+              previousEnded: p.lastAttemptCompleted,
+              next: p.nextAttemptScheduled,
+            });
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      })();
+      const err = await handle.result().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      finished = true;
+      await watching;
+      await recordHistory('etcd-backup-gave-up', handle);
       expect(err).toBeInstanceOf(WorkflowFailedError);
       const failure = (err as WorkflowFailedError).cause as { type?: string; message: string };
       expect(failure.type).toBe('BackupGaveUp');
       expect(failure.message).toMatch(
         /^backup never-20260605000000 of dead\/never gave up after 20s: No etcd member of dead answered: http:\/\/127\.0\.0\.1:\d+ /,
       );
-      // It kept trying until the deadline: attempts at 0, 5 and 15 s (a fourth would start after 20 s), not one and out.
-      const history = await tw.client.workflow.getHandle(workflowId).fetchHistory();
-      const attempts = history.events!.flatMap((e) =>
-        e.activityTaskStartedEventAttributes ? [e.activityTaskStartedEventAttributes.attempt] : [],
-      );
-      expect(attempts).toEqual([3]);
-      expect(elapsed).toBeGreaterThanOrEqual(14_000);
+
+      // What the feature promises, from the server's own record, whatever the number of attempts a loaded machine
+      // fits into 20 s: retries with backoff (5 s, then 10 s, ...), none started after the deadline, the last one
+      // given up only because the next would have started after it, and one failure.
+      const events = (await handle.fetchHistory()).events!;
+      const backoffAfter = (attempt: number) => Math.min(5_000 * 2 ** (attempt - 1), 120_000);
+      const scheduled = events.find((e) => e.activityTaskScheduledEventAttributes)!;
+      expect(Number(scheduled.activityTaskScheduledEventAttributes!.scheduleToCloseTimeout!.seconds)).toBe(20);
+      const deadline = timestampMs(scheduled.eventTime)! + 20_000;
+      const started = events.filter((e) => e.activityTaskStartedEventAttributes);
+      expect(started).toHaveLength(1); // one activity, its attempts retried by the server
+      const lastAttempt = started[0]!.activityTaskStartedEventAttributes!.attempt!;
+      const lastStarted = timestampMs(started[0]!.eventTime)!;
+      const ended = events.filter((e) => e.activityTaskFailedEventAttributes || e.activityTaskTimedOutEventAttributes);
+      expect(ended).toHaveLength(1);
+      expect(events.filter((e) => e.workflowExecutionFailedEventAttributes)).toHaveLength(1);
+      // Not one and out: it retried.
+      expect(lastAttempt).toBeGreaterThanOrEqual(2);
+      // The last attempt cannot have started before every earlier backoff had passed, nor after the deadline.
+      let earliest = timestampMs(scheduled.eventTime)!;
+      for (let attempt = 1; attempt < lastAttempt; attempt++) earliest += backoffAfter(attempt);
+      expect(lastStarted).toBeGreaterThanOrEqual(earliest - 100);
+      expect(lastStarted).toBeLessThanOrEqual(deadline);
+      // It tried until the deadline: one more attempt would have started after it.
+      expect(timestampMs(ended[0]!.eventTime)! + backoffAfter(lastAttempt)).toBeGreaterThan(deadline);
+      // Each wait seen on the way: the backoff after that attempt, and nothing started or scheduled past the deadline.
+      expect(waits.size).toBeGreaterThanOrEqual(1);
+      for (const [next, wait] of waits) {
+        expect(next).toBeLessThanOrEqual(lastAttempt);
+        expect(wait.next - wait.previousEnded).toBeGreaterThanOrEqual(backoffAfter(next - 1) - 100);
+        expect(wait.previousStarted).toBeLessThanOrEqual(deadline);
+        expect(wait.next).toBeLessThanOrEqual(deadline);
+      }
     },
   );
 });

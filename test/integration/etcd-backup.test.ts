@@ -13,14 +13,20 @@ import { applySchedules } from '../../client/schedules-sync.js';
 import { validateConfig } from '../../core/config/parse.js';
 import type { LifeboatConfig } from '../../core/config/schema.js';
 import { parseManifest } from '../../core/manifest.js';
+import { workflowIds } from '../../core/naming.js';
 import { LifeboatBackup } from '../../core/search-attributes.js';
+import type { ManagedProcess } from '../../devstack/process.js';
 import type { etcdBackup } from '../../workflows/index.js';
 import { restoreIntoScratchEtcd } from '../helpers/etcd.js';
+import { waitFor, workerProcess } from '../helpers/faults.js';
+import { secretsInHistory, secretsInText } from '../helpers/secrets.js';
 import {
   bucketState,
   isolatedConfig,
   s3ClientFor,
+  s3SecretKeys,
   startTestWorker,
+  testSecrets,
   uniqueName,
   type TestWorker,
 } from '../helpers/stack.js';
@@ -70,6 +76,7 @@ describe('etcd backups (real etcd, real S3, real worker)', () => {
           compression: 'none',
           schedule: { cron: '0 3 * * *' },
         },
+        { name: 'order', cluster: 'local', location: 'versitygw', compression: 'gzip' },
       ],
     });
     if (!withPolicies.ok) throw new Error(JSON.stringify(withPolicies.issues));
@@ -83,7 +90,7 @@ describe('etcd backups (real etcd, real S3, real worker)', () => {
   });
 
   it.each(servers.map((s) => [s.name, s] as const))(
-    'backs up to %s: manifest last, checksums right, and stock etcdutl restores the keys written before it',
+    'backs up to %s: snapshot and manifest, checksums right, and stock etcdutl restores the keys written before it',
     async (serverName, server) => {
       const before = `${keyPrefix}${serverName}/before`;
       const after = `${keyPrefix}${serverName}/after`;
@@ -150,8 +157,74 @@ describe('etcd backups (real etcd, real S3, real worker)', () => {
         await scratch.proc.stop();
       }
 
-      const history = JSON.stringify(await tw.client.workflow.getHandle(workflowId).fetchHistory());
-      expect(history).not.toContain(server.secretAccessKey);
+      // No S3 secret key in the history: its decoded payloads, string fields and raw bytes.
+      const history = await tw.client.workflow.getHandle(workflowId).fetchHistory();
+      expect(await secretsInHistory(history, s3SecretKeys())).toEqual([]);
+    },
+  );
+
+  it(
+    'the manifest is written last: a worker killed between the upload and the manifest leaves the whole snapshot ' +
+      'and no manifest; a survivor then commits that same snapshot',
+    { timeout: 180_000 },
+    async () => {
+      const server = servers.find((s) => s.name === 'versitygw')!;
+      const bucket = buckets.versitygw!;
+      const dir = 'it/etcd/local/order/order-20260405060708/';
+      const mine = async () => {
+        const state = await bucketState(server, bucket);
+        return { keys: state.keys.filter((k) => k.startsWith(dir)), uploads: state.uploads.map((u) => u.Key) };
+      };
+      const taskQueue = uniqueName('manifest-last');
+      // The manifest has an activity of its own: this worker stops right before it, as if it died there.
+      const doomed = workerProcess(config, taskQueue, testSecrets(), { crashPoint: 'before:writeManifest' });
+      let survivor: ManagedProcess | undefined;
+      await doomed.start();
+      try {
+        const handle = await tw.client.workflow.start<typeof etcdBackup>('etcdBackup', {
+          args: [{ cluster: 'local', policy: 'order', requestedAt: '2026-04-05T06:07:08.000Z' }],
+          taskQueue,
+          workflowId: uniqueName('etcd-backup-order'),
+        });
+        await waitFor(
+          'the worker to stop before the manifest',
+          () =>
+            Promise.resolve(
+              readFileSync(doomed.spec.logFile, 'utf8').includes('CRASH POINT writeManifest') || undefined,
+            ),
+          120_000,
+        );
+        // The upload is complete (an object, no open upload) and nothing says the backup exists.
+        expect(await mine()).toEqual({ keys: [`${dir}snapshot.db.gz`], uploads: [] });
+        const uncommitted = await getObject(server, bucket, `${dir}snapshot.db.gz`);
+        await doomed.kill();
+
+        // The server would retry the lost attempt after writeManifest's one-minute start-to-close timeout; failing
+        // it through the server now (as that timeout would) lets the survivor take over at once.
+        const description = await handle.describe();
+        const pending = description.raw.pendingActivities ?? [];
+        expect(pending.map((p) => p.activityType?.name)).toEqual(['writeManifest']);
+        await tw.client.activity.fail(
+          { workflowId: handle.workflowId, runId: description.runId, activityId: pending[0]!.activityId! },
+          new Error('the worker running it was killed'),
+        );
+        survivor = workerProcess(config, taskQueue, testSecrets(), {});
+        await survivor.start();
+        const manifest = await handle.result();
+        expect(await mine()).toEqual({ keys: [`${dir}manifest.json`, `${dir}snapshot.db.gz`], uploads: [] });
+        // The manifest commits exactly the snapshot that was there before it.
+        expect(manifest.object.key).toBe(`${dir}snapshot.db.gz`);
+        expect(manifest.object).toMatchObject({ bytes: uncommitted.length, sha256: sha256(uncommitted) });
+        expect(sha256(await getObject(server, bucket, `${dir}snapshot.db.gz`))).toBe(sha256(uncommitted));
+        await tw.client.workflow.getHandle(workflowIds.retention('local', 'order')).result();
+
+        expect(await secretsInHistory(await handle.fetchHistory(), s3SecretKeys())).toEqual([]);
+        for (const proc of [doomed, survivor])
+          expect(secretsInText(proc.spec.logFile, readFileSync(proc.spec.logFile, 'utf8'), s3SecretKeys())).toEqual([]);
+      } finally {
+        await doomed.kill().catch(() => undefined);
+        await survivor?.stop().catch(() => undefined);
+      }
     },
   );
 

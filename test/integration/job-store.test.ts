@@ -7,13 +7,23 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { lifeboat } from '../helpers/cli.js';
-import { createBucket, s3ClientFor, uniqueName } from '../helpers/stack.js';
+import { lifeboat, type CliResult } from '../helpers/cli.js';
+import { secretsInText } from '../helpers/secrets.js';
+import { createBucket, s3ClientFor, s3SecretKeys, uniqueName } from '../helpers/stack.js';
 
 const run = promisify(execFile);
 // versitygw: MinIO lists open multipart uploads by exact key only, which would hide a leftover upload.
 const server = inject('s3Servers').find((s) => s.name === 'versitygw')!;
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+/**
+ * The store container's output is its Pod's log, which the worker reads into backup results and failures (and so
+ * into workflow histories): it must never hold the secret key it was given.
+ */
+const expectNoSecretIn = (result: CliResult, secrets = s3SecretKeys()) =>
+  expect([
+    ...secretsInText('stdout', result.stdout, secrets),
+    ...secretsInText('stderr', result.stderr, secrets),
+  ]).toEqual([]);
 
 // Job mode's store container, run as a process with exactly the environment the snapshot Job gives it.
 describe('lifeboat job store-snapshot (the store container of job mode)', () => {
@@ -41,6 +51,7 @@ describe('lifeboat job store-snapshot (the store container of job mode)', () => 
   it('verifies, compresses and uploads the snapshot, and reports both checksums', async () => {
     const result = await lifeboat(['job', 'store-snapshot', `--file=${file}`], env);
     expect(result.code, result.stderr).toBe(0);
+    expectNoSecretIn(result);
     const report = JSON.parse(result.stdout.trim().split('\n').at(-1)!) as {
       lifeboatStored: {
         key: string;
@@ -72,6 +83,7 @@ describe('lifeboat job store-snapshot (the store container of job mode)', () => 
     });
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain('snapshot hash mismatch');
+    expectNoSecretIn(result);
     const s3 = s3ClientFor(server);
     const objects = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'etcd/abc/hourly/corrupt/' }));
     const uploads = await s3.send(
@@ -80,6 +92,21 @@ describe('lifeboat job store-snapshot (the store container of job mode)', () => 
     s3.destroy();
     expect(objects.KeyCount ?? 0).toBe(0);
     expect(uploads.Uploads ?? []).toEqual([]);
+  });
+
+  it('a wrong secret key fails the upload, and neither key shows in the output', async () => {
+    const wrong = 'not-the-secret-key-0123456789';
+    const result = await lifeboat(['job', 'store-snapshot', `--file=${file}`], {
+      ...env,
+      SECRET_ACCESS_KEY: wrong,
+      LIFEBOAT_OBJECT_KEY: 'etcd/abc/hourly/wrong-key/snapshot.db.gz',
+    });
+    expect(result.code).not.toBe(0);
+    expectNoSecretIn(result, { ...s3SecretKeys(), 'the wrong secret key': wrong });
+    const s3 = s3ClientFor(server);
+    const objects = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'etcd/abc/hourly/wrong-key/' }));
+    s3.destroy();
+    expect(objects.KeyCount ?? 0).toBe(0);
   });
 
   it('a missing setting is named', async () => {

@@ -1,7 +1,7 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { KubeConfig } from '@kubernetes/client-node';
-import { CoreV1Api } from '@kubernetes/client-node';
+import { BatchV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { WorkflowFailedError } from '@temporalio/client';
 import { Etcd3 } from 'etcd3';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,10 +16,12 @@ import type { LifeboatConfig } from '../../core/config/schema.js';
 import { applyTenant, TENANT_NAMES, waitForTenant } from '../../devstack/kube/etcd-tenant.js';
 import type { etcdBackup } from '../../workflows/index.js';
 import { restoreIntoScratchEtcd } from '../helpers/etcd.js';
+import { secretsInHistory, secretsInObjects, type Secrets } from '../helpers/secrets.js';
 import {
   bucketState,
   isolatedConfig,
   s3ClientFor,
+  s3SecretKeys,
   startTestWorker,
   testDeps,
   uniqueName,
@@ -27,7 +29,8 @@ import {
 } from '../helpers/stack.js';
 
 // A hosted tenant as in production: a TLS etcd StatefulSet on the real control plane, its Pods run by the node agent.
-// Lifeboat finds the members through Kubernetes, reads client TLS from the Secret, and backs up in both modes.
+// Lifeboat finds the members through Kubernetes, reads client TLS from the Secret, and backs up in both modes, as the
+// worker's least-privilege identity (deploy/kubernetes/rbac.yaml); the test itself inspects the tenant as admin.
 const server = inject('s3Servers').find((s) => s.name === 'versitygw')!;
 const kc = new KubeConfig();
 kc.loadFromFile(inject('kubeconfig'));
@@ -53,6 +56,8 @@ describe('backups of a StatefulSet-hosted etcd', { timeout: 240_000 }, () => {
   let bucket: string;
   let tw: TestWorker;
   let seededKeys: Record<string, string>;
+  /** What must never leak from a backup: the S3 secret keys and the tenant's etcd client TLS key, from the cluster. */
+  let secrets: Secrets;
 
   beforeAll(async () => {
     const isolated = await isolatedConfig();
@@ -64,7 +69,8 @@ describe('backups of a StatefulSet-hosted etcd', { timeout: 240_000 }, () => {
       clusters: [
         {
           name: 'tenant',
-          kubernetes: { kubeconfig: inject('kubeconfig') },
+          // Exactly what production grants the worker: a backup that needs more fails here.
+          kubernetes: { kubeconfig: inject('workerKubeconfig') },
           etcd: {
             statefulSet: { namespace, name: TENANT_NAMES.statefulSet },
             tls: { secretRef: { namespace, name: TENANT_NAMES.clientTlsSecret } },
@@ -137,6 +143,13 @@ describe('backups of a StatefulSet-hosted etcd', { timeout: 240_000 }, () => {
     if (!result.ok) throw new Error(JSON.stringify(result.issues));
     config = result.config;
     tw = await startTestWorker(config);
+    const tls = await kc
+      .makeApiClient(CoreV1Api)
+      .readNamespacedSecret({ namespace, name: TENANT_NAMES.clientTlsSecret });
+    secrets = {
+      ...s3SecretKeys(),
+      'etcd client TLS key': Buffer.from(tls.data!['tls.key']!, 'base64').toString('utf8'),
+    };
 
     // Tenant data, written over TLS to the members Lifeboat itself finds.
     const connection = await resolveEtcd(testDeps(config), 'tenant');
@@ -181,17 +194,48 @@ describe('backups of a StatefulSet-hosted etcd', { timeout: 240_000 }, () => {
     }
   }
 
-  it.each(['direct', 'job'])('%s mode: the backup restores with stock etcdutl to the tenant data', async (policy) => {
-    const manifest = await tw.client.workflow.execute<typeof etcdBackup>('etcdBackup', {
-      args: [{ cluster: 'tenant', policy, requestedAt: '2026-07-01T00:00:00.000Z' }],
-      taskQueue: tw.taskQueue,
-      workflowId: uniqueName(`etcd-backup-${policy}`),
+  /**
+   * Job mode creates objects in the tenant's namespace: its snapshot Job and the Job's Pods, as the API server holds
+   * them, must name the S3 and TLS Secrets, never carry their values.
+   */
+  async function expectNoSecretInSnapshotObjects(backup: string): Promise<void> {
+    const selector = { namespace, labelSelector: 'app.kubernetes.io/managed-by=lifeboat' };
+    const jobs = (await kc.makeApiClient(BatchV1Api).listNamespacedJob(selector)).items;
+    const pods = (await kc.makeApiClient(CoreV1Api).listNamespacedPod(selector)).items;
+    // The objects looked at are the real ones: this backup's Job, with its Pods, refers to both Secrets by name.
+    const job = jobs.find((j) => j.metadata?.annotations?.['lifeboat.dev/backup'] === backup);
+    expect(job).toBeDefined();
+    const podSpec = job!.spec!.template.spec!;
+    expect(podSpec.containers[0]!.env).toContainEqual({
+      name: 'SECRET_ACCESS_KEY',
+      valueFrom: { secretKeyRef: { name: TENANT_NAMES.s3Secret, key: 'SECRET_ACCESS_KEY' } },
     });
-    expect(manifest.object.key).toBe(`it/etcd/tenant/${policy}/${policy}-20260701000000/snapshot.db.gz`);
-    expect(manifest.etcd.version).toMatch(/^3\.6/);
-    if (policy === 'job') expect(manifest.etcd.member).toMatch(/^etcd-\d \(job lifeboat-snapshot-[0-9a-f]{8}\)$/);
-    expect(await restoredKeys(manifest.object.key)).toEqual(seededKeys);
-  });
+    expect(podSpec.volumes?.map((v) => v.secret?.secretName)).toContain(TENANT_NAMES.clientTlsSecret);
+    const jobPods = pods.filter((p) => p.metadata?.labels?.['lifeboat.dev/job'] === job!.metadata!.name);
+    expect(jobPods.length).toBeGreaterThanOrEqual(1);
+    expect(await secretsInObjects(`namespace ${namespace}`, [...jobs, ...pods], secrets)).toEqual([]);
+  }
+
+  it.each(['direct', 'job'])(
+    '%s mode: the backup restores with stock etcdutl to the tenant data, and no secret is in its history',
+    async (policy) => {
+      const workflowId = uniqueName(`etcd-backup-${policy}`);
+      const manifest = await tw.client.workflow.execute<typeof etcdBackup>('etcdBackup', {
+        args: [{ cluster: 'tenant', policy, requestedAt: '2026-07-01T00:00:00.000Z' }],
+        taskQueue: tw.taskQueue,
+        workflowId,
+      });
+      expect(manifest.object.key).toBe(`it/etcd/tenant/${policy}/${policy}-20260701000000/snapshot.db.gz`);
+      expect(manifest.etcd.version).toMatch(/^3\.6/);
+      if (policy === 'job') expect(manifest.etcd.member).toMatch(/^etcd-\d \(job lifeboat-snapshot-[0-9a-f]{8}\)$/);
+      expect(await restoredKeys(manifest.object.key)).toEqual(seededKeys);
+      // Direct mode reads the TLS key into the worker, job mode hands it to the Job by Secret name: in neither does
+      // it, or an S3 secret key, reach the history.
+      const history = await tw.client.workflow.getHandle(workflowId).fetchHistory();
+      expect(await secretsInHistory(history, secrets)).toEqual([]);
+      if (policy === 'job') await expectNoSecretInSnapshotObjects(manifest.backup);
+    },
+  );
 
   it("job mode with a store container that behaves like Kubermatic's: its object becomes an ordinary backup", async () => {
     const manifest = await tw.client.workflow.execute<typeof etcdBackup>('etcdBackup', {
@@ -240,11 +284,12 @@ describe('backups of a StatefulSet-hosted etcd', { timeout: 240_000 }, () => {
   });
 
   it('a custom store container that neither reports nor uploads fails, naming the keys looked at and its log', async () => {
+    const workflowId = uniqueName('etcd-backup-silent');
     const err = await tw.client.workflow
       .execute<typeof etcdBackup>('etcdBackup', {
         args: [{ cluster: 'tenant', policy: 'silent', requestedAt: '2026-07-04T00:00:00.000Z' }],
         taskQueue: tw.taskQueue,
-        workflowId: uniqueName('etcd-backup-silent'),
+        workflowId,
       })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
@@ -253,7 +298,9 @@ describe('backups of a StatefulSet-hosted etcd', { timeout: 240_000 }, () => {
     expect(cause.message).toContain('tenant-silent-20260704000000');
     expect(cause.message).toContain('it/etcd/tenant/silent/silent-20260704000000/snapshot.db');
     expect(cause.message).toContain('pretending to upload');
-    expect(cause.message).not.toContain(server.secretAccessKey);
+    // The store container's log goes into the failure, and so into the history: no secret with it.
+    const history = await tw.client.workflow.getHandle(workflowId).fetchHistory();
+    expect(await secretsInHistory(history, secrets)).toEqual([]);
   });
 
   it('a failing store container fails the backup with its last log lines, after the Job retried it', async () => {

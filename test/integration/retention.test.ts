@@ -5,12 +5,23 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { validateConfig } from '../../core/config/parse.js';
 import type { LifeboatConfig } from '../../core/config/schema.js';
 import { backupName, workflowIds } from '../../core/naming.js';
 import type { etcdBackup, retention } from '../../workflows/index.js';
-import { isolatedConfig, s3ClientFor, startTestWorker, type TestWorker } from '../helpers/stack.js';
+import { waitFor, workerProcess } from '../helpers/faults.js';
+import { secretsInHistory, secretsInText } from '../helpers/secrets.js';
+import {
+  isolatedConfig,
+  s3ClientFor,
+  s3SecretKeys,
+  startTestWorker,
+  testSecrets,
+  uniqueName,
+  type TestWorker,
+} from '../helpers/stack.js';
 
 const server = inject('s3Servers').find((s) => s.name === 'versitygw')!;
 
@@ -35,6 +46,15 @@ describe('retention (real worker, real S3)', () => {
           incompleteGracePeriod: '1h',
         },
         { name: 'uploads', cluster: 'local', location: 'versitygw', incompleteGracePeriod: '1s' },
+        {
+          name: 'order',
+          cluster: 'local',
+          location: 'versitygw',
+          keep: 1,
+          compression: 'gzip',
+          keepOneOff: false,
+          incompleteGracePeriod: '1h',
+        },
       ],
     });
     if (!result.ok) throw new Error(JSON.stringify(result.issues));
@@ -62,12 +82,11 @@ describe('retention (real worker, real S3)', () => {
         workflowId: `etcd-backup/local/ret/${requestedAt}`,
       });
     }
-    // Each backup started a retention sweep: let the last one finish before adding the incomplete backups below.
+    // Each backup started a retention sweep (or found one running): let the last one finish before adding the
+    // incomplete backups below. One exists, since each backup starts it before it completes, and it must succeed: a
+    // failed sweep fails the test.
     const id = workflowIds.retention('local', 'ret');
-    await tw.client.workflow
-      .getHandle(id)
-      .result()
-      .catch(() => undefined);
+    await tw.client.workflow.getHandle(id).result();
     // Incomplete backups: snapshot data without a manifest, one long dead, one recent (maybe still uploading).
     const oldIncomplete = backupName('ret', new Date('2020-01-01T00:00:00Z'));
     const recentIncomplete = backupName('ret', new Date(Date.now() - 5 * 60_000));
@@ -120,4 +139,69 @@ describe('retention (real worker, real S3)', () => {
     s3.destroy();
     expect(after.Uploads ?? []).toEqual([]);
   });
+
+  it(
+    'manifests are deleted before data: a sweep stopped between the two leaves an incomplete backup, never a ' +
+      'manifest without its snapshot; the next sweep removes the rest',
+    { timeout: 180_000 },
+    async () => {
+      const prefix = 'it/etcd/local/order/';
+      const [older, newer] = ['2026-01-05T00:00:00Z', '2026-01-05T01:00:00Z'].map((t) =>
+        backupName('order', new Date(t)),
+      );
+      const taskQueue = uniqueName('retention-order');
+      // Manifests and data go in two calls of deleteObjects: this worker runs the first for real, then stops as if
+      // it died before the second.
+      const doomed = workerProcess(config, taskQueue, testSecrets(), { crashPoint: 'after:deleteObjects' });
+      await doomed.start();
+      try {
+        const id = workflowIds.retention('local', 'order');
+        for (const requestedAt of ['2026-01-05T00:00:00Z', '2026-01-05T01:00:00Z']) {
+          await tw.client.workflow.execute<typeof etcdBackup>('etcdBackup', {
+            args: [{ cluster: 'local', policy: 'order', requestedAt }],
+            taskQueue,
+            workflowId: uniqueName('etcd-backup-order'),
+          });
+          // The first backup's sweep finds nothing to delete (keep: 1); it must be over for the second to start one.
+          if (requestedAt === '2026-01-05T00:00:00Z') await tw.client.workflow.getHandle(id).result();
+        }
+        await waitFor(
+          'the sweep to stop after its first delete',
+          () =>
+            Promise.resolve(
+              readFileSync(doomed.spec.logFile, 'utf8').includes('CRASH POINT deleteObjects') || undefined,
+            ),
+          120_000,
+        );
+        // The older backup lost its manifest, so nothing points at data that may be missing; its data is still there.
+        expect(await keysUnder(prefix)).toEqual([
+          `${prefix}${older}/snapshot.db.gz`,
+          `${prefix}${newer}/manifest.json`,
+          `${prefix}${newer}/snapshot.db.gz`,
+        ]);
+        await doomed.kill();
+        expect(secretsInText(doomed.spec.logFile, readFileSync(doomed.spec.logFile, 'utf8'), s3SecretKeys())).toEqual(
+          [],
+        );
+
+        // The interrupted sweep is given up; the next one sees an incomplete backup past its grace period.
+        await tw.client.workflow.getHandle(id).terminate('its worker was killed');
+        const result = await tw.client.workflow.execute<typeof retention>('retention', {
+          args: [{ cluster: 'local', policy: 'order' }],
+          taskQueue: tw.taskQueue,
+          workflowId: id,
+        });
+        expect(result.decisions.find((d) => d.backup === older)?.reasons).toEqual(['incomplete-past-grace']);
+        expect(await keysUnder(prefix)).toEqual([
+          `${prefix}${newer}/manifest.json`,
+          `${prefix}${newer}/snapshot.db.gz`,
+        ]);
+        expect(await secretsInHistory(await tw.client.workflow.getHandle(id).fetchHistory(), s3SecretKeys())).toEqual(
+          [],
+        );
+      } finally {
+        await doomed.kill().catch(() => undefined);
+      }
+    },
+  );
 });

@@ -5,11 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import type { LifeboatConfig } from '../../core/config/schema.js';
 import { createActivities } from '../../activities/index.js';
+import { recordHistory } from '../helpers/histories.js';
 import type { storageCheck } from '../../workflows/index.js';
+import { secretsInHistory } from '../helpers/secrets.js';
 import {
   isolatedConfig,
   testDeps,
   s3ClientFor,
+  s3SecretKeys,
   startTestWorker,
   testSecrets,
   uniqueName,
@@ -39,6 +42,7 @@ describe.each(inject('s3Servers').map((s) => [s.name, s] as const))('storage on 
       workflowId,
     });
     const handle = tw.client.workflow.getHandle(workflowId);
+    await recordHistory('storage-check', handle);
     const expectedBody = `lifeboat storage probe ${(await handle.describe()).runId}\n`.repeat(64);
     expect(result).toMatchObject({
       location: serverName,
@@ -54,14 +58,37 @@ describe.each(inject('s3Servers').map((s) => [s.name, s] as const))('storage on 
     );
     expect(activityTypes).toEqual(['writeProbe', 'verifyObject', 'deleteObject']);
 
-    // Nothing is left in the bucket, and the S3 keys never entered the workflow history.
+    // Nothing is left in the bucket, and no S3 secret key entered the workflow history: not its decoded payloads
+    // (inputs, results, heartbeats, memos), not its string fields, not its raw bytes.
     const s3 = s3ClientFor(server);
     const listing = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
     s3.destroy();
     expect(listing.KeyCount ?? 0).toBe(0);
-    const historyJson = JSON.stringify(history);
-    expect(historyJson).not.toContain(server.secretAccessKey);
-    expect(historyJson).not.toContain(server.accessKeyId);
+    expect(await secretsInHistory(history, s3SecretKeys())).toEqual([]);
+  });
+
+  it('the history check finds a secret planted in a real workflow payload (the check above can fail)', async () => {
+    // The real secret key, planted where a leak through data would be: an extra workflow input and a memo. The
+    // workflow ignores both; the server stores them as payload bytes, which JSON shows only as numbers.
+    const planted = server.secretAccessKey;
+    const workflowId = uniqueName('storage-check-planted');
+    await tw.client.workflow.execute<(location: string, extra: unknown) => Promise<unknown>>('storageCheck', {
+      args: [serverName, { leaked: planted }],
+      memo: { note: `credentials: ${planted}` },
+      taskQueue: tw.taskQueue,
+      workflowId,
+    });
+    const history = await tw.client.workflow.getHandle(workflowId).fetchHistory();
+    expect(JSON.stringify(history)).not.toContain(planted);
+    const label = `S3 secret key (${serverName})`;
+    const started = 'history.events[0].workflowExecutionStartedEventAttributes';
+    expect(await secretsInHistory(history, s3SecretKeys())).toEqual(
+      expect.arrayContaining([
+        { secret: label, where: `${started}.input.payloads[1] (payload)` },
+        { secret: label, where: `${started}.memo.fields.note (payload)` },
+        { secret: label, where: 'history (raw bytes)' },
+      ]),
+    );
   });
 
   it('the writeProbe activity stores exactly the bytes it reports', async () => {
@@ -99,8 +126,11 @@ describe.each(inject('s3Servers').map((s) => [s.name, s] as const))('storage on 
       expect(cause.type).toBe('StorageAccessDenied');
       expect(cause.message).toContain(`"${serverName}"`);
       expect(cause.message).toContain('_SECRET_ACCESS_KEY');
-      expect(cause.message).not.toContain('definitely-wrong-secret');
       const history = await badWorker.client.workflow.getHandle(workflowId).fetchHistory();
+      // Neither the secret the worker had nor the right one shows anywhere in the history of the failure.
+      expect(
+        await secretsInHistory(history, { ...s3SecretKeys(), 'the wrong S3 secret key': 'definitely-wrong-secret' }),
+      ).toEqual([]);
       const failedAttempt = history.events!.find((e) => e.activityTaskFailedEventAttributes);
       expect(failedAttempt).toBeDefined();
       // One attempt only: the failure is non-retryable.
