@@ -10,7 +10,6 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { resolveEtcd } from '../../activities/etcd-target.js';
 import { createActivities } from '../../activities/index.js';
@@ -19,7 +18,9 @@ import type { LifeboatConfig } from '../../core/config/schema.js';
 import { clientExtensions, createCa, issueCertificate, serverExtensions } from '../../devstack/kube/pki.js';
 import { freePorts } from '../../devstack/ports.js';
 import { ManagedProcess } from '../../devstack/process.js';
-import { isolatedConfig, testDeps, uniqueName } from '../helpers/stack.js';
+import type { etcdBackup } from '../../workflows/index.js';
+import { waitFor } from '../helpers/kube.js';
+import { bucketState, isolatedConfig, startTestWorker, testDeps, uniqueName } from '../helpers/stack.js';
 
 // Target resolution against the real API server: members come from the client Service's EndpointSlices or the
 // StatefulSet's ready Pods (their status written by the test, as a kubelet would), client TLS from a real Secret.
@@ -107,13 +108,14 @@ const tcpOpen = (port: number) =>
 
 describe('etcd targets from Kubernetes', () => {
   let base: LifeboatConfig;
+  let buckets: Record<string, string>;
   let tlsEtcd: ManagedProcess;
   let tlsPort: number;
   const dir = mkdtempSync(join(tmpdir(), 'lifeboat-etcd-tls-'));
   let otherCaClient: { cert: string; key: string };
 
   beforeAll(async () => {
-    base = (await isolatedConfig()).config;
+    ({ config: base, buckets } = await isolatedConfig());
     await core.createNamespace({ body: { metadata: { name: namespace } } });
     // A Service's EndpointSlices with one member not ready; documentation-range addresses, never contacted.
     await endpointSlice('etcd-client-a', 'etcd-client', '198.51.100.10', 2379, true);
@@ -294,12 +296,29 @@ describe('etcd targets from Kubernetes', () => {
     if (!result.ok) throw new Error(JSON.stringify(result.issues));
     const activities = createActivities(testDeps(result.config));
     expect((await activities.etcdClusterStatus('tenant')).members).toEqual([]);
-    const backup = new MockActivityEnvironment().run(() =>
-      activities.snapshotToStorage({ cluster: 'tenant', policy: 'p', backup: 'p-20260101000000' }),
-    );
-    await expect(backup).rejects.toMatchObject({
-      type: 'EtcdUnavailable',
-      message: expect.stringContaining(`No etcd member of tenant answered: https://127.0.0.1:${tlsPort}`) as unknown,
-    });
-  });
+    // The backup as production runs it: the etcdBackup workflow on a real worker, its snapshot activity in a real
+    // activity context. Unavailable is retryable (a member may come back), so the proof is the failed first attempt
+    // the server holds while it waits to retry; then the test ends the run.
+    const tw = await startTestWorker(result.config);
+    try {
+      const handle = await tw.client.workflow.start<typeof etcdBackup>('etcdBackup', {
+        args: [{ cluster: 'tenant', policy: 'p', requestedAt: '2026-01-01T00:00:00.000Z' }],
+        taskQueue: tw.taskQueue,
+        workflowId: uniqueName('etcd-backup-wrong-ca'),
+      });
+      const pending = await waitFor('a failed snapshot attempt', async () => {
+        const [activity] = (await handle.describe()).raw.pendingActivities ?? [];
+        return activity?.lastFailure && (activity.attempt ?? 0) >= 2 ? activity : undefined;
+      });
+      expect(pending.activityType?.name).toBe('snapshotToStorage');
+      expect(pending.lastFailure?.applicationFailureInfo?.type).toBe('EtcdUnavailable');
+      expect(pending.lastFailure?.message).toContain(`No etcd member of tenant answered: https://127.0.0.1:${tlsPort}`);
+      await handle.terminate('test over');
+    } finally {
+      await tw.close();
+    }
+    // Not silently: nothing of the backup was stored (the bucket is this file's own).
+    const versitygw = inject('s3Servers').find((server) => server.name === 'versitygw')!;
+    expect(await bucketState(versitygw, buckets.versitygw!)).toEqual({ keys: [], uploads: [] });
+  }, 120_000);
 });
