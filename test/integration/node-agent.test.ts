@@ -345,8 +345,13 @@ describe('node agent (real control plane, Pods as local processes)', () => {
     it('scaled to 0 and back, the members keep their data', async () => {
       await scale(0);
       await waitFor('no etcd pods', async () => (await podsOf(namespace, 'app=etcd')).length === 0, 120_000);
-      // The agent removed the mount point it had created for the data volume once no Pod used it.
-      expect(existsSync(`${hostMountRoot}/etcd`)).toBe(false);
+      // The agent removes the mount point it had created for the data volume once no Pod uses it. It does so after
+      // the last container has ended, which the API may learn first: wait for the removal, with a deadline.
+      await waitFor(
+        `${hostMountRoot}/etcd to be removed`,
+        () => Promise.resolve(!existsSync(`${hostMountRoot}/etcd`)),
+        30_000,
+      );
       await scale(3);
       const pods = await readyMembers();
       expect(await etcdctl(pods[2]!.status!.podIP!, 'get', 'greeting', '--print-value-only')).toBe('hello');
@@ -393,7 +398,11 @@ describe('node agent (real control plane, Pods as local processes)', () => {
       for (const pod of pods) {
         await expect(connectTo(pod.status!.podIP!, 2379)).rejects.toThrow(/ECONNREFUSED/);
       }
-      expect(existsSync(`${hostMountRoot}/etcd`)).toBe(false);
+      await waitFor(
+        `${hostMountRoot}/etcd to be removed`,
+        () => Promise.resolve(!existsSync(`${hostMountRoot}/etcd`)),
+        30_000,
+      );
     }, 240_000);
   });
 
@@ -435,7 +444,10 @@ describe('node agent (real control plane, Pods as local processes)', () => {
     it('the agent restarted while Pods run adopts them, keeps their status true, and ends orphans', async () => {
       const namespace = await createNamespace('restart');
       const marker = join(dataDir, `exit-now-${id}`);
-      const pod = (name: string, command: string, restartPolicy: string): V1Pod => ({
+      // steady's readiness probe appends a line here each time it runs: whether the restarted agent probes it shows.
+      const probeRuns = join(dataDir, `steady-probes-${id}`);
+      const countProbeRuns = () => (existsSync(probeRuns) ? readFileSync(probeRuns, 'utf8').split('\n').length - 1 : 0);
+      const pod = (name: string, command: string, restartPolicy: string, probe = ['true']): V1Pod => ({
         metadata: { name },
         spec: {
           restartPolicy,
@@ -444,12 +456,13 @@ describe('node agent (real control plane, Pods as local processes)', () => {
               name: 'main',
               image: 'debian:12',
               command: ['sh', '-c', command],
-              readinessProbe: { exec: { command: ['true'] }, periodSeconds: 2 },
+              readinessProbe: { exec: { command: probe }, periodSeconds: 2 },
             },
           ],
         },
       });
-      await core.createNamespacedPod({ namespace, body: pod('steady', 'exec sleep 3600', 'Always') });
+      const probe = ['sh', '-c', `echo ran >> ${probeRuns}`];
+      await core.createNamespacedPod({ namespace, body: pod('steady', 'exec sleep 3600', 'Always', probe) });
       // Ends (exit 3) while the agent is down: its real exit code must still be reported.
       const ending = `while [ ! -e ${marker} ]; do sleep 0.2; done; exit 3`;
       await core.createNamespacedPod({ namespace, body: pod('ending', ending, 'Never') });
@@ -481,10 +494,24 @@ describe('node agent (real control plane, Pods as local processes)', () => {
       expect(is.containerID).toBe(was.containerID);
       expect(is.state?.running?.startedAt).toEqual(was.state?.running?.startedAt);
       expect(isReady(steady)).toBe(true);
-      // Adopted, not just remembered: its exec readiness probe runs again and it stays Ready.
-      await new Promise((r) => setTimeout(r, 6000));
+      // Adopted, not just remembered: its exec readiness probe runs again (the restarted agent reported ending, so
+      // it has adopted; a probe the killed agent had started can add at most one line), and it stays Ready.
+      const runsAtAdoption = countProbeRuns();
+      await waitFor(
+        'two more readiness probe runs of steady after adoption',
+        () => Promise.resolve(countProbeRuns() >= runsAtAdoption + 2),
+        60_000,
+      );
       expect(isReady(await readPod(namespace, 'steady'))).toBe(true);
-      await expect(connectTo(doomedIp, 8080)).rejects.toThrow(/ECONNREFUSED/);
+      await waitFor(
+        'the orphan doomed to be ended',
+        () =>
+          connectTo(doomedIp, 8080).then(
+            () => false,
+            (err: Error) => /ECONNREFUSED/.test(err.message),
+          ),
+        30_000,
+      );
     }, 180_000);
 
     it('stopping the agent leaves no process and no mount point behind', async () => {
