@@ -81,8 +81,6 @@ export async function pendingActivity(handle: WorkflowHandle) {
   return {
     /** The attempt running now, or the next one while waiting out the backoff. */
     attempt: pending.attempt ?? 0,
-    /** When the attempt running now (or, while waiting, the one before) started. */
-    lastStarted: timestampMs(pending.lastStartedTime),
     lastAttemptCompleted: timestampMs(pending.lastAttemptCompleteTime),
     nextAttemptScheduled: timestampMs(pending.nextAttemptScheduleTime),
     lastFailure: pending.lastFailure?.message ?? undefined,
