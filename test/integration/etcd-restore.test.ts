@@ -253,8 +253,8 @@ describe('etcd restore of a StatefulSet-hosted tenant', { timeout: 600_000 }, ()
     expect(a[0]).toBeLessThan(b[1]!);
     expect(b[0]).toBeLessThan(a[1]!);
 
-    // Revisions only go forward: the bump lifts the restored revision just above what the live cluster had (by the
-    // documented margin of a million, give or take what etcd writes itself), not by a blind billion.
+    // Revisions only go forward: the bump lifts the restored revision just above what the live cluster had, by
+    // revisionBump's margin of a million (give or take what etcd writes itself), not by a blind billion.
     const revision = BigInt(result.revision);
     expect(revision).toBeGreaterThanOrEqual(live + 1_000_000n);
     expect(revision).toBeLessThanOrEqual(live + 1_000_000n + REVISION_SLACK);
