@@ -12,6 +12,8 @@ import { DEMO_TENANT } from '../../devstack/stack.js';
 const dataDir = mkdtempSync(join(tmpdir(), 'lifeboat-devstack-'));
 const [temporalPort, uiPort, s3Port] = await freePorts(3);
 const kubePort = await consecutiveFreePorts(5);
+// Where this stack's node agent keeps its Pods (devstack/stack.ts): each container's shim names its run dir here.
+const podsDir = join(dataDir, 'kubernetes', 'node-agent', 'pods');
 
 /** The kube-apiserver port and the four after it (control plane etcd, scheduler, node agent) must all be free. */
 async function consecutiveFreePorts(count: number): Promise<number> {
@@ -50,26 +52,82 @@ async function waitFor(run: Run, text: string, timeoutMs = 240_000): Promise<voi
   }
 }
 
+interface StackProcess {
+  pid: number;
+  /** argv, space-joined, for messages and matching. */
+  command: string;
+  /** A Pod's process: a container shim of this stack's node agent, or a descendant of one. */
+  pod: boolean;
+}
+
+/** True when one NUL-separated entry of a cmdline or environ is this stack's data dir or a path under it. */
+function namesDataDir(nulSeparated: string): boolean {
+  return nulSeparated
+    .split('\0')
+    .some((entry) => entry === dataDir || entry.endsWith(`=${dataDir}`) || entry.includes(`${dataDir}/`));
+}
+
 /**
- * Processes of this stack: servers and worker name our data dir; Pod processes (the demo tenant's etcd members and
- * stand-in apiserver) name the tenant instead.
+ * Processes of this stack and no other. Every tenant's Pods look alike (other files run the same images and the
+ * same stand-in apiserver, and their own dev stacks the same demo tenant), so a marker in the command line would
+ * also find theirs. What is this stack's own: its data dir, named by the stack process and its servers in their
+ * command lines, by the worker in its environment (LIFEBOAT_CONFIG), and by each container's shim (its run
+ * directory under this stack's node agent); and descent from one of those, which covers the Pods' containers and
+ * exec probes. Descent holds after the stack process is killed: its children are re-parented, but a container
+ * stays the child of its shim.
  */
-function stackProcesses(): number[] {
-  return readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .filter((pid) => {
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return false;
-        const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-        return [dataDir, `${DEMO_TENANT}.svc.cluster.local`, 'stand-in for the tenant kube-apiserver'].some((m) =>
-          cmdline.includes(m),
-        );
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
+function stackProcesses(): StackProcess[] {
+  const table = new Map<number, { ppid: number; command: string; own: boolean; shim: boolean }>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (state === 'Z' || state === 'X') continue;
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      const environ = readFileSync(`/proc/${entry}/environ`, 'utf8');
+      table.set(Number(entry), {
+        ppid: Number(ppid),
+        command: cmdline.split('\0').join(' ').trim(),
+        own: namesDataDir(cmdline) || namesDataDir(environ),
+        shim: cmdline.includes(`${podsDir}/`),
+      });
+    } catch {
+      // Exited while we looked.
+    }
+  }
+  const found: StackProcess[] = [];
+  for (const [pid, proc] of table) {
+    let own = false;
+    let pod = false;
+    // Walk up to init; a pid seen twice would be a loop (pids reused while we read), so stop there too.
+    const seen = new Set<number>();
+    for (let at: number | undefined = pid; at !== undefined && !seen.has(at); at = table.get(at)?.ppid) {
+      seen.add(at);
+      const ancestor = table.get(at);
+      if (!ancestor) break;
+      own ||= ancestor.own;
+      pod ||= ancestor.shim;
+    }
+    if (own) found.push({ pid, command: proc.command, pod });
+  }
+  return found;
+}
+
+/** Polls until none of this stack's processes is left; after the deadline, fails naming what still runs. */
+async function waitUntilNoneLeft(what: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const left = stackProcesses();
+    if (left.length === 0) return;
+    if (Date.now() > deadline) {
+      const list = left.map((p) => `  ${p.pid}${p.pod ? ' (pod)' : ''}: ${p.command.slice(0, 200)}`).join('\n');
+      throw new Error(
+        `${what}: ${left.length} process(es) of this stack still run after ${timeoutMs / 1000}s:\n${list}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }
 
 async function uiAnswers(): Promise<number> {
@@ -78,8 +136,14 @@ async function uiAnswers(): Promise<number> {
 }
 
 afterAll(() => {
-  for (const pid of stackProcesses()) process.kill(pid, 'SIGKILL');
-  rmSync(dataDir, { recursive: true, force: true });
+  for (const { pid } of stackProcesses()) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+  if (!process.env.LIFEBOAT_KEEP_TEST_DATA) rmSync(dataDir, { recursive: true, force: true });
 });
 
 describe('the dev stack start command', () => {
@@ -100,7 +164,14 @@ describe('the dev stack start command', () => {
 
       first.child.kill('SIGKILL');
       await first.exited;
-      expect(stackProcesses().length).toBeGreaterThan(0); // orphaned servers and worker
+      // Orphaned servers, worker and Pods, all found as this stack's (the matching is what the checks below rely on).
+      const orphans = stackProcesses();
+      const commands = orphans.map((p) => p.command);
+      expect(commands).toContainEqual(expect.stringMatching(/ server start-dev /)); // Temporal
+      expect(commands).toContainEqual(expect.stringContaining('worker/main.ts'));
+      const pods = orphans.filter((p) => p.pod).map((p) => p.command);
+      expect(pods.filter((c) => c.startsWith('etcd --name='))).toHaveLength(3); // the demo tenant's members
+      expect(pods).toContain('sleep 2147483647'); // its stand-in apiserver
 
       const third = startStack();
       await waitFor(third, 'Press Ctrl-C to stop everything.');
@@ -111,9 +182,9 @@ describe('the dev stack start command', () => {
 
       third.child.kill('SIGINT');
       expect(await third.exited).toBe(0);
-      // Pods are stopped asynchronously by their shims; give them the grace period the agent gives.
-      await new Promise((r) => setTimeout(r, 2000));
-      expect(stackProcesses()).toEqual([]);
+      // Pods end asynchronously (their shims write the exit status after the container ends): wait for it, with a
+      // deadline well past the grace period the agent gives.
+      await waitUntilNoneLeft('after Ctrl-C');
       expect(existsSync(join(dataDir, 'stack.json'))).toBe(false);
     },
   );
