@@ -194,6 +194,10 @@ describe('etcd backups (real etcd, real S3, real worker)', () => {
             ),
           120_000,
         );
+        // The survivor starts meanwhile: it has nothing to take until the lost attempt is given up below.
+        survivor = workerProcess(config, taskQueue, testSecrets(), {});
+        const survivorReady = survivor.start();
+        survivorReady.catch(() => undefined); // awaited below; a failure here must not go unhandled meanwhile
         // The upload is complete (an object, no open upload) and nothing says the backup exists.
         expect(await mine()).toEqual({ keys: [`${dir}snapshot.db.gz`], uploads: [] });
         const uncommitted = await getObject(server, bucket, `${dir}snapshot.db.gz`);
@@ -204,12 +208,15 @@ describe('etcd backups (real etcd, real S3, real worker)', () => {
         const description = await handle.describe();
         const pending = description.raw.pendingActivities ?? [];
         expect(pending.map((p) => p.activityType?.name)).toEqual(['writeManifest']);
+        // A killed worker cannot tell the server its sticky queue is gone, as a stopping one does: say so for it,
+        // or the next workflow task waits 10 s for the dead worker first.
+        const execution = { workflowId: handle.workflowId, runId: description.runId };
+        await tw.client.workflowService.resetStickyTaskQueue({ namespace: tw.client.options.namespace, execution });
         await tw.client.activity.fail(
           { workflowId: handle.workflowId, runId: description.runId, activityId: pending[0]!.activityId! },
           new Error('the worker running it was killed'),
         );
-        survivor = workerProcess(config, taskQueue, testSecrets(), {});
-        await survivor.start();
+        await survivorReady;
         const manifest = await handle.result();
         expect(await mine()).toEqual({ keys: [`${dir}manifest.json`, `${dir}snapshot.db.gz`], uploads: [] });
         // The manifest commits exactly the snapshot that was there before it.

@@ -102,6 +102,7 @@ describe('lifeboat job store-snapshot (the store container of job mode)', () => 
       LIFEBOAT_OBJECT_KEY: 'etcd/abc/hourly/wrong-key/snapshot.db.gz',
     });
     expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/signature/i); // refused by the store for the key, not for another reason
     expectNoSecretIn(result, { ...s3SecretKeys(), 'the wrong secret key': wrong });
     const s3 = s3ClientFor(server);
     const objects = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'etcd/abc/hourly/wrong-key/' }));
