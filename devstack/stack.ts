@@ -118,18 +118,22 @@ async function retry<T>(fn: () => Promise<T>, timeoutMs: number): Promise<T> {
 
 /** A little tenant data on first start, so the first backup has something in it and a restore has something to bring back. */
 async function seedDemoData(deps: ActivityDeps, cluster: string): Promise<void> {
-  // The same route and credentials the worker uses: members from Kubernetes, client TLS from the tenant's Secret.
-  const connection = await retry(() => resolveEtcd(deps, cluster), 60_000); // members may still be settling
-  const client = etcdClient(connection.endpoints, connection.tls);
-  try {
-    if ((await client.getAll().prefix('/demo/').count()) > 0) return;
-    for (let i = 0; i < 100; i++) {
-      const value = JSON.stringify({ plan: i % 3 ? 'standard' : 'premium', createdAt: new Date().toISOString() });
-      await client.put(`/demo/tenants/tenant-${String(i).padStart(3, '0')}`).value(value);
+  // Members may still be settling (a recovered stack's etcd Pods are being adopted): the whole step is retried, the
+  // lookup and the writes, which are idempotent (the same keys).
+  await retry(async () => {
+    // The same route and credentials the worker uses: members from Kubernetes, client TLS from the tenant's Secret.
+    const connection = await resolveEtcd(deps, cluster);
+    const client = etcdClient(connection.endpoints, connection.tls);
+    try {
+      if ((await client.getAll().prefix('/demo/').count()) > 0) return;
+      for (let i = 0; i < 100; i++) {
+        const value = JSON.stringify({ plan: i % 3 ? 'standard' : 'premium', createdAt: new Date().toISOString() });
+        await client.put(`/demo/tenants/tenant-${String(i).padStart(3, '0')}`).value(value);
+      }
+    } finally {
+      client.close();
     }
-  } finally {
-    client.close();
-  }
+  }, 60_000);
 }
 
 export class DevStack {

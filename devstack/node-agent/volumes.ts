@@ -1,6 +1,6 @@
 import type { CoreV1Api, V1KeyToPath, V1Pod, V1Volume } from '@kubernetes/client-node';
-import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, normalize } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, normalize } from 'node:path';
 import { configMapEntries, secretEntries, type ConfigSource } from './config-source.js';
 import { isNotFound } from './kube.js';
 import { podField, resourceField, type PodAddresses } from './pod-fields.js';
@@ -33,17 +33,30 @@ interface FileItem {
 
 const DEFAULT_MODE = 0o644;
 
-/** Writes a materialized volume afresh, so keys removed from a Secret are gone on the next container start too. */
+/**
+ * Writes a materialized volume afresh, so keys removed from a Secret are gone on the next container start too. Each
+ * file is replaced by a rename, never emptied first: a probe or a restarted sibling container rewrites the volume
+ * while other containers of the Pod read it (etcd loads its TLS files on every handshake, and a missing file there
+ * fails the handshake), so a reader sees the old file or the new one, never none.
+ */
 function writeFiles(dir: string, files: FileItem[], defaultMode: number): void {
   mkdirSync(dir, { recursive: true });
-  for (const entry of readdirSync(dir)) rmSync(join(dir, entry), { recursive: true, force: true });
-  for (const file of files) {
+  const targets = files.map((file) => {
     const target = normalize(join(dir, file.path));
     if (!target.startsWith(`${dir}/`)) throw new VolumeNotReadyError(`invalid item path ${JSON.stringify(file.path)}`);
+    return target;
+  });
+  const topLevel = new Set(targets.map((t) => t.slice(dir.length + 1).split('/')[0]));
+  for (const entry of readdirSync(dir))
+    if (!topLevel.has(entry)) rmSync(join(dir, entry), { recursive: true, force: true });
+  files.forEach((file, i) => {
+    const target = targets[i]!;
     mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(target, file.data);
-    chmodSync(target, file.mode ?? defaultMode);
-  }
+    const staged = join(dirname(target), `..${basename(target)}.${process.pid}.tmp`);
+    writeFileSync(staged, file.data);
+    chmodSync(staged, file.mode ?? defaultMode);
+    renameSync(staged, target);
+  });
 }
 
 /** Secret/ConfigMap keys as files: all keys, or only the listed items (a missing listed key fails unless optional). */
