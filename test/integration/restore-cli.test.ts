@@ -133,8 +133,11 @@ describe('lifeboat restore against the real stack', { timeout: 600_000 }, () => 
     for (const member of ['etcd-0', 'etcd-1', 'etcd-2']) expect(dry.stdout).toContain(member);
     expect(dry.stdout).toMatch(/5 +│ delete-volumes +│ PersistentVolumeClaim [^│]*│ POINT OF NO RETURN/);
     expect(dry.stdout).toMatch(/1 +│ preflight +│[^│]*│ rolls back/);
-    // The dry run reads the bucket with the S3 keys and etcd with the client TLS key: it prints neither.
-    expect(secretsInText('restore etcd --dry-run', dry.stdout + dry.stderr, await tenant.secrets())).toEqual([]);
+    // The dry run reads the bucket with the S3 keys and etcd with the client TLS key: it prints neither. (An empty
+    // secret would match nothing, so the check would pass without looking.)
+    const secrets = await tenant.secrets();
+    for (const [label, value] of Object.entries(secrets)) expect(value.trim().length, label).toBeGreaterThanOrEqual(16);
+    expect(secretsInText('restore etcd --dry-run', dry.stdout + dry.stderr, secrets)).toEqual([]);
     expect(await identities()).toEqual(before);
     const never = await lifeboat(['restore', 'status', tenant.cluster], env);
     expect(never.code).toBe(2);
