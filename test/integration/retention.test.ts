@@ -135,6 +135,10 @@ describe('retention (real worker, real S3)', () => {
       workflowId: workflowIds.retention('local', 'uploads'),
     });
     expect(result.abortedUploads).toBe(1);
+    await recordHistory(
+      'retention-aborts-uploads',
+      tw.client.workflow.getHandle(workflowIds.retention('local', 'uploads')),
+    );
     const after = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: 'it/etcd/local/uploads/' }));
     s3.destroy();
     expect(after.Uploads ?? []).toEqual([]);
