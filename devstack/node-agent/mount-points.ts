@@ -1,10 +1,26 @@
-import { existsSync, mkdirSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmdirSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { sep } from 'node:path';
 import type { AgentState, MountPointRecord } from './state.js';
 
 /**
  * Host paths the agent had to create so a container's mountPath exists to bind onto. Each is owned by the Pods using
  * it and removed (when still empty) once the last owner is gone, so running Pods leave no trace on the host.
+ *
+ * A path is not removed while any mount namespace on the machine still has something mounted on it or below it:
+ * Linux detaches the mounts of every other namespace whose mount point is deleted, so removing /etc/etcd/tls when
+ * this agent's last etcd Pod ends would pull the TLS files out from under every etcd another agent runs on the same
+ * host (the dev stack's, a second test run's): their handshakes then fail with "internal error". Such a path stays
+ * ownerless and is tried again at the next release.
  */
 export class MountPoints {
   private readonly points: Record<string, MountPointRecord>;
@@ -37,13 +53,15 @@ export class MountPoints {
   release(owner: string): void {
     const orphaned: string[] = [];
     for (const [path, record] of Object.entries(this.points)) {
-      if (!record.owners.includes(owner)) continue;
-      record.owners = record.owners.filter((o) => o !== owner);
+      if (record.owners.includes(owner)) record.owners = record.owners.filter((o) => o !== owner);
       if (record.owners.length === 0) orphaned.push(path);
     }
+    if (orphaned.length === 0) return this.state.saveMountPoints(this.points);
+    const mounted = mountPointsInUse();
     // Deepest first, so a created parent is empty by the time its turn comes.
     orphaned.sort((a, b) => b.length - a.length);
     for (const path of orphaned) {
+      if (mounted.some((m) => m === path || m.startsWith(`${path}${sep}`))) continue;
       const record = this.points[path]!;
       delete this.points[path];
       try {
@@ -59,4 +77,27 @@ export class MountPoints {
   owners(): Set<string> {
     return new Set(Object.values(this.points).flatMap((p) => p.owners));
   }
+}
+
+/** The mount points of every mount namespace on the machine but this process's own (containers run in their own). */
+function mountPointsInUse(): string[] {
+  const own = readlinkSync('/proc/self/ns/mnt');
+  const seen = new Set([own]);
+  const points: string[] = [];
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const namespace = readlinkSync(`/proc/${pid}/ns/mnt`);
+      if (seen.has(namespace)) continue;
+      seen.add(namespace);
+      // Field 5 of a mountinfo line is the mount point, with spaces written as \040.
+      for (const line of readFileSync(`/proc/${pid}/mountinfo`, 'utf8').split('\n')) {
+        const point = line.split(' ')[4];
+        if (point) points.push(point.replace(/\\040/g, ' '));
+      }
+    } catch {
+      // The process ended while we looked: its namespace holds nothing any more.
+    }
+  }
+  return points;
 }
