@@ -422,7 +422,7 @@ const updates = {
   abort: {
     definition: abortRestore,
     description:
-      'End a waiting restore: before the point of no return it rolls back; after it the cluster stays paused',
+      'End a waiting restore: at the approval gate nothing has changed yet; after the point of no return the cluster stays paused',
   },
 } as const;
 
