@@ -79,7 +79,7 @@ describe('recorded workflow histories replay against the current code', () => {
 
   it.each([...histories.keys()])('%s', async (name) => {
     const history = histories.get(name)!;
-    expect(history.events!.length).toBeGreaterThan(5);
+    expect(history.events.length).toBeGreaterThan(5);
     await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, name);
   });
 });
