@@ -2,7 +2,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { Etcd3 } from 'etcd3';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
@@ -133,5 +133,14 @@ export function workerProcess(
       },
       logFile: join(dir, 'worker.log'),
     }),
+  );
+}
+
+/** Waits until a crash-test worker (workerProcess with a crashPoint) has frozen at its crash point's activity. */
+export function frozenAtCrashPoint(worker: ManagedProcess, activity: string, timeoutMs = 240_000): Promise<true> {
+  return waitFor(
+    `the worker to freeze at its crash point (${activity})`,
+    () => Promise.resolve(readFileSync(worker.spec.logFile, 'utf8').includes(`CRASH POINT ${activity}`) || undefined),
+    timeoutMs,
   );
 }

@@ -18,7 +18,7 @@ import { LifeboatBackup } from '../../core/search-attributes.js';
 import type { ManagedProcess } from '../../devstack/process.js';
 import type { etcdBackup } from '../../workflows/index.js';
 import { restoreIntoScratchEtcd } from '../helpers/etcd.js';
-import { waitFor, workerProcess } from '../helpers/faults.js';
+import { frozenAtCrashPoint, workerProcess } from '../helpers/faults.js';
 import { secretsInHistory, secretsInText } from '../helpers/secrets.js';
 import {
   bucketState,
@@ -186,14 +186,7 @@ describe('etcd backups (real etcd, real S3, real worker)', () => {
           taskQueue,
           workflowId: uniqueName('etcd-backup-order'),
         });
-        await waitFor(
-          'the worker to stop before the manifest',
-          () =>
-            Promise.resolve(
-              readFileSync(doomed.spec.logFile, 'utf8').includes('CRASH POINT writeManifest') || undefined,
-            ),
-          120_000,
-        );
+        await frozenAtCrashPoint(doomed, 'writeManifest', 120_000);
         // The survivor starts meanwhile: it has nothing to take until the lost attempt is given up below.
         survivor = workerProcess(config, taskQueue, testSecrets(), {});
         const survivorReady = survivor.start();

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ManagedProcess } from '../../devstack/process.js';
 import type { etcdRestore } from '../../workflows/index.js';
 import { approveRestore, etcdRestoreProgress } from '../../workflows/etcd-restore-api.js';
-import { workerProcess, waitFor } from '../helpers/faults.js';
+import { frozenAtCrashPoint, workerProcess } from '../helpers/faults.js';
 import {
   backUp,
   clusterState,
@@ -215,12 +215,7 @@ describe('etcd restore survives a worker killed in each step', { timeout: 600_00
   }
 
   /** Waits for the doomed worker to freeze at its crash point. */
-  const frozen = (doomed: ManagedProcess, point: string) =>
-    waitFor(
-      `the worker to reach ${point}`,
-      () => Promise.resolve(readFileSync(doomed.spec.logFile, 'utf8').includes('CRASH POINT') || undefined),
-      240_000,
-    );
+  const frozen = (doomed: ManagedProcess, point: string) => frozenAtCrashPoint(doomed, point.split(':')[1]!);
 
   it.each(crashPoints)('killed in %s (%s)', async (_step, point) => {
     const { history, survivorId } = await crashRound({

@@ -11,7 +11,7 @@ import { validateConfig } from '../../core/config/parse.js';
 import type { LifeboatConfig } from '../../core/config/schema.js';
 import { backupName, workflowIds } from '../../core/naming.js';
 import type { etcdBackup, retention } from '../../workflows/index.js';
-import { waitFor, workerProcess } from '../helpers/faults.js';
+import { frozenAtCrashPoint, workerProcess } from '../helpers/faults.js';
 import { secretsInHistory, secretsInText } from '../helpers/secrets.js';
 import {
   isolatedConfig,
@@ -169,14 +169,8 @@ describe('retention (real worker, real S3)', () => {
           // The first backup's sweep finds nothing to delete (keep: 1); it must be over for the second to start one.
           if (requestedAt === '2026-01-05T00:00:00Z') await tw.client.workflow.getHandle(id).result();
         }
-        await waitFor(
-          'the sweep to stop after its first delete',
-          () =>
-            Promise.resolve(
-              readFileSync(doomed.spec.logFile, 'utf8').includes('CRASH POINT deleteObjects') || undefined,
-            ),
-          120_000,
-        );
+        // The sweep stops after its first delete.
+        await frozenAtCrashPoint(doomed, 'deleteObjects', 120_000);
         // The older backup lost its manifest, so nothing points at data that may be missing; its data is still there.
         expect(await keysUnder(prefix)).toEqual([
           `${prefix}${older}/snapshot.db.gz`,
