@@ -2,6 +2,11 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    // Files run in parallel even on two cores (vitest's default there is one at a time): most of an integration
+    // file's time is spent waiting on servers, and running them together is what proves their isolation
+    // (test/helpers/temporal-namespace.ts: a namespace, task queues, buckets and tenants of their own). Set here,
+    // not per project: projects with different worker counts cannot run in one pool.
+    maxWorkers: 3,
     projects: [
       {
         test: {
@@ -17,10 +22,6 @@ export default defineConfig({
           setupFiles: ['test/setup/runtime.ts'],
           // The Temporal core bridge is a native addon: forks, not threads (sdk-typescript#876).
           pool: 'forks',
-          // Files run in parallel even on two cores (vitest's default there is one at a time): most of a file's time
-          // is spent waiting on servers, and running them together is what proves their isolation
-          // (test/helpers/temporal-namespace.ts: a namespace, task queues, buckets and tenants of their own).
-          maxWorkers: 3,
           testTimeout: 120_000,
           hookTimeout: 180_000,
         },
