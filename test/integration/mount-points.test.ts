@@ -33,7 +33,9 @@ describe('node agent mount points', () => {
       'private',
       'sh',
       '-c',
-      `mount --bind '${source}' '${target}' && while :; do cat '${target}/tls.key' > '${seen}' 2>/dev/null || echo gone > '${seen}'; sleep 0.1; done`,
+      // What it read goes to `seen` through a rename, so the test never reads a half-written file.
+      `mount --bind '${source}' '${target}' && while :; do cat '${target}/tls.key' > '${seen}.new' 2>/dev/null || ` +
+        `echo gone > '${seen}.new'; mv '${seen}.new' '${seen}'; sleep 0.1; done`,
     ]);
     await waitFor('the container to read through its mount', () =>
       Promise.resolve(existsSync(seen) && readFileSync(seen, 'utf8') === 'still here' ? true : undefined),
