@@ -17,6 +17,18 @@ const sandboxRestrictions = {
   ],
 };
 
+// The layers (what may import what), so they hold by themselves: core/ is pure and imports nothing of the project
+// outside core/; activities/ never reach for workflows/ or client/; workflows/ take activities as types only (the
+// SDK's proxy runs them); the production build does not depend on the dev stack.
+const outside = (dirs) => `^(\\.\\./)+(${dirs.join('|')})/`;
+const layer = (message, dirs, allowTypeImports = false) => ({
+  '@typescript-eslint/no-restricted-imports': [
+    'error',
+    { patterns: [{ regex: outside(dirs), message, ...(allowTypeImports ? { allowTypeImports: true } : {}) }] },
+  ],
+});
+const projectDirs = ['activities', 'workflows', 'client', 'worker', 'runtime', 'devstack', 'build', 'bench', 'test'];
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', '.lifeboat/**', 'client/bin/**'] },
   js.configs.recommended,
@@ -35,5 +47,28 @@ export default tseslint.config(
     },
   },
   { files: ['workflows/**/*.ts', 'core/**/*.ts'], rules: sandboxRestrictions },
+  {
+    files: ['core/**/*.ts'],
+    rules: layer('core/ is the pure center: it imports nothing of the project outside core/.', projectDirs),
+  },
+  {
+    files: ['activities/**/*.ts'],
+    rules: layer('activities/ must not depend on workflows/ or client/: move the shared type to core/.', [
+      'workflows',
+      'client',
+    ]),
+  },
+  {
+    files: ['workflows/**/*.ts'],
+    rules: layer(
+      'workflows/ import activities as types only (import type ...): the sandbox runs them through proxyActivities.',
+      ['activities'],
+      true,
+    ),
+  },
+  {
+    files: ['build/**/*.ts'],
+    rules: layer('the production build must not depend on the dev stack.', ['devstack', 'test', 'bench']),
+  },
   { files: ['eslint.config.js'], ...tseslint.configs.disableTypeChecked },
 );

@@ -15,7 +15,7 @@ import { kubeStatus, type Kube } from './kube.js';
 import { classifyS3Error, s3ClientFor } from './s3.js';
 import { clusterScheduleIds, existingSchedules } from './schedules.js';
 import { measure, SnapshotIntegrityError, verifyEtcdSnapshot } from './snapshot-stream.js';
-import type { EtcdRestoreRequest } from '../workflows/etcd-restore-api.js';
+import type { EtcdRestoreRequest } from '../core/etcd-restore-request.js';
 
 /** The object a restore reads, and what it must find there. No secret: location by name, checks by hash. */
 export interface RestoreSource {

@@ -13,7 +13,7 @@ import { buildDist } from '../build/bundle.js';
 import type { EtcdBackupManifest } from '../core/manifest.js';
 import { freePorts } from '../devstack/ports.js';
 import { ManagedProcess } from '../devstack/process.js';
-import { repoRoot } from '../devstack/repo-root.js';
+import { repoRoot } from '../build/repo-root.js';
 import { ensureBucket, s3Client } from '../devstack/s3-bucket.js';
 import { etcdCluster } from '../devstack/servers/etcd.js';
 import { minioServer } from '../devstack/servers/minio.js';

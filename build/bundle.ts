@@ -2,7 +2,7 @@ import type { Logger } from '@temporalio/worker';
 import { buildSync } from 'esbuild';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from '../devstack/repo-root.js';
+import { repoRoot } from './repo-root.js';
 import { WORKFLOW_BUNDLE_FILE } from '../worker/workflow-bundle.js';
 
 /**

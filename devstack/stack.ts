@@ -21,7 +21,7 @@ import { killRecordedContainers } from './node-agent/leftovers.js';
 import { acquireStackLock, releaseStackLock, writeState, type StackState } from './lock.js';
 import { assertPortsFree, type PortClaim } from './ports.js';
 import { lastLogLines, ManagedProcess, type ProcessSpec } from './process.js';
-import { repoRoot } from './repo-root.js';
+import { repoRoot } from '../build/repo-root.js';
 import { ensureBucket } from './s3-bucket.js';
 import { temporalServer } from './servers/temporal.js';
 import { versitygwServer } from './servers/versitygw.js';

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { WORKER_COMMAND } from '../build/bundle.js';
 import { WORKER_READY_LINE } from '../worker/ready.js';
 import type { ProcessSpec } from './process.js';
-import { repoRoot } from './repo-root.js';
+import { repoRoot } from '../build/repo-root.js';
 
 export type WorkerLaunch = Pick<ProcessSpec, 'command' | 'args' | 'cwd'> & { env?: Record<string, string> };
 

@@ -5,17 +5,9 @@ import type { RestoreStep, RestoreStepKind } from '../core/restore-plan.js';
  * What the etcd restore workflow accepts and answers: its request, its progress query and its operator updates.
  * Clients import these definitions (they carry no workflow code).
  */
-export interface EtcdRestoreRequest {
-  cluster: string;
-  /** `latest` (newest complete backup of any policy of the cluster) or a backup name; ignored with `from`. */
-  backup: string;
-  /** A snapshot Lifeboat did not make: an object in a configured location (e.g. a raw `etcdctl snapshot save`). */
-  from?: { location: string; key: string };
-  /** Ask for approval even when the cluster's config does not. */
-  requireApproval?: boolean;
-  /** Who asked (shown in the UI and the result). */
-  requestedBy?: string;
-}
+
+// The request is core's (activities read it too); the workflow's API re-exports it for its clients.
+export type { EtcdRestoreRequest } from '../core/etcd-restore-request.js';
 
 export type RestoreStepState = 'pending' | 'running' | 'done' | 'failed' | 'waiting' | 'rolled-back';
 

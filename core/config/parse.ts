@@ -1,13 +1,10 @@
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
+import type { ConfigIssue } from './issues.js';
 import { referenceIssues } from './references.js';
 import { configSchema, type LifeboatConfig } from './schema.js';
 
-export interface ConfigIssue {
-  /** Dotted path into the document, e.g. `etcdBackups[0].keep`; empty for the document itself. */
-  path: string;
-  message: string;
-}
+export type { ConfigIssue } from './issues.js';
 
 export type ConfigResult = { ok: true; config: LifeboatConfig } | { ok: false; issues: ConfigIssue[] };
 

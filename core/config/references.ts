@@ -1,4 +1,4 @@
-import type { ConfigIssue } from './parse.js';
+import type { ConfigIssue } from './issues.js';
 
 /**
  * Checks between sections (unknown cluster or location, duplicate names). They read the raw document rather than

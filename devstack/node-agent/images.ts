@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleEntries } from '../../build/bundle.js';
-import { repoRoot } from '../repo-root.js';
+import { repoRoot } from '../../build/repo-root.js';
 
 /**
  * What a container image means on this machine: the PATH its commands resolve against, and its ENTRYPOINT and CMD

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { repoRoot } from '../../devstack/repo-root.js';
+import { repoRoot } from '../../build/repo-root.js';
 
 export interface CliResult {
   code: number;

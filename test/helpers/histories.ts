@@ -2,7 +2,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from '../../devstack/repo-root.js';
+import { repoRoot } from '../../build/repo-root.js';
 
 /**
  * With LIFEBOAT_RECORD_HISTORIES=1, tests save the histories of the runs they check under test/histories, where

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lastLogLines } from '../../devstack/process.js';
-import { repoRoot } from '../../devstack/repo-root.js';
+import { repoRoot } from '../../build/repo-root.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -9,7 +9,7 @@ import { stringify } from 'yaml';
 import { buildDist } from '../../build/bundle.js';
 import { manifestKey, snapshotKey } from '../../core/layout.js';
 import type { ManagedProcess } from '../../devstack/process.js';
-import { repoRoot } from '../../devstack/repo-root.js';
+import { repoRoot } from '../../build/repo-root.js';
 import { loadConfigFile } from '../../runtime/config-file.js';
 import { WORKER_READY_LINE } from '../../worker/ready.js';
 import { workerProcess } from '../helpers/faults.js';

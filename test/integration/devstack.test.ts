@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePorts, isPortFree } from '../../devstack/ports.js';
-import { repoRoot } from '../../devstack/repo-root.js';
+import { repoRoot } from '../../build/repo-root.js';
 import { DEMO_TENANT } from '../../devstack/stack.js';
 
 // The start command itself, as a user runs it: its own data dir and free ports, so it never meets the dev stack.

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { createActivities } from '../../activities/index.js';
 import { validateConfig } from '../../core/config/parse.js';
-import { repoRoot } from '../../devstack/repo-root.js';
+import { repoRoot } from '../../build/repo-root.js';
 import * as workflows from '../../workflows/index.js';
 import { HISTORY_SUFFIX } from '../helpers/histories.js';
 import { testDeps } from '../helpers/stack.js';

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { componentKey, toolsCacheDir } from '../../devstack/tools/build.js';
 import { components } from '../../devstack/tools/components.js';
-import { repoRoot } from '../../devstack/repo-root.js';
+import { repoRoot } from '../../build/repo-root.js';
 
 const run = promisify(execFile);
 // Each test gets caches of its own under this root, so none depends on what an earlier one left.

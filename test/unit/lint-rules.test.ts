@@ -51,3 +51,37 @@ describe('lint: no floating promises', { timeout: LINT_TIMEOUT }, () => {
     expect(await ruleIds(code, 'activities/example.ts')).toContain('@typescript-eslint/no-floating-promises');
   });
 });
+
+describe('lint: the layers hold', { timeout: LINT_TIMEOUT }, () => {
+  const rule = '@typescript-eslint/no-restricted-imports';
+  it.each([
+    ['core/example.ts', "import { kubeFor } from '../activities/kube.js';\nexport const k = kubeFor;\n"],
+    [
+      'core/config/example.ts',
+      "import { DEFAULT_TEMPORAL_ADDRESS } from '../../runtime/temporal-connection.js';\nexport const a = DEFAULT_TEMPORAL_ADDRESS;\n",
+    ],
+    [
+      'activities/example.ts',
+      "import type { EtcdRestoreProgress } from '../workflows/etcd-restore-api.js';\nexport type P = EtcdRestoreProgress;\n",
+    ],
+    ['activities/example.ts', "import { table } from '../client/output.js';\nexport const t = table;\n"],
+    [
+      'workflows/example.ts',
+      "import { createActivities } from '../activities/index.js';\nexport const c = createActivities;\n",
+    ],
+    ['build/example.ts', "import { freePort } from '../devstack/ports.js';\nexport const f = freePort;\n"],
+  ])('rejects a layer-crossing import in %s', async (filePath, code) => {
+    expect(await ruleIds(code, filePath)).toContain(rule);
+  });
+
+  it.each([
+    [
+      'workflows/example.ts',
+      "import type { Activities } from '../activities/index.js';\nexport type A = Activities;\n",
+    ],
+    ['core/config/example.ts', "import { TASK_QUEUE } from '../naming.js';\nexport const q = TASK_QUEUE;\n"],
+    ['activities/example.ts', "import { TASK_QUEUE } from '../core/naming.js';\nexport const q = TASK_QUEUE;\n"],
+  ])('allows an import within the layers in %s', async (filePath, code) => {
+    expect(await ruleIds(code, filePath)).toEqual([]);
+  });
+});
