@@ -1,5 +1,4 @@
 import { WorkflowFailedError } from '@temporalio/client';
-import { defaultPayloadConverter } from '@temporalio/common';
 import type { SnapshotResult } from '../../activities/etcd-backup.js';
 import { ListPartsCommand } from '@aws-sdk/client-s3';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -20,7 +19,7 @@ import {
   waitFor,
   workerProcess,
 } from '../helpers/faults.js';
-import { recordHistory } from '../helpers/histories.js';
+import { activityResult, activityRuns, recordHistory } from '../helpers/histories.js';
 import { secretsInHistory, secretsInText, type Secrets } from '../helpers/secrets.js';
 import {
   bucketState,
@@ -150,23 +149,9 @@ describe('backups survive faults', () => {
 
         const history = await handle.fetchHistory();
         // The snapshot activity itself ran again (not merely some activity of the backup), and says it reattached.
-        const snapshotScheduled = history.events!.find(
-          (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'snapshotToStorage',
-        )!;
-        const snapshotStarted = history.events!.find(
-          (e) =>
-            e.activityTaskStartedEventAttributes &&
-            Number(e.activityTaskStartedEventAttributes.scheduledEventId) === Number(snapshotScheduled.eventId),
-        )!;
-        expect(snapshotStarted.activityTaskStartedEventAttributes!.attempt).toBeGreaterThanOrEqual(2);
-        const completed = history.events!.find(
-          (e) =>
-            e.activityTaskCompletedEventAttributes &&
-            Number(e.activityTaskCompletedEventAttributes.scheduledEventId) === Number(snapshotScheduled.eventId),
-        )!;
-        const result = defaultPayloadConverter.fromPayload<SnapshotResult>(
-          completed.activityTaskCompletedEventAttributes!.result!.payloads![0]!,
-        );
+        const [snapshotRun] = activityRuns(history, 'snapshotToStorage');
+        expect(snapshotRun!.attempt).toBeGreaterThanOrEqual(2);
+        const result = activityResult<SnapshotResult>(history, 'snapshotToStorage');
         expect(result.resumedUpload).toBe(true);
 
         expect(await secretsInHistory(history, secretValues)).toEqual([]);

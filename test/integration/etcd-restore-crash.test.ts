@@ -6,6 +6,7 @@ import type { ManagedProcess } from '../../devstack/process.js';
 import type { etcdRestore } from '../../workflows/index.js';
 import { approveRestore, etcdRestoreProgress } from '../../workflows/etcd-restore-api.js';
 import { frozenAtCrashPoint, workerProcess } from '../helpers/faults.js';
+import { activityRuns } from '../helpers/histories.js';
 import {
   backUp,
   clusterState,
@@ -55,27 +56,6 @@ function identityOf(worker: ManagedProcess): string {
   const found = IDENTITY_LINE.exec(readFileSync(worker.spec.logFile, 'utf8'));
   if (!found) throw new Error(`${worker.spec.logFile} has no identity line`);
   return found[1]!;
-}
-
-/**
- * Each scheduled run of an activity type, as the history records it: the server writes an activity's started event
- * when the activity closes, with the attempt that closed it, the worker that ran that attempt and why the attempt
- * before it failed.
- */
-function activityRuns(history: History, type: string) {
-  const events = history.events ?? [];
-  return events
-    .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === type)
-    .map((scheduled) => {
-      const started = events.find(
-        (e) => String(e.activityTaskStartedEventAttributes?.scheduledEventId) === String(scheduled.eventId),
-      )?.activityTaskStartedEventAttributes;
-      return {
-        attempt: Number(started?.attempt ?? 0),
-        identity: started?.identity ?? undefined,
-        lastTimeout: started?.lastFailure?.timeoutFailureInfo?.timeoutType ?? undefined,
-      };
-    });
 }
 
 /** Every update the workflow accepted: its name and the worker whose workflow task accepted it. */

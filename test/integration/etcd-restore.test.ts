@@ -5,7 +5,6 @@ import {
   WorkflowUpdateFailedError,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { defaultPayloadConverter } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveEtcd } from '../../activities/etcd-target.js';
 import { etcdClient } from '../../activities/etcd.js';
@@ -37,21 +36,9 @@ import {
 } from '../helpers/restore.js';
 import { secretsInHistory, secretsInObjects, type Secrets } from '../helpers/secrets.js';
 import { startTestWorker, testDeps, type TestWorker } from '../helpers/stack.js';
-import { recordHistory } from '../helpers/histories.js';
+import { activityResult, recordHistory } from '../helpers/histories.js';
 import { waitFor } from '../helpers/kube.js';
 import { workflowIds } from '../../core/naming.js';
-
-type History = Awaited<ReturnType<WorkflowHandle['fetchHistory']>>;
-
-/** What an activity returned, from the history: the result of the first scheduled activity of that type. */
-function activityResult(history: History, type: string): unknown {
-  const events = history.events ?? [];
-  const scheduled = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === type)!;
-  const completed = events.find(
-    (e) => String(e.activityTaskCompletedEventAttributes?.scheduledEventId) === String(scheduled.eventId),
-  )!;
-  return defaultPayloadConverter.fromPayload(completed.activityTaskCompletedEventAttributes!.result!.payloads![0]!);
-}
 
 /** The tenant's etcd revision now, as a linearizable read reports it. */
 async function revisionNow(tenant: RestoreTenant): Promise<bigint> {
