@@ -5,16 +5,16 @@ import { kubermaticSnapshotKey, manifestKey, snapshotKey, type BackupRef, type C
 import { serializeManifest, type EtcdBackupManifest } from '../core/manifest.js';
 import type { EtcdBackupPolicy, StorageLocation } from '../core/config/schema.js';
 import { findCluster, findEtcdPolicy, findLocation } from './config-lookup.js';
-import { runSnapshotJob, type JobSnapshot } from './snapshot-job.js';
-import { adoptForeignSnapshot, candidateKeys, ForeignSnapshotInvalid, type Adopted } from './foreign-snapshot.js';
+import { runSnapshotJob, type JobSnapshot } from './etcd/snapshot-job.js';
+import { adoptForeignSnapshot, candidateKeys, ForeignSnapshotInvalid, type Adopted } from './etcd/foreign-snapshot.js';
 import { nonRetryable } from './failures.js';
-import { resolveEtcd, type EtcdConnection } from './etcd-target.js';
+import { resolveEtcd, type EtcdConnection } from './etcd/target.js';
 import type { ActivityDeps } from './deps.js';
-import { etcdClient, probeMembers, type EtcdMemberStatus, type MemberProbe } from './etcd.js';
-import { uploadStream } from './multipart-upload.js';
-import { compress, encrypt, PART_CONCURRENCY, PART_SIZE } from './snapshot-pipeline.js';
-import { classifyS3Error, s3ClientFor } from './s3.js';
-import { measure, SnapshotIntegrityError, verifyEtcdSnapshot, type StreamStats } from './snapshot-stream.js';
+import { etcdClient, probeMembers, type EtcdMemberStatus, type MemberProbe } from './etcd/members.js';
+import { uploadStream } from './storage/multipart-upload.js';
+import { compress, encrypt, PART_CONCURRENCY, PART_SIZE } from './storage/pipeline.js';
+import { classifyS3Error, s3ClientFor } from './storage/s3.js';
+import { measure, SnapshotIntegrityError, verifyEtcdSnapshot, type StreamStats } from './etcd/snapshot-stream.js';
 
 export interface SnapshotRequest {
   cluster: string;

@@ -2,15 +2,15 @@ import { Client, Connection } from '@temporalio/client';
 import type { LifeboatConfig } from '../core/config/schema.js';
 import { connectionOptions, temporalSettingsFromEnv } from '../runtime/temporal-connection.js';
 import type { ActivityDeps } from './deps.js';
-import { kubeFor } from './kube.js';
+import { kubeFor } from './kube/client.js';
 import { createEtcdBackupActivities } from './etcd-backup.js';
-import { createEtcdActivities } from './etcd.js';
-import { createRestoreClusterActivities } from './restore-cluster.js';
-import { createRestoreInspectActivities } from './restore-inspect.js';
-import { createRestoreMemberActivities } from './restore-members.js';
+import { createEtcdActivities } from './etcd/members.js';
+import { createRestoreClusterActivities } from './etcd-restore-cluster.js';
+import { createRestoreInspectActivities } from './etcd-restore-inspect.js';
+import { createRestoreMemberActivities } from './etcd-restore-members.js';
 import { createRetentionActivities } from './retention.js';
 import { createScheduleActivities } from './schedules.js';
-import { createStorageActivities } from './storage.js';
+import { createStorageActivities } from './storage-check.js';
 
 export type { ActivityDeps } from './deps.js';
 

@@ -1,11 +1,11 @@
 import { DeleteObjectsCommand } from '@aws-sdk/client-s3';
 import { heartbeat } from '@temporalio/activity';
 import type { RetentionRules } from '../core/retention.js';
-import { policyInventory } from './catalog.js';
+import { policyInventory } from './storage/catalog.js';
 import { findEtcdPolicy, findLocation } from './config-lookup.js';
 import type { ActivityDeps } from './deps.js';
-import { abortUpload } from './multipart-upload.js';
-import { classifyS3Error, s3ClientFor } from './s3.js';
+import { abortUpload } from './storage/multipart-upload.js';
+import { classifyS3Error, s3ClientFor } from './storage/s3.js';
 
 /** Dates travel as ISO strings: activity results are JSON. */
 export interface InventoryBackup {

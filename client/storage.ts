@@ -1,6 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { LifeboatConfig, StorageLocation } from '../core/config/schema.js';
-import { s3ClientFor } from '../activities/s3.js';
+import { s3ClientFor } from '../activities/storage/s3.js';
 import { CliError, ExitCode } from './exit-codes.js';
 
 /**

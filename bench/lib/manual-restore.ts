@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
-import { probeMembers } from '../../activities/etcd.js';
+import { probeMembers } from '../../activities/etcd/members.js';
 import { freePorts } from '../../devstack/ports.js';
 import { ManagedProcess } from '../../devstack/process.js';
 import { etcdCluster, etcdMembers } from '../../devstack/servers/etcd.js';

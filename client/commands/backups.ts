@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { listBackups, readManifest } from '../../activities/catalog.js';
+import { listBackups, readManifest } from '../../activities/storage/catalog.js';
 import type { EtcdBackupManifest } from '../../core/manifest.js';
 import { loadConfigFile } from '../../runtime/config-file.js';
 import { CliError, ExitCode } from '../exit-codes.js';

@@ -4,9 +4,9 @@ import { createReadStream, createWriteStream, readFileSync, rmSync } from 'node:
 import { pipeline } from 'node:stream/promises';
 import { get as httpGet, type IncomingMessage } from 'node:http';
 import { get as httpsGet } from 'node:https';
-import { abortUpload, uploadStream } from '../../activities/multipart-upload.js';
-import { compress, decompress, decrypt, encrypt, PART_SIZE } from '../../activities/snapshot-pipeline.js';
-import { measure, measuring, verifyEtcdSnapshot, type StreamStats } from '../../activities/snapshot-stream.js';
+import { abortUpload, uploadStream } from '../../activities/storage/multipart-upload.js';
+import { compress, decompress, decrypt, encrypt, PART_SIZE } from '../../activities/storage/pipeline.js';
+import { measure, measuring, verifyEtcdSnapshot, type StreamStats } from '../../activities/etcd/snapshot-stream.js';
 import type { Compression } from '../../core/layout.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 

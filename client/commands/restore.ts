@@ -14,7 +14,7 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import { userInfo } from 'node:os';
-import type { RestoreInspection } from '../../activities/restore-inspect.js';
+import type { RestoreInspection } from '../../activities/etcd-restore-inspect.js';
 import type { LifeboatConfig, StorageLocation } from '../../core/config/schema.js';
 import { FailureTypes } from '../../core/failure-types.js';
 import { workflowIds } from '../../core/naming.js';
@@ -238,7 +238,7 @@ async function inspect(config: LifeboatConfig, request: EtcdRestoreRequest, clie
   // Loaded on demand: the Kubernetes and etcd clients are only needed here. The worker's own dependencies, read from
   // this shell's environment, with the CLI's Temporal client.
   const [{ createRestoreInspectActivities }, { productionDeps }] = await Promise.all([
-    import('../../activities/restore-inspect.js'),
+    import('../../activities/etcd-restore-inspect.js'),
     import('../../activities/index.js'),
   ]);
   const deps = { ...productionDeps(config), temporalClient: () => client };

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { policyInventory } from '../../activities/catalog.js';
+import { policyInventory } from '../../activities/storage/catalog.js';
 import { workflowIds } from '../../core/naming.js';
 import { planRetention } from '../../core/retention.js';
 import { LifeboatCluster, LifeboatKind, LifeboatPolicy } from '../../core/search-attributes.js';

@@ -1,5 +1,5 @@
 import type { KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
-import { kubeStatus } from '../../activities/kube.js';
+import { kubeStatus } from '../../activities/kube/client.js';
 
 /** Creates an object unless it exists: a restarted stack keeps what it made before, data included. */
 export async function createIfMissing(api: KubernetesObjectApi, object: KubernetesObject): Promise<void> {

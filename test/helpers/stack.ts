@@ -7,7 +7,7 @@ import { inject } from 'vitest';
 import type { LifeboatConfig } from '../../core/config/schema.js';
 import { validateConfig } from '../../core/config/parse.js';
 import type { ActivityDeps } from '../../activities/index.js';
-import { kubeFor } from '../../activities/kube.js';
+import { kubeFor } from '../../activities/kube/client.js';
 import { createLifeboatWorker } from '../../worker/create-worker.js';
 import { FILE_NAMESPACE, fileNamespace } from './temporal-namespace.js';
 

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { moveLeadership, probeMembers } from '../../activities/etcd.js';
+import { moveLeadership, probeMembers } from '../../activities/etcd/members.js';
 import { privateEtcd } from '../helpers/faults.js';
 
 // A private cluster: moving the shared one's leader would disturb the test files running next to this one.

@@ -6,8 +6,8 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveEtcd } from '../../activities/etcd-target.js';
-import { etcdClient } from '../../activities/etcd.js';
+import { resolveEtcd } from '../../activities/etcd/target.js';
+import { etcdClient } from '../../activities/etcd/members.js';
 import type { LifeboatConfig } from '../../core/config/schema.js';
 import type { EtcdBackupManifest } from '../../core/manifest.js';
 import {

@@ -11,7 +11,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { resolveEtcd } from '../../activities/etcd-target.js';
+import { resolveEtcd } from '../../activities/etcd/target.js';
 import { createActivities } from '../../activities/index.js';
 import { validateConfig } from '../../core/config/parse.js';
 import type { LifeboatConfig } from '../../core/config/schema.js';

@@ -7,7 +7,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { adoptForeignSnapshot, ForeignSnapshotInvalid, type AdoptRequest } from '../../activities/foreign-snapshot.js';
+import {
+  adoptForeignSnapshot,
+  ForeignSnapshotInvalid,
+  type AdoptRequest,
+} from '../../activities/etcd/foreign-snapshot.js';
 import { kubermaticSnapshotKey, snapshotKey } from '../../core/layout.js';
 import { bucketState, createBucket, s3ClientFor, uniqueName } from '../helpers/stack.js';
 

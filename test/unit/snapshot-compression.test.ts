@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { compress, decompress } from '../../activities/snapshot-pipeline.js';
+import { compress, decompress } from '../../activities/storage/pipeline.js';
 
 async function collect(source: AsyncIterable<Buffer>): Promise<Buffer> {
   const out: Buffer[] = [];

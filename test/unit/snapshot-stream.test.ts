@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { gunzipIfGzip } from '../../activities/snapshot-pipeline.js';
+import { gunzipIfGzip } from '../../activities/storage/pipeline.js';
 import {
   measure,
   SnapshotIntegrityError,
   verifyEtcdSnapshot,
   type StreamStats,
-} from '../../activities/snapshot-stream.js';
+} from '../../activities/etcd/snapshot-stream.js';
 
 // etcd ends every snapshot stream with the sha256 of the database; these tests feed real bytes cut at awkward places.
 function snapshotOf(db: Buffer): Buffer {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compositeCrc32, partCrc32 } from '../../activities/store-checksum.js';
+import { compositeCrc32, partCrc32 } from '../../activities/storage/store-checksum.js';
 
 // Known answers computed independently (Python's zlib.crc32 and struct.pack('>I', ...)), not with this code.
 describe('store checksums', () => {

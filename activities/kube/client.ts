@@ -1,5 +1,5 @@
 import type { AppsV1Api, BatchV1Api, ConfigurationOptions, CoreV1Api, DiscoveryV1Api } from '@kubernetes/client-node';
-import type { ClusterConfig } from '../core/config/schema.js';
+import type { ClusterConfig } from '../../core/config/schema.js';
 
 /** A tenant's management cluster: the API groups activities use, and the options that make a patch a merge patch. */
 export interface Kube {

@@ -1,5 +1,5 @@
 import type { V1Job } from '@kubernetes/client-node';
-import { kubeStatus, type Kube } from './kube.js';
+import { kubeStatus, type Kube } from './client.js';
 
 /** What Lifeboat's Jobs (snapshot and restore) share: create-or-find by name, their pods, their logs. */
 export const LOG_LINES = 20;

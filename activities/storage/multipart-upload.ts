@@ -7,7 +7,7 @@ import {
   UploadPartCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { STORE_CHECKSUM_ALGORITHM } from '../core/manifest.js';
+import { STORE_CHECKSUM_ALGORITHM } from '../../core/manifest.js';
 import { compositeCrc32, partCrc32 } from './store-checksum.js';
 
 export interface UploadedPart {
@@ -41,7 +41,7 @@ export interface StreamUploadResult {
   parts: number;
   /** True when an earlier attempt's upload was reused. */
   resumed: boolean;
-  /** The composite CRC32 the store verified part by part and reports on HEAD (activities/store-checksum.ts). */
+  /** The composite CRC32 the store verified part by part and reports on HEAD (activities/storage/store-checksum.ts). */
   storeChecksum: string;
 }
 

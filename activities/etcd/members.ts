@@ -1,6 +1,6 @@
 import { Etcd3 } from 'etcd3';
-import type { ActivityDeps } from './deps.js';
-import { resolveEtcd, type EtcdConnection } from './etcd-target.js';
+import type { ActivityDeps } from '../deps.js';
+import { resolveEtcd, type EtcdConnection } from './target.js';
 
 export interface EtcdMemberStatus {
   name: string;

@@ -1,10 +1,10 @@
 import type { V1StatefulSet } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
-import type { ClusterConfig } from '../core/config/schema.js';
-import { findCluster } from './config-lookup.js';
-import type { ActivityDeps } from './deps.js';
-import { nonRetryable } from './failures.js';
-import { kubeStatus, type Kube } from './kube.js';
+import type { ClusterConfig } from '../../core/config/schema.js';
+import { findCluster } from '../config-lookup.js';
+import type { ActivityDeps } from '../deps.js';
+import { nonRetryable } from '../failures.js';
+import { kubeStatus, type Kube } from '../kube/client.js';
 
 /** How to reach one cluster's etcd right now. Lives only inside an activity: the TLS key never leaves the worker. */
 export interface EtcdConnection {

@@ -1,10 +1,10 @@
 import { GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import type { EtcdBackupPolicy, StorageLocation } from '../core/config/schema.js';
-import { parseDuration } from '../core/duration.js';
-import { rulesFromPolicy, type RetentionRules } from '../core/retention.js';
-import { parseBackupKey, policyPrefix, type BackupKind } from '../core/layout.js';
-import { parseManifest, type EtcdBackupManifest } from '../core/manifest.js';
-import { parseBackupName } from '../core/naming.js';
+import type { EtcdBackupPolicy, StorageLocation } from '../../core/config/schema.js';
+import { parseDuration } from '../../core/duration.js';
+import { rulesFromPolicy, type RetentionRules } from '../../core/retention.js';
+import { parseBackupKey, policyPrefix, type BackupKind } from '../../core/layout.js';
+import { parseManifest, type EtcdBackupManifest } from '../../core/manifest.js';
+import { parseBackupName } from '../../core/naming.js';
 
 /**
  * What storage says exists. Object storage is the source of truth: a backup is complete when its manifest exists,

@@ -1,10 +1,10 @@
 import { heartbeat, sleep } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { Compression } from '../core/layout.js';
-import { parseDuration } from '../core/duration.js';
-import { snapshotJob, snapshotJobName, type SnapshotJobInput } from '../core/snapshot-job.js';
-import { createOrFind, failureLogs, lastJsonLine, LOG_LINES, logOf, podsOf } from './jobs.js';
-import type { Kube } from './kube.js';
+import type { Compression } from '../../core/layout.js';
+import { parseDuration } from '../../core/duration.js';
+import { snapshotJob, snapshotJobName, type SnapshotJobInput } from '../../core/snapshot-job.js';
+import { createOrFind, failureLogs, lastJsonLine, LOG_LINES, logOf, podsOf } from '../kube/jobs.js';
+import type { Kube } from '../kube/client.js';
 import type { StreamStats } from './snapshot-stream.js';
 
 /** What the Job's containers report in their logs (see core/snapshot-job.ts and `lifeboat job store-snapshot`). */
@@ -12,7 +12,7 @@ export interface JobSnapshot {
   job: string;
   /**
    * What the store container reported storing (Lifeboat's report line). Absent when a custom store container printed
-   * none, as Kubermatic's do: the caller then finds the object in storage (activities/foreign-snapshot.ts).
+   * none, as Kubermatic's do: the caller then finds the object in storage (activities/etcd/foreign-snapshot.ts).
    */
   report?: { stored: StreamStats; snapshot: StreamStats; storeChecksum?: string };
   /** The succeeded pod's store container: its name and last log lines, for errors about what it stored. */

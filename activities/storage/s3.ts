@@ -1,7 +1,7 @@
 import { S3Client, S3ServiceException } from '@aws-sdk/client-s3';
-import type { StorageLocation } from '../core/config/schema.js';
-import type { ActivityDeps } from './deps.js';
-import { nonRetryable } from './failures.js';
+import type { StorageLocation } from '../../core/config/schema.js';
+import type { ActivityDeps } from '../deps.js';
+import { nonRetryable } from '../failures.js';
 
 /** An S3 client whose keys come from the environment variables the location names; the keys never leave here. */
 export function s3ClientFor(deps: Pick<ActivityDeps, 'readSecretEnv'>, location: StorageLocation): S3Client {

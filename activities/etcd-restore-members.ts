@@ -8,10 +8,10 @@ import { restoreJob, restoreJobName } from '../core/restore-job.js';
 import { findCluster, findLocation } from './config-lookup.js';
 import type { ActivityDeps } from './deps.js';
 import { nonRetryable } from './failures.js';
-import { createOrFind, deleteJobs, failureLogs, lastJsonLine, logOf, podsOf } from './jobs.js';
-import { kubeStatus, type Kube } from './kube.js';
-import type { RestoreSource } from './restore-inspect.js';
-import { s3ClientFor } from './s3.js';
+import { createOrFind, deleteJobs, failureLogs, lastJsonLine, logOf, podsOf } from './kube/jobs.js';
+import { kubeStatus, type Kube } from './kube/client.js';
+import type { RestoreSource } from './etcd-restore-inspect.js';
+import { s3ClientFor } from './storage/s3.js';
 
 /** Kubernetes reports in well under a second here; a restore is a sequence of such waits. */
 const POLL_MS = 200;

@@ -13,11 +13,11 @@ import {
 import { scaleDownStages } from '../core/restore-plan.js';
 import { findCluster } from './config-lookup.js';
 import type { ActivityDeps } from './deps.js';
-import { moveLeadership, probeMembers } from './etcd.js';
-import { deleteJobs, restoreJobsIn } from './jobs.js';
-import { resolveEtcd } from './etcd-target.js';
+import { moveLeadership, probeMembers } from './etcd/members.js';
+import { deleteJobs, restoreJobsIn } from './kube/jobs.js';
+import { resolveEtcd } from './etcd/target.js';
 import { nonRetryable } from './failures.js';
-import { kubeStatus, type Kube } from './kube.js';
+import { kubeStatus, type Kube } from './kube/client.js';
 
 /** Each step waits on Kubernetes; a restore is a sequence of such waits, so the poll interval adds up. */
 const POLL_MS = 200;

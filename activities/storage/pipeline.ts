@@ -3,7 +3,7 @@ import { Decrypter, Encrypter } from 'age-encryption';
 import { Readable, pipeline } from 'node:stream';
 import type { ReadableStream } from 'node:stream/web';
 import { createGunzip, createGzip } from 'node:zlib';
-import type { Compression } from '../core/layout.js';
+import type { Compression } from '../../core/layout.js';
 
 /**
  * The stages a snapshot passes between etcd and storage, shared by direct mode (in the worker) and job mode (in the

@@ -5,16 +5,16 @@ import { etcdMemberLayout, memberCount, type EtcdMemberLayout } from '../core/et
 import { controlPlaneReplicas } from '../core/restore-annotations.js';
 import { encodingOfKey, type Compression } from '../core/layout.js';
 import { chooseBackup } from '../core/restore-plan.js';
-import { listBackups, readManifest, type CatalogEntry } from './catalog.js';
+import { listBackups, readManifest, type CatalogEntry } from './storage/catalog.js';
 import { findCluster, findLocation } from './config-lookup.js';
 import type { ActivityDeps } from './deps.js';
-import { probeMembers } from './etcd.js';
-import { readEtcdStatefulSet, resolveEtcd } from './etcd-target.js';
+import { probeMembers } from './etcd/members.js';
+import { readEtcdStatefulSet, resolveEtcd } from './etcd/target.js';
 import { nonRetryable } from './failures.js';
-import { kubeStatus, type Kube } from './kube.js';
-import { classifyS3Error, s3ClientFor } from './s3.js';
+import { kubeStatus, type Kube } from './kube/client.js';
+import { classifyS3Error, s3ClientFor } from './storage/s3.js';
 import { clusterScheduleIds, existingSchedules } from './schedules.js';
-import { measure, SnapshotIntegrityError, verifyEtcdSnapshot } from './snapshot-stream.js';
+import { measure, SnapshotIntegrityError, verifyEtcdSnapshot } from './etcd/snapshot-stream.js';
 import type { EtcdRestoreRequest } from '../core/etcd-restore-request.js';
 
 /** The object a restore reads, and what it must find there. No secret: location by name, checks by hash. */

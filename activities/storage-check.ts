@@ -4,9 +4,9 @@ import { probeKey } from '../core/layout.js';
 import type { ActivityDeps } from './deps.js';
 import { nonRetryable } from './failures.js';
 import { findLocation } from './config-lookup.js';
-import { abortUpload, uploadStream } from './multipart-upload.js';
-import { classifyS3Error, s3ClientFor } from './s3.js';
-import { PART_SIZE } from './snapshot-pipeline.js';
+import { abortUpload, uploadStream } from './storage/multipart-upload.js';
+import { classifyS3Error, s3ClientFor } from './storage/s3.js';
+import { PART_SIZE } from './storage/pipeline.js';
 
 export interface ProbeResult {
   key: string;

@@ -5,8 +5,8 @@ import {
   S3ServiceException,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { serverSideCopy, type ServerCopyOptions } from './server-copy.js';
-import { gunzipIfGzip } from './snapshot-pipeline.js';
+import { serverSideCopy, type ServerCopyOptions } from '../storage/server-copy.js';
+import { gunzipIfGzip } from '../storage/pipeline.js';
 import { measure, SnapshotIntegrityError, verifyEtcdSnapshot, type StreamStats } from './snapshot-stream.js';
 
 /**
