@@ -1,5 +1,10 @@
 /**
- * Failure types that no retry can fix: activities throw them non-retryable with a message that says what to change,
+ * Every failure type Lifeboat throws, by what a caller can do about it. Workflows and activities name types through
+ * these constants only; the CLI and tests read them back from the failure.
+ */
+
+/**
+ * Failures that no retry can fix: activities throw them non-retryable with a message that says what to change,
  * and workflows list them in nonRetryableErrorTypes as a second line of defence.
  */
 export const FailureTypes = {
@@ -17,3 +22,22 @@ export const FailureTypes = {
 export type FailureType = keyof typeof FailureTypes;
 
 export const nonRetryableFailureTypes: string[] = Object.values(FailureTypes);
+
+/** Failures that a later attempt may not see (a member restarting): thrown retryable, so the activity retries. */
+export const TransientFailureTypes = {
+  EtcdUnavailable: 'EtcdUnavailable',
+} as const;
+
+/** How a workflow ends when it does not succeed; each message says what state the cluster was left in. */
+export const OutcomeTypes = {
+  /** A backup whose attempts ran past its `giveUpAfter`. */
+  BackupGaveUp: 'BackupGaveUp',
+  /** A restore that stopped before its first step: nothing was changed. */
+  RestoreRefused: 'RestoreRefused',
+  /** A restore that failed before its point of no return and undid what it had done. */
+  RestoreRolledBack: 'RestoreRolledBack',
+  /** A restore an operator aborted (or whose approval was refused). */
+  RestoreAborted: 'RestoreAborted',
+  /** A restore whose approval gate was not answered in time. */
+  ApprovalTimedOut: 'ApprovalTimedOut',
+} as const;

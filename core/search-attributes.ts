@@ -7,6 +7,22 @@ export const LifeboatKind = defineSearchAttributeKey('LifeboatKind', SearchAttri
 export const LifeboatPhase = defineSearchAttributeKey('LifeboatPhase', SearchAttributeType.KEYWORD);
 export const LifeboatBackup = defineSearchAttributeKey('LifeboatBackup', SearchAttributeType.KEYWORD);
 
+/** Set by the server on every scheduled run: the schedule's nominal time, the only clock backups are named by. */
+export const TemporalScheduledStartTime = defineSearchAttributeKey(
+  'TemporalScheduledStartTime',
+  SearchAttributeType.DATETIME,
+);
+
+/** The values of LifeboatKind, one per workflow type: what `LifeboatKind="..."` finds in the UI. */
+export const LifeboatKinds = {
+  etcdBackup: 'etcd-backup',
+  etcdRestore: 'etcd-restore',
+  retention: 'retention',
+  storageCheck: 'storage-check',
+} as const;
+
+export type LifeboatKindValue = (typeof LifeboatKinds)[keyof typeof LifeboatKinds];
+
 export const lifeboatSearchAttributes = [
   LifeboatCluster,
   LifeboatPolicy,

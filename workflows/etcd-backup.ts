@@ -11,8 +11,6 @@ import {
 import {
   ActivityFailure,
   ApplicationFailure,
-  defineSearchAttributeKey,
-  SearchAttributeType,
   TemporalFailure,
   TimeoutFailure,
   WorkflowExecutionAlreadyStartedError,
@@ -27,8 +25,10 @@ import {
   LifeboatBackup,
   LifeboatCluster,
   LifeboatKind,
+  LifeboatKinds,
   LifeboatPhase,
   LifeboatPolicy,
+  TemporalScheduledStartTime,
 } from '../core/search-attributes.js';
 
 export interface EtcdBackupInput {
@@ -52,9 +52,6 @@ export interface EtcdBackupProgress {
 }
 
 export const etcdBackupProgress = defineQuery<EtcdBackupProgress>('progress');
-
-/** Set by the server on every scheduled run: the schedule's nominal time, the only clock backups are named by. */
-const TemporalScheduledStartTime = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
 
 const { snapshotToStorage } = proxyActivities<Activities>({
   startToCloseTimeout: '2h',
@@ -100,7 +97,7 @@ export async function etcdBackup(input: EtcdBackupInput): Promise<EtcdBackupMani
   upsertSearchAttributes([
     { key: LifeboatCluster, value: input.cluster },
     { key: LifeboatPolicy, value: input.policy },
-    { key: LifeboatKind, value: 'etcd-backup' },
+    { key: LifeboatKind, value: LifeboatKinds.etcdBackup },
     { key: LifeboatBackup, value: backup },
   ]);
   const startedAt = new Date(Date.now()).toISOString();

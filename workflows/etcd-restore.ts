@@ -20,7 +20,13 @@ import {
   revisionBump,
   type RestoreStepKind,
 } from '../core/restore-plan.js';
-import { LifeboatBackup, LifeboatCluster, LifeboatKind, LifeboatPhase } from '../core/search-attributes.js';
+import {
+  LifeboatBackup,
+  LifeboatCluster,
+  LifeboatKind,
+  LifeboatKinds,
+  LifeboatPhase,
+} from '../core/search-attributes.js';
 import {
   abortRestore,
   approveRestore,
@@ -115,7 +121,7 @@ export async function etcdRestore(request: EtcdRestoreRequest): Promise<EtcdRest
   };
   upsertSearchAttributes([
     { key: LifeboatCluster, value: request.cluster },
-    { key: LifeboatKind, value: 'etcd-restore' },
+    { key: LifeboatKind, value: LifeboatKinds.etcdRestore },
   ]);
   enter('planning');
 

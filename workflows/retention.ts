@@ -10,7 +10,13 @@ import {
 import type { Activities } from '../activities/index.js';
 import { nonRetryableFailureTypes } from '../core/failure-types.js';
 import { planRetention, type RetentionDecision } from '../core/retention.js';
-import { LifeboatCluster, LifeboatKind, LifeboatPhase, LifeboatPolicy } from '../core/search-attributes.js';
+import {
+  LifeboatCluster,
+  LifeboatKind,
+  LifeboatKinds,
+  LifeboatPhase,
+  LifeboatPolicy,
+} from '../core/search-attributes.js';
 
 export interface RetentionInput {
   cluster: string;
@@ -51,7 +57,7 @@ export async function retention(input: RetentionInput): Promise<RetentionResult>
   upsertSearchAttributes([
     { key: LifeboatCluster, value: input.cluster },
     { key: LifeboatPolicy, value: input.policy },
-    { key: LifeboatKind, value: 'retention' },
+    { key: LifeboatKind, value: LifeboatKinds.retention },
     { key: LifeboatPhase, value: 'listing' },
   ]);
   const deleted = [...(input.deletedSoFar ?? [])];

@@ -1,6 +1,6 @@
 import { proxyActivities, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { LifeboatKind, LifeboatPhase } from '../core/search-attributes.js';
+import { LifeboatKind, LifeboatKinds, LifeboatPhase } from '../core/search-attributes.js';
 import { nonRetryableFailureTypes } from '../core/failure-types.js';
 
 const storage = proxyActivities<Activities>({
@@ -21,7 +21,7 @@ export interface StorageCheckResult {
  */
 export async function storageCheck(location: string): Promise<StorageCheckResult> {
   upsertSearchAttributes([
-    { key: LifeboatKind, value: 'storage-check' },
+    { key: LifeboatKind, value: LifeboatKinds.storageCheck },
     { key: LifeboatPhase, value: 'writing' },
   ]);
   setCurrentDetails(`Writing a probe object to storage location **${location}**`);

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { WorkflowFailedError } from '@temporalio/client';
 import { DURATION_RULE, parseDuration } from '../../core/duration.js';
 import { backupName, workflowIds } from '../../core/naming.js';
-import { LifeboatCluster, LifeboatKind, LifeboatPolicy } from '../../core/search-attributes.js';
+import { LifeboatCluster, LifeboatKind, LifeboatKinds, LifeboatPolicy } from '../../core/search-attributes.js';
 import { loadConfigFile } from '../../runtime/config-file.js';
 import { etcdBackupProgress, type EtcdBackupPhase } from '../../workflows/etcd-backup.js';
 import type { etcdBackup } from '../../workflows/index.js';
@@ -54,7 +54,7 @@ export function registerBackup(program: Command): void {
           typedSearchAttributes: [
             { key: LifeboatCluster, value: policy.cluster },
             { key: LifeboatPolicy, value: policy.name },
-            { key: LifeboatKind, value: 'etcd-backup' },
+            { key: LifeboatKind, value: LifeboatKinds.etcdBackup },
           ],
           staticSummary: `one-off etcd backup of ${policy.cluster} (${policy.name})`,
         });

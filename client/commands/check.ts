@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import Table from 'cli-table3';
 import { workflowIds } from '../../core/naming.js';
-import { LifeboatKind } from '../../core/search-attributes.js';
+import { LifeboatKind, LifeboatKinds } from '../../core/search-attributes.js';
 import { loadConfigFile } from '../../runtime/config-file.js';
 import type { storageCheck } from '../../workflows/index.js';
 import { CliError } from '../exit-codes.js';
@@ -30,7 +30,7 @@ export function registerCheck(program: Command): void {
               taskQueue: settings.taskQueue,
               workflowId: workflowIds.storageCheck(name),
               workflowIdConflictPolicy: 'USE_EXISTING',
-              typedSearchAttributes: [{ key: LifeboatKind, value: 'storage-check' }],
+              typedSearchAttributes: [{ key: LifeboatKind, value: LifeboatKinds.storageCheck }],
               staticSummary: `storage check of ${name}`,
               workflowExecutionTimeout: '5m',
             });

@@ -19,7 +19,7 @@ import type { LifeboatConfig, StorageLocation } from '../../core/config/schema.j
 import { FailureTypes } from '../../core/failure-types.js';
 import { workflowIds } from '../../core/naming.js';
 import { planFromInspection, revisionBump } from '../../core/restore-plan.js';
-import { LifeboatCluster, LifeboatKind } from '../../core/search-attributes.js';
+import { LifeboatCluster, LifeboatKind, LifeboatKinds } from '../../core/search-attributes.js';
 import { loadConfigFile } from '../../runtime/config-file.js';
 import {
   abortRestore,
@@ -561,7 +561,7 @@ export function registerRestore(program: Command): void {
             workflowIdConflictPolicy: 'FAIL',
             typedSearchAttributes: [
               { key: LifeboatCluster, value: cluster.name },
-              { key: LifeboatKind, value: 'etcd-restore' },
+              { key: LifeboatKind, value: LifeboatKinds.etcdRestore },
             ],
             staticSummary: `etcd restore of ${cluster.name} from ${what}, requested by ${request.requestedBy}`,
           });

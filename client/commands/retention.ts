@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { policyInventory } from '../../activities/storage/catalog.js';
 import { workflowIds } from '../../core/naming.js';
 import { planRetention } from '../../core/retention.js';
-import { LifeboatCluster, LifeboatKind, LifeboatPolicy } from '../../core/search-attributes.js';
+import { LifeboatCluster, LifeboatKind, LifeboatKinds, LifeboatPolicy } from '../../core/search-attributes.js';
 import { loadConfigFile } from '../../runtime/config-file.js';
 import type { retention } from '../../workflows/index.js';
 import { printJson, table } from '../output.js';
@@ -54,7 +54,7 @@ export function registerRetention(program: Command): void {
           typedSearchAttributes: [
             { key: LifeboatCluster, value: policy.cluster },
             { key: LifeboatPolicy, value: policy.name },
-            { key: LifeboatKind, value: 'retention' },
+            { key: LifeboatKind, value: LifeboatKinds.retention },
           ],
           staticSummary: `retention of ${target} (lifeboat retention run)`,
         });
