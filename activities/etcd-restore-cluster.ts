@@ -4,12 +4,13 @@ import type { ClusterConfig } from '../core/config/schema.js';
 import {
   controlPlaneReplicas,
   INITIALIZED_ANNOTATION,
+  labelSelector,
   PAUSED_REPLICAS_ANNOTATION,
   rememberedCount,
   RESTORED_AT_ANNOTATION,
   RESTORED_FROM_ANNOTATION,
   RESTORE_REPLICAS_ANNOTATION,
-} from '../core/restore-annotations.js';
+} from '../core/kube-metadata.js';
 import { scaleDownStages } from '../core/restore-plan.js';
 import { findCluster } from './config-lookup.js';
 import type { ActivityDeps } from './deps.js';
@@ -23,12 +24,6 @@ import { kubeStatus, type Kube } from './kube/client.js';
 const POLL_MS = 200;
 const LEADERSHIP_MOVE_MS = 8_000;
 
-function selectorOf(labels: Record<string, string> | undefined): string {
-  return Object.entries(labels ?? {})
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
-}
-
 /** Polls until `done` says yes, heartbeating what it sees, so a cancelled or timed-out activity stops here. */
 async function until(what: string, done: () => Promise<string | true>): Promise<void> {
   for (;;) {
@@ -40,7 +35,7 @@ async function until(what: string, done: () => Promise<string | true>): Promise<
 }
 
 async function podsLeft(kube: Kube, namespace: string, labels: Record<string, string> | undefined): Promise<string[]> {
-  const pods = await kube.core.listNamespacedPod({ namespace, labelSelector: selectorOf(labels) });
+  const pods = await kube.core.listNamespacedPod({ namespace, labelSelector: labelSelector(labels) });
   return pods.items.map((p) => p.metadata!.name!);
 }
 

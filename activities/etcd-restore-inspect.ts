@@ -2,7 +2,7 @@ import { GetObjectCommand, HeadObjectCommand, S3ServiceException } from '@aws-sd
 import { heartbeat, log } from '@temporalio/activity';
 import type { ClusterConfig, StorageLocation } from '../core/config/schema.js';
 import { etcdMemberLayout, memberCount, type EtcdMemberLayout } from '../core/etcd-members.js';
-import { controlPlaneReplicas } from '../core/restore-annotations.js';
+import { controlPlaneReplicas } from '../core/kube-metadata.js';
 import { encodingOfKey, type Compression } from '../core/layout.js';
 import { chooseBackup } from '../core/restore-plan.js';
 import { listBackups, readManifest, type CatalogEntry } from './storage/catalog.js';

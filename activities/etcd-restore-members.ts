@@ -4,6 +4,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { heartbeat, sleep } from '@temporalio/activity';
 import { parseDuration } from '../core/duration.js';
 import type { EtcdMemberLayout } from '../core/etcd-members.js';
+import { MEMBER_ANNOTATION, RESTORED_MEMBER_ANNOTATION } from '../core/kube-metadata.js';
 import { restoreJob, restoreJobName } from '../core/restore-job.js';
 import { findCluster, findLocation } from './config-lookup.js';
 import type { ActivityDeps } from './deps.js';
@@ -44,7 +45,7 @@ async function createClaims(kube: Kube, layout: EtcdMemberLayout): Promise<void>
           metadata: {
             name: member.claim,
             labels: { ...(template.metadata?.labels ?? {}), ...layout.selector },
-            annotations: { 'lifeboat.dev/restored-member': member.name },
+            annotations: { [RESTORED_MEMBER_ANNOTATION]: member.name },
           },
           spec: template.spec,
         },
@@ -126,7 +127,7 @@ export function createRestoreMemberActivities(deps: ActivityDeps) {
           if (failed) {
             throw nonRetryable(
               'RestoreJobFailed',
-              `restore Job ${layout.namespace}/${name} (${job.metadata?.annotations?.['lifeboat.dev/member']}) failed ` +
+              `restore Job ${layout.namespace}/${name} (${job.metadata?.annotations?.[MEMBER_ANNOTATION]}) failed ` +
                 `(${failed.reason ?? 'Failed'}: ${failed.message ?? ''}) after ${job.status?.failed ?? 0} pod(s). ` +
                 `Last log lines:\n${await failureLogs(kube, layout.namespace, name)}`,
             );

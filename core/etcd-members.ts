@@ -1,5 +1,5 @@
 import type { V1Container, V1StatefulSet } from '@kubernetes/client-node';
-import { RESTORE_REPLICAS_ANNOTATION, rememberedCount } from './restore-annotations.js';
+import { RESTORE_REPLICAS_ANNOTATION, rememberedCount } from './kube-metadata.js';
 
 /**
  * What a restore must know about an etcd StatefulSet, read from its spec the way its own pods read it: each member's

@@ -1,5 +1,15 @@
 import type { V1Job } from '@kubernetes/client-node';
 import type { EtcdMember, EtcdMemberLayout } from './etcd-members.js';
+import {
+  BACKUP_ANNOTATION,
+  CLUSTER_ANNOTATION,
+  GENERATION_ANNOTATION,
+  jobPodLabels,
+  LIFEBOAT,
+  MANAGED_BY_LABEL,
+  MEMBER_ANNOTATION,
+  RESTORE_LABEL,
+} from './kube-metadata.js';
 import type { Compression } from './layout.js';
 import { LIFEBOAT_IMAGE, shortHash } from './snapshot-job.js';
 
@@ -64,22 +74,19 @@ export function restoreJob(input: RestoreJobInput): V1Job {
     metadata: {
       name,
       namespace: layout.namespace,
-      labels: {
-        'app.kubernetes.io/managed-by': 'lifeboat',
-        'lifeboat.dev/restore': shortHash(input.restoreId),
-      },
+      labels: { [MANAGED_BY_LABEL]: LIFEBOAT, [RESTORE_LABEL]: shortHash(input.restoreId) },
       annotations: {
-        'lifeboat.dev/cluster': input.cluster,
-        'lifeboat.dev/backup': input.backup,
-        'lifeboat.dev/member': member.name,
-        'lifeboat.dev/generation': String(input.generation),
+        [CLUSTER_ANNOTATION]: input.cluster,
+        [BACKUP_ANNOTATION]: input.backup,
+        [MEMBER_ANNOTATION]: member.name,
+        [GENERATION_ANNOTATION]: String(input.generation),
       },
     },
     spec: {
       backoffLimit: input.backoffLimit,
       activeDeadlineSeconds: input.activeDeadlineSeconds,
       template: {
-        metadata: { labels: { 'app.kubernetes.io/managed-by': 'lifeboat', 'lifeboat.dev/job': name } },
+        metadata: { labels: jobPodLabels(name) },
         spec: {
           restartPolicy: 'Never',
           automountServiceAccountToken: false,

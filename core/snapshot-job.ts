@@ -1,4 +1,13 @@
 import type { V1Job } from '@kubernetes/client-node';
+import {
+  BACKUP_ANNOTATION,
+  BACKUP_HASH_LABEL,
+  CLUSTER_ANNOTATION,
+  jobPodLabels,
+  LIFEBOAT,
+  MANAGED_BY_LABEL,
+  POLICY_ANNOTATION,
+} from './kube-metadata.js';
 import type { Compression } from './layout.js';
 
 /**
@@ -69,11 +78,11 @@ export function snapshotJob(input: SnapshotJobInput): V1Job {
     metadata: {
       name,
       namespace: input.namespace,
-      labels: { 'app.kubernetes.io/managed-by': 'lifeboat', 'lifeboat.dev/backup-hash': shortHash(input.backup) },
+      labels: { [MANAGED_BY_LABEL]: LIFEBOAT, [BACKUP_HASH_LABEL]: shortHash(input.backup) },
       annotations: {
-        'lifeboat.dev/cluster': input.cluster,
-        'lifeboat.dev/policy': input.policy,
-        'lifeboat.dev/backup': input.backup,
+        [CLUSTER_ANNOTATION]: input.cluster,
+        [POLICY_ANNOTATION]: input.policy,
+        [BACKUP_ANNOTATION]: input.backup,
       },
     },
     spec: {
@@ -81,7 +90,7 @@ export function snapshotJob(input: SnapshotJobInput): V1Job {
       activeDeadlineSeconds: input.job.activeDeadlineSeconds,
       ttlSecondsAfterFinished: 3600,
       template: {
-        metadata: { labels: { 'app.kubernetes.io/managed-by': 'lifeboat', 'lifeboat.dev/job': name } },
+        metadata: { labels: jobPodLabels(name) },
         spec: {
           restartPolicy: 'Never',
           automountServiceAccountToken: false,

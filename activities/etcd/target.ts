@@ -1,6 +1,7 @@
 import type { V1StatefulSet } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ClusterConfig } from '../../core/config/schema.js';
+import { labelSelector, serviceSlicesSelector } from '../../core/kube-metadata.js';
 import { findCluster } from '../config-lookup.js';
 import type { ActivityDeps } from '../deps.js';
 import { nonRetryable } from '../failures.js';
@@ -58,7 +59,7 @@ async function readyMembers(kube: Kube, cluster: ClusterConfig, scheme: 'http' |
   const service = cluster.etcd.clientService ?? `${sts.name}-client`;
   const slices = await kube.discovery.listNamespacedEndpointSlice({
     namespace: sts.namespace,
-    labelSelector: `kubernetes.io/service-name=${service}`,
+    labelSelector: serviceSlicesSelector(service),
   });
   const endpoints = new Set<string>();
   for (const slice of slices.items) {
@@ -103,10 +104,7 @@ export async function readEtcdStatefulSet(kube: Kube, cluster: ClusterConfig): P
 async function readyPodIps(kube: Kube, cluster: ClusterConfig): Promise<string[]> {
   const sts = cluster.etcd.statefulSet!;
   const selector = (await readEtcdStatefulSet(kube, cluster)).spec?.selector.matchLabels;
-  const labelSelector = Object.entries(selector ?? {})
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
-  const pods = await kube.core.listNamespacedPod({ namespace: sts.namespace, labelSelector });
+  const pods = await kube.core.listNamespacedPod({ namespace: sts.namespace, labelSelector: labelSelector(selector) });
   return pods.items
     .filter(
       (p) =>

@@ -1,4 +1,5 @@
 import type { V1Job } from '@kubernetes/client-node';
+import { podsOfJobSelector, restoreJobsSelector } from '../../core/kube-metadata.js';
 import { kubeStatus, type Kube } from './client.js';
 
 /** What Lifeboat's Jobs (snapshot and restore) share: create-or-find by name, their pods, their logs. */
@@ -13,7 +14,7 @@ export async function createOrFind(kube: Kube, job: V1Job): Promise<void> {
 }
 
 export async function podsOf(kube: Kube, namespace: string, job: string) {
-  return (await kube.core.listNamespacedPod({ namespace, labelSelector: `job-name=${job}` })).items;
+  return (await kube.core.listNamespacedPod({ namespace, labelSelector: podsOfJobSelector(job) })).items;
 }
 
 export async function logOf(
@@ -74,11 +75,8 @@ export async function deleteJobs(kube: Kube, namespace: string, names: string[])
   }
 }
 
-/** Lifeboat's restore Jobs in a namespace, finished or not (label set by core/restore-job.ts). */
+/** Lifeboat's restore Jobs in a namespace, finished or not. */
 export async function restoreJobsIn(kube: Kube, namespace: string): Promise<string[]> {
-  const jobs = await kube.batch.listNamespacedJob({
-    namespace,
-    labelSelector: 'app.kubernetes.io/managed-by=lifeboat,lifeboat.dev/restore',
-  });
+  const jobs = await kube.batch.listNamespacedJob({ namespace, labelSelector: restoreJobsSelector });
   return jobs.items.map((j) => j.metadata!.name!);
 }

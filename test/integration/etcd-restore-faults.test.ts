@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { resolveEtcd } from '../../activities/etcd/target.js';
-import { PAUSED_REPLICAS_ANNOTATION, RESTORE_REPLICAS_ANNOTATION } from '../../core/restore-annotations.js';
+import { PAUSED_REPLICAS_ANNOTATION, RESTORE_REPLICAS_ANNOTATION } from '../../core/kube-metadata.js';
 import { TENANT_NAMES } from '../../devstack/kube/etcd-tenant.js';
 import type { etcdRestore } from '../../workflows/index.js';
 import { abortRestore, etcdRestoreProgress, retryRestore } from '../../workflows/etcd-restore-api.js';

@@ -15,7 +15,7 @@ import {
   RESTORED_AT_ANNOTATION,
   RESTORED_FROM_ANNOTATION,
   RESTORE_REPLICAS_ANNOTATION,
-} from '../../core/restore-annotations.js';
+} from '../../core/kube-metadata.js';
 import { REVISION_SLACK } from '../../core/restore-plan.js';
 import { LifeboatBackup, LifeboatCluster, LifeboatKind, LifeboatPhase } from '../../core/search-attributes.js';
 import type { etcdRestore } from '../../workflows/index.js';

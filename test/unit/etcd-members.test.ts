@@ -1,7 +1,7 @@
 import type { V1StatefulSet } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { etcdMemberLayout, flagValue, memberCount } from '../../core/etcd-members.js';
-import { RESTORE_REPLICAS_ANNOTATION } from '../../core/restore-annotations.js';
+import { RESTORE_REPLICAS_ANNOTATION } from '../../core/kube-metadata.js';
 
 /** The shapes of etcd StatefulSets met in the wild: flags with "=", split flags, env-style configuration. */
 function statefulSet(container: Record<string, unknown>, extra: Partial<V1StatefulSet['spec']> = {}): V1StatefulSet {

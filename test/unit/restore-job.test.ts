@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EtcdMemberLayout } from '../../core/etcd-members.js';
 import { restoreClusterToken, restoreJob, restoreJobName, type RestoreJobInput } from '../../core/restore-job.js';
+import { shortHash } from '../../core/snapshot-job.js';
 
 const layout: EtcdMemberLayout = {
   namespace: 'cluster-a',
@@ -102,6 +103,24 @@ describe('restoreJob', () => {
     // Nothing else vouches for its bytes, so etcdutl checks etcd's hash as well.
     expect(restoreJob(foreign).spec!.template.spec!.containers[0]!.args).not.toContain('--skip-hash-check');
     expect(env).not.toContain('LIFEBOAT_SNAPSHOT_SHA256');
+  });
+
+  it('is labelled as a restore Job of this restore and says which member and retry it is for', () => {
+    const job = restoreJob(input);
+    expect(job.metadata!.labels).toEqual({
+      'app.kubernetes.io/managed-by': 'lifeboat',
+      'lifeboat.dev/restore': shortHash('run-1'),
+    });
+    expect(job.metadata!.annotations).toEqual({
+      'lifeboat.dev/cluster': 'a',
+      'lifeboat.dev/backup': 'nightly-20260101000000',
+      'lifeboat.dev/member': 'etcd-1',
+      'lifeboat.dev/generation': '0',
+    });
+    expect(job.spec!.template.metadata!.labels).toEqual({
+      'app.kubernetes.io/managed-by': 'lifeboat',
+      'lifeboat.dev/job': job.metadata!.name,
+    });
   });
 
   it('names are stable per restore, member and operator retry, and valid Kubernetes names', () => {

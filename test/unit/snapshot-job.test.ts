@@ -139,6 +139,22 @@ describe('the snapshot Job', () => {
     expect(plain.spec!.template.spec!.volumes).toEqual([{ name: 'backup', emptyDir: {} }]);
   });
 
+  it('says who manages it and what it backs up; its Pods name the Job', () => {
+    expect(job.metadata!.labels).toEqual({
+      'app.kubernetes.io/managed-by': 'lifeboat',
+      'lifeboat.dev/backup-hash': shortHash('hourly-20261121030000'),
+    });
+    expect(job.metadata!.annotations).toEqual({
+      'lifeboat.dev/cluster': 'abc',
+      'lifeboat.dev/policy': 'hourly',
+      'lifeboat.dev/backup': 'hourly-20261121030000',
+    });
+    expect(job.spec!.template.metadata!.labels).toEqual({
+      'app.kubernetes.io/managed-by': 'lifeboat',
+      'lifeboat.dev/job': job.metadata!.name,
+    });
+  });
+
   it('shortHash is stable FNV-1a', () => {
     expect(shortHash('')).toBe('811c9dc5');
     expect(shortHash('a')).toBe('e40c292c');
