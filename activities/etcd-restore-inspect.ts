@@ -1,6 +1,6 @@
 import { GetObjectCommand, HeadObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
 import { heartbeat, log } from '@temporalio/activity';
-import type { ClusterConfig, StorageLocation } from '../core/config/schema.js';
+import type { ClusterConfig, PreflightMode, StorageLocation } from '../core/config/schema.js';
 import { etcdMemberLayout, memberCount, type EtcdMemberLayout } from '../core/etcd-members.js';
 import { controlPlaneReplicas } from '../core/kube-metadata.js';
 import { encodingOfKey, type Compression } from '../core/layout.js';
@@ -48,7 +48,7 @@ export interface RestoreInspection {
     requireApproval: boolean;
     approvalTimeout: string;
     bumpRevision: boolean;
-    verify: 'store-checksum' | 'download';
+    verify: PreflightMode;
   };
 }
 
@@ -278,7 +278,7 @@ export function createRestoreInspectActivities(deps: ActivityDeps) {
      */
     async verifyRestoreSource(
       source: RestoreSource,
-      mode: 'store-checksum' | 'download' = 'download',
+      mode: PreflightMode = 'download',
     ): Promise<SourceVerification> {
       if (mode === 'store-checksum' && source.storeChecksum) {
         const stored = await storeChecksumOf(source);

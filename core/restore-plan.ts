@@ -1,3 +1,5 @@
+import type { PreflightMode } from './config/schema.js';
+
 /**
  * The etcd restore as a plan, before anything runs: which backup, and the ordered steps with what each touches.
  * Pure (design.md, "The etcd restore, step by step"): `lifeboat restore etcd --dry-run` prints it, the workflow
@@ -57,7 +59,7 @@ export interface RestoreOptions {
   requireApproval: boolean;
   bumpRevision: boolean;
   /** How preflight checks the object: the store's checksum (when the manifest has one), or reading it all. */
-  preflight?: 'store-checksum' | 'download';
+  preflight?: PreflightMode;
 }
 
 export type RestoreStepKind =
@@ -167,7 +169,7 @@ export interface InspectedRestore {
   layout: { namespace: string; statefulSet: string; members: { name: string; peerUrl: string; claim: string }[] };
   apiserver?: { namespace: string; name: string; replicas: number };
   schedules: string[];
-  settings: { requireApproval: boolean; bumpRevision: boolean; verify?: 'store-checksum' | 'download' };
+  settings: { requireApproval: boolean; bumpRevision: boolean; verify?: PreflightMode };
 }
 
 /**
@@ -176,7 +178,7 @@ export interface InspectedRestore {
  */
 export function preflightCheck(
   inspected: Pick<InspectedRestore, 'source' | 'settings'>,
-): 'store-checksum' | 'download' {
+): PreflightMode {
   return inspected.settings.verify === 'store-checksum' && inspected.source.storeChecksum
     ? 'store-checksum'
     : 'download';

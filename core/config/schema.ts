@@ -82,6 +82,9 @@ const etcdTarget = z
 /** The tenant control plane a restore pauses: its kube-apiserver Deployment, scaled to 0 and back. */
 const controlPlane = z.strictObject({ deployment: objectRef });
 
+/** How a restore's preflight checks the backup before anything is touched (restore.verify below). */
+const preflightMode = z.enum(['store-checksum', 'download']);
+
 /** How restores of this cluster run (`lifeboat restore etcd`). */
 const restoreSettings = z.strictObject({
   /** Wait for `lifeboat restore approve` before anything is changed. */
@@ -100,7 +103,7 @@ const restoreSettings = z.strictObject({
    * match or is missing; `download` always reads the whole object and checks its sha256. Either way each member's
    * restore Job checks the sha256 again before etcdutl writes anything.
    */
-  verify: z.enum(['store-checksum', 'download']).default('store-checksum'),
+  verify: preflightMode.default('store-checksum'),
   /** Bounds of each member's restore Job. */
   jobDeadline: duration.default('30m'),
   backoffLimit: z.number().int().min(0).max(20).default(2),
@@ -237,4 +240,5 @@ export type LifeboatConfig = z.infer<typeof configSchema>;
 export type StorageLocation = z.infer<typeof storageLocationSchema>;
 export type ClusterConfig = z.infer<typeof clusterSchema>;
 export type RestoreSettings = z.infer<typeof restoreSettings>;
+export type PreflightMode = z.infer<typeof preflightMode>;
 export type EtcdBackupPolicy = z.infer<typeof etcdBackupPolicySchema>;
