@@ -27,7 +27,7 @@ export async function buildProgram(argv: string[] = []): Promise<Command> {
       import('./commands/backups.js'),
       import('./commands/schedules.js'),
       import('./commands/retention.js'),
-      import('./commands/restore.js'),
+      import('./commands/restore/index.js'),
     ]);
     setup.registerSetup(program);
     apply.registerApply(program);

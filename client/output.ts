@@ -31,3 +31,47 @@ export type OutputFormat = 'table' | 'json';
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
+
+/** A duration for people: tenths of a second under a minute, then minutes and seconds. */
+export function humanDuration(ms: number): string {
+  return ms < 60_000 ? `${(ms / 1000).toFixed(1)}s` : `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`;
+}
+
+/** How long something with ISO start and end times took; still running (no end) counts to now and says so with `…`. */
+export function spanDuration(span: { startedAt?: string; endedAt?: string }, now = Date.now()): string {
+  if (!span.startedAt) return '';
+  const end = span.endedAt ? Date.parse(span.endedAt) : now;
+  return `${humanDuration(end - Date.parse(span.startedAt))}${span.endedAt ? '' : '…'}`;
+}
+
+/** An ISO time to the second: milliseconds are noise in a table a person reads. */
+export function utc(iso: string | undefined): string {
+  return iso ? iso.replace(/\.\d{3}Z$/, 'Z') : '';
+}
+
+/** Breaks text at spaces so a table cell stays narrow; existing line breaks stay. */
+export function wrap(text: string, width = 56): string {
+  return text
+    .split('\n')
+    .map((line) => {
+      const out: string[] = [];
+      let current = '';
+      for (const word of line.split(' ')) {
+        if (current && current.length + 1 + word.length > width) {
+          out.push(current);
+          current = word;
+        } else current = current ? `${current} ${word}` : word;
+      }
+      out.push(current);
+      return out.join('\n');
+    })
+    .join('\n');
+}
+
+/** `label  value` lines, values of several lines indented under the first. */
+export function printFields(rows: [string, string][]): void {
+  const width = Math.max(...rows.map(([label]) => label.length)) + 2;
+  for (const [label, value] of rows) {
+    console.log(`${label.padEnd(width)}${value.split('\n').join(`\n${' '.repeat(width)}`)}`);
+  }
+}

@@ -1,4 +1,5 @@
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { failureMessage, rootCause } from '../core/failures.js';
 import { connectionOptions, temporalSettingsFromEnv, type TemporalSettings } from '../runtime/temporal-connection.js';
 import { CliError, ExitCode } from './exit-codes.js';
 
@@ -32,4 +33,22 @@ export async function withTemporal<T>(fn: (session: TemporalSession) => Promise<
   } finally {
     await session.close();
   }
+}
+
+/**
+ * WorkflowFailedError is the client's own wrapper around a workflow's failure: it says only that the workflow failed.
+ * Unwrapped here; core/failures.ts unwraps the rest.
+ */
+function workflowFailure(err: unknown): unknown {
+  return err instanceof WorkflowFailedError ? (err.cause ?? err) : err;
+}
+
+/** The failure that says why a workflow failed (its own ApplicationFailure, a termination, ...): see rootCause. */
+export function workflowFailureCause(err: unknown): unknown {
+  return rootCause(workflowFailure(err));
+}
+
+/** The message of workflowFailureCause(err), for a person to read. */
+export function workflowFailureMessage(err: unknown): string {
+  return failureMessage(workflowFailure(err));
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveFrom } from '../../client/commands/restore.js';
+import { resolveFrom } from '../../client/commands/restore/from.js';
 import { validateConfig } from '../../core/config/parse.js';
 import type { LifeboatConfig } from '../../core/config/schema.js';
 import { CliError } from '../../client/exit-codes.js';
