@@ -182,7 +182,6 @@ async function main(): Promise<void> {
       LIFEBOAT_TASK_QUEUE: 'bench',
       BENCH_KEY: credentials.accessKeyId,
       BENCH_SECRET: credentials.secretAccessKey,
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     };
     const temporalClient = new Client({ connection: await Connection.connect({ address: temporalAddress }) });
     const direct = async (compression: string, round: number) => {

@@ -18,7 +18,7 @@ export function bundleEntries(entries: Record<string, string>, outdir: string): 
     splitting: true,
     format: 'esm',
     platform: 'node',
-    target: 'node20',
+    target: 'node26',
     packages: 'external',
     sourcemap: true,
     logLevel: 'silent',
@@ -46,13 +46,17 @@ export async function bundleWorkflows(outdir: string, logger?: Logger): Promise<
  *   thread) an arena of its own, and keeps what each arena once held;
  * - --max-semi-space-size=4 (MiB): V8's young generation otherwise grows to 32 MiB under a snapshot's stream of
  *   short-lived objects; the worker's work is I/O-bound, so more frequent minor GCs cost nothing measurable.
- * An operator's own MALLOC_ARENA_MAX wins; NODE_OPTIONS can add flags.
+ * An operator's own MALLOC_ARENA_MAX wins; NODE_OPTIONS can add flags. The Node it runs is the project's pinned
+ * runtime where the image's node_modules has it (package.json optionalDependencies: the release the tests ran on),
+ * else `node` on PATH.
  */
 const WORKER_LAUNCHER = `#!/bin/sh
 # The Lifeboat worker as production runs it; written by \`npm run build\` (build/bundle.ts says why these settings).
 : "\${MALLOC_ARENA_MAX:=2}"
 export MALLOC_ARENA_MAX
-exec node --max-semi-space-size=4 "$(dirname "$0")/worker.js" "$@"
+node="$(dirname "$0")/../node_modules/.bin/node"
+[ -x "$node" ] || node=node
+exec "$node" --max-semi-space-size=4 "$(dirname "$0")/worker.js" "$@"
 `;
 
 /** The worker's start command in dist/ (build/bundle.ts WORKER_LAUNCHER). */

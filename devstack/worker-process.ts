@@ -12,7 +12,7 @@ export function workerFromSource(entry = 'worker/main.ts'): WorkerLaunch {
   return { command: process.execPath, args: ['--import', 'tsx', join(repoRoot, entry)], cwd: repoRoot };
 }
 
-/** The built worker (`npm run build`) as an image runs it: dist's launcher, which finds `node` on PATH. */
+/** The built worker (`npm run build`) as an image runs it: dist's launcher (its `node`: build/bundle.ts). */
 export function builtWorker(dist: string): WorkerLaunch {
   return {
     command: join(dist, WORKER_COMMAND),

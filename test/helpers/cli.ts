@@ -15,7 +15,7 @@ export function lifeboat(args: string[], env: Record<string, string>): Promise<C
       ['--import', 'tsx', 'client/cli.ts', ...args],
       {
         cwd: repoRoot,
-        env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
+        env: { ...process.env, ...env },
         timeout: 120_000,
       },
       (error, stdout, stderr) => {

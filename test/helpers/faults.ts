@@ -126,7 +126,6 @@ export function workerProcess(
         LIFEBOAT_TASK_QUEUE: taskQueue,
         LIFEBOAT_CONFIG: configFile,
         LIFEBOAT_SHUTDOWN_GRACE: '1s',
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         ...(crashTest ? { LIFEBOAT_WORKFLOW_BUNDLE: inject('workflowBundlePath') } : {}),
         ...(crashTest?.crashPoint ? { LIFEBOAT_CRASH_POINT: crashTest.crashPoint } : {}),
         ...Object.fromEntries(secrets),

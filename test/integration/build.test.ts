@@ -51,7 +51,6 @@ describe('the built worker and CLI (npm run build)', () => {
       ...process.env,
       ...temporalEnv(),
       LIFEBOAT_TASK_QUEUE: taskQueue,
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       ...Object.fromEntries(testSecrets()),
     };
   }, 120_000);
