@@ -240,9 +240,6 @@ export function createRestoreInspectActivities(deps: ActivityDeps) {
       const source = request.from
         ? await foreignSource(deps, request.from)
         : await manifestSource(deps, cluster, request.backup);
-      if (source.compression === 'zstd') {
-        throw nonRetryable('InvalidConfig', `${source.key} is zstd-compressed, which this Lifeboat cannot decompress.`);
-      }
       if (source.encrypted && !cluster.restore.decryptionSecret) {
         throw nonRetryable(
           'InvalidConfig',
