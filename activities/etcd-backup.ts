@@ -1,7 +1,14 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { activityInfo, cancellationSignal, heartbeat, log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { kubermaticSnapshotKey, manifestKey, snapshotKey, type BackupRef, type Compression } from '../core/layout.js';
+import {
+  BackupKinds,
+  kubermaticSnapshotKey,
+  manifestKey,
+  snapshotKey,
+  type Compression,
+  type EtcdBackupRef,
+} from '../core/layout.js';
 import { serializeManifest, type EtcdBackupManifest } from '../core/manifest.js';
 import type { EtcdBackupPolicy, StorageLocation } from '../core/config/schema.js';
 import { findCluster, findEtcdPolicy, findLocation } from './config-lookup.js';
@@ -192,7 +199,7 @@ export function createEtcdBackupActivities(deps: ActivityDeps) {
    * move it to the layout key. Fails non-retryably when there is none, or when it is not a sound snapshot.
    */
   async function adoptJobSnapshot(
-    ref: BackupRef,
+    ref: EtcdBackupRef,
     location: StorageLocation,
     namespace: string,
     job: JobSnapshot,
@@ -251,7 +258,7 @@ export function createEtcdBackupActivities(deps: ActivityDeps) {
     req: SnapshotRequest,
     policy: EtcdBackupPolicy,
     location: StorageLocation,
-    ref: BackupRef,
+    ref: EtcdBackupRef,
     key: string,
     recipients: string[],
     connection: EtcdConnection,
@@ -293,9 +300,9 @@ export function createEtcdBackupActivities(deps: ActivityDeps) {
     async snapshotToStorage(req: SnapshotRequest): Promise<SnapshotResult> {
       const policy = findEtcdPolicy(deps, req.cluster, req.policy);
       const location = findLocation(deps, policy.location);
-      const ref: BackupRef = {
+      const ref: EtcdBackupRef = {
         prefix: location.prefix,
-        kind: 'etcd',
+        kind: BackupKinds.etcd,
         cluster: req.cluster,
         policy: req.policy,
         backup: req.backup,
@@ -355,7 +362,7 @@ export function createEtcdBackupActivities(deps: ActivityDeps) {
       const location = findLocation(deps, locationName);
       const key = manifestKey({
         prefix: location.prefix,
-        kind: 'etcd',
+        kind: BackupKinds.etcd,
         cluster: manifest.cluster,
         policy: manifest.policy,
         backup: manifest.backup,

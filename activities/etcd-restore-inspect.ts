@@ -3,7 +3,7 @@ import { heartbeat, log } from '@temporalio/activity';
 import type { ClusterConfig, PreflightMode, StorageLocation } from '../core/config/schema.js';
 import { etcdMemberLayout, memberCount, type EtcdMemberLayout } from '../core/etcd-members.js';
 import { controlPlaneReplicas } from '../core/kube-metadata.js';
-import { encodingOfKey, type Compression } from '../core/layout.js';
+import { BackupKinds, encodingOfKey, type Compression } from '../core/layout.js';
 import { chooseBackup } from '../core/restore-plan.js';
 import { listBackups, readManifest, type CatalogEntry } from './storage/catalog.js';
 import { findCluster, findLocation } from './config-lookup.js';
@@ -72,7 +72,7 @@ async function manifestSource(deps: ActivityDeps, cluster: ClusterConfig, wanted
   for (const location of locations.values()) {
     const s3 = s3ClientFor(deps, location);
     try {
-      const entries = await listBackups(s3, location, 'etcd', { cluster: cluster.name });
+      const entries = await listBackups(s3, location, BackupKinds.etcd, { cluster: cluster.name });
       found.push(...entries.map((e) => ({ ...e, location })));
     } catch (err) {
       classifyS3Error(location, err);
@@ -88,7 +88,7 @@ async function manifestSource(deps: ActivityDeps, cluster: ClusterConfig, wanted
   const entry = found.find((e) => e.backup === choice.backup && e.manifestKey)!;
   const s3 = s3ClientFor(deps, entry.location);
   try {
-    const manifest = await readManifest(s3, entry.location, entry.manifestKey!);
+    const manifest = await readManifest(s3, entry.location, entry.manifestKey!, BackupKinds.etcd);
     return {
       location: entry.location.name,
       key: manifest.object.key,

@@ -1,5 +1,6 @@
 import { DeleteObjectsCommand } from '@aws-sdk/client-s3';
 import { heartbeat } from '@temporalio/activity';
+import { BackupKinds } from '../core/layout.js';
 import type { RetentionRules } from '../core/retention.js';
 import { policyInventory } from './storage/catalog.js';
 import { findEtcdPolicy, findLocation } from './config-lookup.js';
@@ -31,7 +32,9 @@ export function createRetentionActivities(deps: ActivityDeps) {
       const location = findLocation(deps, policy.location);
       const s3 = s3ClientFor(deps, location);
       try {
-        const inventory = await policyInventory(s3, location, policy, (listed) => heartbeat({ listed }));
+        const inventory = await policyInventory(s3, location, BackupKinds.etcd, policy, (listed) =>
+          heartbeat({ listed }),
+        );
         return {
           location: location.name,
           rules: inventory.rules,

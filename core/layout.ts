@@ -3,24 +3,55 @@
  *
  *   <prefix>/etcd/<cluster>/<policy>/<backup>/snapshot.db[.zst|.gz][.age]
  *   <prefix>/etcd/<cluster>/<policy>/<backup>/manifest.json        written last: the commit marker
- *   <prefix>/resources/<cluster>/<policy>/<backup>/resources.tar.gz[.age]
- *   <prefix>/resources/<cluster>/<policy>/<backup>/resource-list.json
- *   <prefix>/resources/<cluster>/<policy>/<backup>/manifest.json
+ *   <prefix>/resources/<cluster>/backups/<backup>/<backup>.tar.gz[.age]   Velero's tarball format
+ *   <prefix>/resources/<cluster>/backups/<backup>/velero-backup.json
+ *   <prefix>/resources/<cluster>/backups/<backup>/<backup>-resource-list.json.gz
+ *   <prefix>/resources/<cluster>/backups/<backup>/<backup>-results.gz
+ *   <prefix>/resources/<cluster>/backups/<backup>/manifest.json    written last
+ *   <prefix>/resources/<cluster>/restores/<restore>/...            per-item results of a restore
  *
- * and one foreign key: where a Kubermatic store container uploads a snapshot (kubermaticSnapshotKey), from which job
+ * `<prefix>/resources/<cluster>` is a Velero BackupStorageLocation prefix: Velero's sync lists `backups/` and refuses a
+ * prefix with other folders beside its own, so resource backups have no policy level; their policy is the one their
+ * name carries (`<policy>-<yyyymmddhhmmss>`, core/naming.ts) or their manifest records.
+ *
+ * And one foreign key: where a Kubermatic store container uploads a snapshot (kubermaticSnapshotKey), from which job
  * mode moves it to snapshotKey().
  */
 
-export type BackupKind = 'etcd' | 'resources';
+import { parseBackupName } from './naming.js';
+
+/** The kinds of backup, each its own tree under the location's prefix. */
+export const BackupKinds = { etcd: 'etcd', resources: 'resources' } as const;
+export type BackupKind = (typeof BackupKinds)[keyof typeof BackupKinds];
+const BACKUP_KINDS: readonly string[] = Object.values(BackupKinds);
+
 export type Compression = 'none' | 'gzip' | 'zstd';
 
-export interface BackupRef {
+/** An etcd backup: one folder per policy. */
+export interface EtcdBackupRef {
   prefix: string;
-  kind: BackupKind;
+  kind: typeof BackupKinds.etcd;
   cluster: string;
   policy: string;
   backup: string;
 }
+
+/** A resource backup: Velero's `backups/<backup>/`, no policy level. */
+export interface ResourceBackupRef {
+  prefix: string;
+  kind: typeof BackupKinds.resources;
+  cluster: string;
+  backup: string;
+}
+
+export type BackupRef = EtcdBackupRef | ResourceBackupRef;
+
+/** The commit marker of every kind: a backup exists when this file does. */
+export const MANIFEST_FILE = 'manifest.json';
+
+/** Velero's folder of backups under a BackupStorageLocation prefix, and of restores beside it. */
+const VELERO_BACKUPS = 'backups';
+const VELERO_RESTORES = 'restores';
 
 const compressionSuffix: Record<Compression, string> = { none: '', gzip: '.gz', zstd: '.zst' };
 
@@ -33,28 +64,64 @@ function normalizePrefix(prefix: string): string {
 }
 
 export function backupDir(ref: BackupRef): string {
-  return join(normalizePrefix(ref.prefix), ref.kind, ref.cluster, ref.policy, ref.backup) + '/';
+  const base = normalizePrefix(ref.prefix);
+  return ref.kind === BackupKinds.etcd
+    ? join(base, ref.kind, ref.cluster, ref.policy, ref.backup) + '/'
+    : join(base, ref.kind, ref.cluster, VELERO_BACKUPS, ref.backup) + '/';
 }
 
 export function manifestKey(ref: BackupRef): string {
-  return backupDir(ref) + 'manifest.json';
+  return backupDir(ref) + MANIFEST_FILE;
 }
 
-export function snapshotKey(ref: BackupRef, compression: Compression, encrypted: boolean): string {
+/** Whether a key of a backup (as listed, or as parseBackupKey names its file) is that backup's manifest. */
+export function isManifestKey(key: string): boolean {
+  return key.split('/').at(-1) === MANIFEST_FILE;
+}
+
+export function snapshotKey(ref: EtcdBackupRef, compression: Compression, encrypted: boolean): string {
   return backupDir(ref) + 'snapshot.db' + compressionSuffix[compression] + (encrypted ? '.age' : '');
 }
 
-export function resourcesArchiveKey(ref: BackupRef, encrypted: boolean): string {
-  return backupDir(ref) + 'resources.tar.gz' + (encrypted ? '.age' : '');
+/** Velero's tarball of the backed-up objects; `.age` when Lifeboat encrypts it (then only Lifeboat reads it). */
+export function resourcesArchiveKey(ref: ResourceBackupRef, encrypted: boolean): string {
+  return `${backupDir(ref)}${ref.backup}.tar.gz${encrypted ? '.age' : ''}`;
 }
 
-export function resourceListKey(ref: BackupRef): string {
-  return backupDir(ref) + 'resource-list.json';
+/** Velero's Backup object: what its backup sync imports. */
+export function veleroBackupKey(ref: ResourceBackupRef): string {
+  return backupDir(ref) + 'velero-backup.json';
 }
 
-/** Prefix under which every backup of a policy lives (list with it, then parse with parseBackupKey). */
-export function policyPrefix(prefix: string, kind: BackupKind, cluster: string, policy: string): string {
-  return join(normalizePrefix(prefix), kind, cluster, policy) + '/';
+/** Velero's list of the backed-up items by group/version/kind. */
+export function resourceListKey(ref: ResourceBackupRef): string {
+  return `${backupDir(ref)}${ref.backup}-resource-list.json.gz`;
+}
+
+/** Velero's warnings and errors of the backup. */
+export function resourceResultsKey(ref: ResourceBackupRef): string {
+  return `${backupDir(ref)}${ref.backup}-results.gz`;
+}
+
+/** Where a restore of a cluster's resources writes its per-item results (Velero's `restores/<restore>/`). */
+export function resourceRestoreDir(prefix: string, cluster: string, restore: string): string {
+  return join(normalizePrefix(prefix), BackupKinds.resources, cluster, VELERO_RESTORES, restore) + '/';
+}
+
+/** Prefix under which every backup of an etcd policy lives (list with it, then parse with parseBackupKey). */
+export function policyPrefix(prefix: string, cluster: string, policy: string): string {
+  return join(normalizePrefix(prefix), BackupKinds.etcd, cluster, policy) + '/';
+}
+
+/**
+ * Prefix under which every backup of a kind lives, of one cluster or of all: what a kind-aware listing starts from.
+ * A resource backup's policy is not in its key, so a policy's resource backups are found by name under this prefix.
+ */
+export function kindPrefix(prefix: string, kind: BackupKind, cluster?: string): string {
+  if (cluster === undefined) return join(normalizePrefix(prefix), kind) + '/';
+  return kind === BackupKinds.etcd
+    ? join(normalizePrefix(prefix), kind, cluster) + '/'
+    : join(normalizePrefix(prefix), kind, cluster, VELERO_BACKUPS) + '/';
 }
 
 /**
@@ -72,16 +139,30 @@ export function probeKey(prefix: string, id: string): string {
   return join(normalizePrefix(prefix), '.lifeboat-probe', id);
 }
 
-/** Inverse of the key builders: which backup a key belongs to and what file it is, or undefined for foreign keys. */
-export function parseBackupKey(prefix: string, key: string): (BackupRef & { file: string }) | undefined {
+export type ParsedBackupKey = BackupRef & { file: string };
+
+/**
+ * Inverse of the key builders: which backup a key belongs to and what file it is, or undefined for foreign keys (a
+ * restore's results under `restores/` included). Both kinds have five segments below the prefix.
+ */
+export function parseBackupKey(prefix: string, key: string): ParsedBackupKey | undefined {
   const base = normalizePrefix(prefix);
   const rest = base === '' ? key : key.startsWith(base + '/') ? key.slice(base.length + 1) : undefined;
   if (rest === undefined) return undefined;
   const parts = rest.split('/');
-  if (parts.length !== 5) return undefined;
-  const [kind, cluster, policy, backup, file] = parts as [string, string, string, string, string];
-  if ((kind !== 'etcd' && kind !== 'resources') || !cluster || !policy || !backup || !file) return undefined;
-  return { prefix: base, kind, cluster, policy, backup, file };
+  if (parts.length !== 5 || parts.some((p) => p === '')) return undefined;
+  const [kind, cluster, level, backup, file] = parts as [string, string, string, string, string];
+  if (!BACKUP_KINDS.includes(kind)) return undefined;
+  if (kind === BackupKinds.etcd) return { prefix: base, kind, cluster, policy: level, backup, file };
+  return level === VELERO_BACKUPS ? { prefix: base, kind: BackupKinds.resources, cluster, backup, file } : undefined;
+}
+
+/**
+ * The policy a backup belongs to: an etcd backup's folder says it; a resource backup's name does (Velero's layout has
+ * no policy level), undefined when the name is not one Lifeboat writes.
+ */
+export function policyOfBackup(ref: BackupRef): string | undefined {
+  return ref.kind === BackupKinds.etcd ? ref.policy : parseBackupName(ref.backup)?.policy;
 }
 
 /** How an object is encoded, from its key's suffixes (`.gz`/`.zst`, then `.age`): ours and foreign snapshots alike. */

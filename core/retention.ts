@@ -114,8 +114,6 @@ export interface RetentionPlan {
 export type RetentionTier = keyof RetentionTiers;
 export const TIERS: readonly RetentionTier[] = ['hourly', 'daily', 'weekly', 'monthly'];
 
-export const DEFAULT_INCOMPLETE_GRACE_MS = 24 * 3_600_000;
-
 const TIER_REASON: Record<RetentionTier, RetentionKeepReason> = {
   hourly: 'tier-hourly',
   daily: 'tier-daily',
@@ -374,46 +372,22 @@ export function planRetention(
   return { backups: decisions, abortUploads };
 }
 
-/** What `rulesFromPolicy` reads from a policy; `tiers` is not in the config schema yet and is checked here. */
-export type RetentionPolicyInput = Pick<EtcdBackupPolicy, 'keep' | 'ttl'> & { tiers?: unknown };
+/** What `rulesFromPolicy` reads from a backup policy: the retention fields every kind's policy has. */
+export type RetentionPolicyInput = Pick<
+  EtcdBackupPolicy,
+  'keep' | 'ttl' | 'tiers' | 'keepOneOff' | 'incompleteGracePeriod'
+>;
 
-export interface RetentionDefaults {
-  /** Default true. */
-  keepOneOff?: boolean;
-  /** Default 24h. */
-  incompleteGraceMs?: number;
-}
-
-/** The retention rules of an etcd backup policy. Throws on values the config schema would have rejected. */
-export function rulesFromPolicy(policy: RetentionPolicyInput, defaults: RetentionDefaults = {}): RetentionRules {
-  const rules: RetentionRules = {
+/**
+ * The retention rules of a policy, from a config the schema has validated and defaulted (core/config): a mapping of
+ * units, not a second validation. planRetention still refuses rules that break its own contract.
+ */
+export function rulesFromPolicy(policy: RetentionPolicyInput): RetentionRules {
+  return {
     keep: policy.keep,
-    keepOneOff: defaults.keepOneOff ?? true,
-    incompleteGraceMs: defaults.incompleteGraceMs ?? DEFAULT_INCOMPLETE_GRACE_MS,
+    keepOneOff: policy.keepOneOff,
+    incompleteGraceMs: parseDuration(policy.incompleteGracePeriod)!,
+    ...(policy.ttl !== undefined ? { ttlMs: parseDuration(policy.ttl)! } : {}),
+    ...(policy.tiers !== undefined ? { tiers: { ...policy.tiers } } : {}),
   };
-  if (policy.ttl !== undefined) {
-    const ttlMs = parseDuration(policy.ttl);
-    if (ttlMs === undefined) throw new Error(`retention: ttl ${JSON.stringify(policy.ttl)} is not a duration`);
-    rules.ttlMs = ttlMs;
-  }
-  if (policy.tiers !== undefined && policy.tiers !== null) {
-    if (typeof policy.tiers !== 'object' || Array.isArray(policy.tiers)) {
-      throw new Error('retention: tiers must be an object with hourly, daily, weekly and/or monthly counts');
-    }
-    const input = policy.tiers as Record<string, unknown>;
-    const unknown = Object.keys(input).filter((k) => !(TIERS as readonly string[]).includes(k));
-    if (unknown.length > 0) throw new Error(`retention: unknown tier(s) ${unknown.map((k) => `"${k}"`).join(', ')}`);
-    const tiers: RetentionTiers = {};
-    for (const tier of TIERS) {
-      const count = input[tier];
-      if (count === undefined) continue;
-      if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) {
-        throw new Error(`retention: tiers.${tier} must be a whole number of at least 0`);
-      }
-      tiers[tier] = count;
-    }
-    rules.tiers = tiers;
-  }
-  validateRules(rules);
-  return rules;
 }

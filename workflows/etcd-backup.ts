@@ -18,7 +18,7 @@ import {
 import type { Activities } from '../activities/index.js';
 import { DURATION_RULE, parseDuration } from '../core/duration.js';
 import { nonRetryableFailureTypes } from '../core/failure-types.js';
-import { MANIFEST_FORMAT_VERSION, STORE_CHECKSUM_ALGORITHM, type EtcdBackupManifest } from '../core/manifest.js';
+import { etcdManifest, type EtcdBackupManifest } from '../core/manifest.js';
 import { backupName, workflowIds } from '../core/naming.js';
 import { retention } from './retention.js';
 import {
@@ -128,36 +128,17 @@ export async function etcdBackup(input: EtcdBackupInput): Promise<EtcdBackupMani
 
   enter('committing', `writing the manifest for ${snapshot.key}`);
   const info = workflowInfo();
-  const manifest: EtcdBackupManifest = {
-    formatVersion: MANIFEST_FORMAT_VERSION,
-    kind: 'etcd',
+  const manifest = etcdManifest({
     cluster: input.cluster,
     policy: input.policy,
     backup,
-    nominalTime: time.toISOString(),
+    nominalTime: time,
+    oneOff,
     startedAt,
     completedAt: new Date(Date.now()).toISOString(),
-    oneOff,
-    etcd: {
-      revision: snapshot.member.revision,
-      member: snapshot.member.name,
-      endpoint: snapshot.member.endpoint,
-      version: snapshot.member.version,
-      dbSizeBytes: snapshot.member.dbSizeBytes,
-    },
-    object: {
-      key: snapshot.key,
-      bytes: snapshot.stored.bytes,
-      sha256: snapshot.stored.sha256,
-      compression: snapshot.compression,
-      encryption: snapshot.recipients.length > 0 ? { format: 'age', recipients: snapshot.recipients } : null,
-      ...(snapshot.storeChecksum
-        ? { storeChecksum: { algorithm: STORE_CHECKSUM_ALGORITHM, value: snapshot.storeChecksum } }
-        : {}),
-    },
-    snapshot: { bytes: snapshot.snapshot.bytes, sha256: snapshot.snapshot.sha256 },
+    snapshot,
     createdBy: { workflowId: info.workflowId, runId: info.runId },
-  };
+  });
   progress.manifestKey = await writeManifest.executeWithOptions(
     { summary: `commit ${backup}: write its manifest`, startToCloseTimeout: '1m' },
     [manifest, snapshot.location],

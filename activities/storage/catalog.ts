@@ -1,9 +1,16 @@
 import { GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import type { EtcdBackupPolicy, StorageLocation } from '../../core/config/schema.js';
-import { parseDuration } from '../../core/duration.js';
-import { rulesFromPolicy, type RetentionRules } from '../../core/retention.js';
-import { parseBackupKey, policyPrefix, type BackupKind } from '../../core/layout.js';
-import { parseManifest, type EtcdBackupManifest } from '../../core/manifest.js';
+import type { StorageLocation } from '../../core/config/schema.js';
+import { rulesFromPolicy, type RetentionPolicyInput, type RetentionRules } from '../../core/retention.js';
+import {
+  BackupKinds,
+  isManifestKey,
+  kindPrefix,
+  parseBackupKey,
+  policyOfBackup,
+  policyPrefix,
+  type BackupKind,
+} from '../../core/layout.js';
+import { parseManifestOfKind, type ManifestOfKind } from '../../core/manifest.js';
 import { parseBackupName } from '../../core/naming.js';
 
 /**
@@ -11,6 +18,7 @@ import { parseBackupName } from '../../core/naming.js';
  * so any hub that can read the bucket sees the same catalog.
  */
 export interface CatalogEntry {
+  kind: BackupKind;
   cluster: string;
   policy: string;
   backup: string;
@@ -36,7 +44,10 @@ async function* listKeys(s3: S3Client, bucket: string, prefix: string) {
   } while (token);
 }
 
-/** Every backup under a location, optionally narrowed to one cluster or one policy; newest first. */
+/**
+ * Every backup of a kind under a location, optionally narrowed to one cluster or one policy; newest first. An etcd
+ * policy has its own folder to list; a resource backup's policy is read from its name, under the cluster's folder.
+ */
 export async function listBackups(
   s3: S3Client,
   location: StorageLocation,
@@ -44,20 +55,22 @@ export async function listBackups(
   filter: { cluster?: string; policy?: string } = {},
 ): Promise<CatalogEntry[]> {
   const prefix =
-    filter.cluster && filter.policy
-      ? policyPrefix(location.prefix, kind, filter.cluster, filter.policy)
-      : policyPrefix(location.prefix, kind, filter.cluster ?? '', '').replace(/\/+$/, '/');
+    kind === BackupKinds.etcd && filter.cluster && filter.policy
+      ? policyPrefix(location.prefix, filter.cluster, filter.policy)
+      : kindPrefix(location.prefix, kind, filter.cluster || undefined);
   const entries = new Map<string, CatalogEntry>();
   for await (const object of listKeys(s3, location.bucket, prefix)) {
     const ref = parseBackupKey(location.prefix, object.key);
     if (!ref || ref.kind !== kind) continue;
-    if (filter.policy && ref.policy !== filter.policy) continue;
+    const policy = policyOfBackup(ref);
+    if (policy === undefined || (filter.policy && policy !== filter.policy)) continue;
     const time = parseBackupName(ref.backup)?.time;
     if (!time) continue; // not a name Lifeboat writes
-    const id = `${ref.cluster}/${ref.policy}/${ref.backup}`;
+    const id = `${ref.cluster}/${policy}/${ref.backup}`;
     const entry = entries.get(id) ?? {
+      kind,
       cluster: ref.cluster,
-      policy: ref.policy,
+      policy,
       backup: ref.backup,
       time,
       keys: [],
@@ -66,15 +79,21 @@ export async function listBackups(
     };
     entry.keys.push(object.key);
     entry.bytes += object.size;
-    if (ref.file === 'manifest.json') entry.manifestKey = object.key;
+    if (isManifestKey(object.key)) entry.manifestKey = object.key;
     entries.set(id, entry);
   }
   return [...entries.values()].sort((a, b) => b.time.getTime() - a.time.getTime() || a.backup.localeCompare(b.backup));
 }
 
-export async function readManifest(s3: S3Client, location: StorageLocation, key: string): Promise<EtcdBackupManifest> {
+/** Reads the manifest of a backup of a known kind; one that does not parse as that kind's fails loudly. */
+export async function readManifest<K extends BackupKind>(
+  s3: S3Client,
+  location: StorageLocation,
+  key: string,
+  kind: K,
+): Promise<ManifestOfKind<K>> {
   const response = await s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: key }));
-  const parsed = parseManifest(await response.Body!.transformToString('utf8'));
+  const parsed = parseManifestOfKind(await response.Body!.transformToString('utf8'), kind);
   if (!parsed.ok) throw new Error(`manifest ${key} in "${location.name}" is unreadable: ${parsed.error}`);
   return parsed.manifest;
 }
@@ -110,6 +129,9 @@ export interface PolicyInventory {
 
 const MANIFEST_READ_CONCURRENCY = 8;
 
+/** What retention reads of a policy of any kind: whose backups, and its rules. */
+export type InventoryPolicy = RetentionPolicyInput & { cluster: string; name: string };
+
 /**
  * Everything retention decides on for one policy: its backups (a manifest's one-off flag included), its open multipart
  * uploads, and its rules. Shared by the retention workflow's activity and `lifeboat retention plan`.
@@ -117,10 +139,11 @@ const MANIFEST_READ_CONCURRENCY = 8;
 export async function policyInventory(
   s3: S3Client,
   location: StorageLocation,
-  policy: EtcdBackupPolicy,
+  kind: BackupKind,
+  policy: InventoryPolicy,
   onProgress: (listed: number) => void = () => undefined,
 ): Promise<PolicyInventory> {
-  const entries = await listBackups(s3, location, 'etcd', { cluster: policy.cluster, policy: policy.name });
+  const entries = await listBackups(s3, location, kind, { cluster: policy.cluster, policy: policy.name });
   const backups: PolicyInventory['backups'] = [];
   for (let i = 0; i < entries.length; i += MANIFEST_READ_CONCURRENCY) {
     const batch = entries.slice(i, i + MANIFEST_READ_CONCURRENCY);
@@ -129,20 +152,29 @@ export async function policyInventory(
         batch.map(async (entry) => ({
           ...entry,
           complete: entry.manifestKey !== undefined,
-          oneOff: entry.manifestKey ? (await readManifest(s3, location, entry.manifestKey)).oneOff : false,
+          oneOff: entry.manifestKey ? (await readManifest(s3, location, entry.manifestKey, kind)).oneOff : false,
         })),
       )),
     );
     onProgress(backups.length);
   }
-  const uploads = await listOpenUploads(
-    s3,
-    location,
-    policyPrefix(location.prefix, 'etcd', policy.cluster, policy.name),
-  );
-  const rules = rulesFromPolicy(policy, {
-    keepOneOff: policy.keepOneOff,
-    incompleteGraceMs: parseDuration(policy.incompleteGracePeriod)!,
+  const uploads = await listPolicyUploads(s3, location, kind, policy);
+  return { backups, uploads, rules: rulesFromPolicy(policy) };
+}
+
+/** The open uploads of one policy's backups: its folder's for etcd; for resources, those whose backup name is its. */
+async function listPolicyUploads(
+  s3: S3Client,
+  location: StorageLocation,
+  kind: BackupKind,
+  policy: InventoryPolicy,
+): Promise<OpenUpload[]> {
+  if (kind === BackupKinds.etcd) {
+    return listOpenUploads(s3, location, policyPrefix(location.prefix, policy.cluster, policy.name));
+  }
+  const uploads = await listOpenUploads(s3, location, kindPrefix(location.prefix, kind, policy.cluster));
+  return uploads.filter((upload) => {
+    const ref = parseBackupKey(location.prefix, upload.key);
+    return ref !== undefined && policyOfBackup(ref) === policy.name;
   });
-  return { backups, uploads, rules };
 }

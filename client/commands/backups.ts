@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { listBackups, readManifest } from '../../activities/storage/catalog.js';
+import { BackupKinds } from '../../core/layout.js';
 import type { EtcdBackupManifest } from '../../core/manifest.js';
 import { loadConfigFile } from '../../runtime/config-file.js';
 import { CliError, ExitCode } from '../exit-codes.js';
@@ -34,8 +35,10 @@ async function collect(opts: ListOptions): Promise<BackupRow[]> {
         ...(opts.cluster ? { cluster: opts.cluster } : {}),
         ...(opts.policy ? { policy: opts.policy } : {}),
       };
-      for (const entry of await listBackups(s3, location, 'etcd', filter)) {
-        const manifest = entry.manifestKey ? await readManifest(s3, location, entry.manifestKey) : undefined;
+      for (const entry of await listBackups(s3, location, BackupKinds.etcd, filter)) {
+        const manifest = entry.manifestKey
+          ? await readManifest(s3, location, entry.manifestKey, BackupKinds.etcd)
+          : undefined;
         rows.push({
           location: location.name,
           cluster: entry.cluster,

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { policyInventory } from '../../activities/storage/catalog.js';
+import { BackupKinds } from '../../core/layout.js';
 import { workflowIds } from '../../core/naming.js';
 import { planRetention } from '../../core/retention.js';
 import { LifeboatCluster, LifeboatKind, LifeboatKinds, LifeboatPolicy } from '../../core/search-attributes.js';
@@ -23,7 +24,7 @@ export function registerRetention(program: Command): void {
       const policy = resolvePolicy(config, target);
       const location = config.storageLocations.find((l) => l.name === policy.location)!;
       const plan = await withLocation(config, location, async (s3) => {
-        const { backups, uploads, rules } = await policyInventory(s3, location, policy);
+        const { backups, uploads, rules } = await policyInventory(s3, location, BackupKinds.etcd, policy);
         return planRetention(backups, uploads, rules, new Date());
       });
       if (opts.output === 'json') return printJson(plan);

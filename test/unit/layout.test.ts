@@ -1,28 +1,45 @@
 import { describe, expect, it } from 'vitest';
 import {
+  BackupKinds,
   backupDir,
   encodingOfKey,
-  type BackupRef,
+  type EtcdBackupRef,
+  isManifestKey,
+  kindPrefix,
   kubermaticSnapshotKey,
   type Compression,
   manifestKey,
   parseBackupKey,
+  policyOfBackup,
   policyPrefix,
   probeKey,
   resourceListKey,
+  resourceRestoreDir,
+  resourceResultsKey,
   resourcesArchiveKey,
+  type ResourceBackupRef,
   snapshotKey,
+  veleroBackupKey,
 } from '../../core/layout.js';
 
-const ref = (prefix: string, kind: BackupRef['kind'] = 'etcd'): BackupRef => ({
+const ref = (prefix: string): EtcdBackupRef => ({
   prefix,
-  kind,
+  kind: 'etcd',
   cluster: 'prod',
   policy: 'nightly',
   backup: 'nightly-20240305070809',
 });
 
+const resourceRef = (prefix: string): ResourceBackupRef => ({
+  prefix,
+  kind: 'resources',
+  cluster: 'prod',
+  backup: 'nightly-20240305070809',
+});
+
 const DIR = 'prod/nightly/nightly-20240305070809/';
+/** Velero's layout under `<prefix>/resources/<cluster>`: no policy level. */
+const RESOURCE_DIR = 'prod/backups/nightly-20240305070809/';
 
 /** Every spelling of a prefix and the normalised form keys are written under. */
 const PREFIXES: [string, string][] = [
@@ -39,16 +56,23 @@ const PREFIXES: [string, string][] = [
 describe('backupDir', () => {
   it.each(PREFIXES)('under prefix %j is %s<kind>/<cluster>/<policy>/<backup>/', (prefix, base) => {
     expect(backupDir(ref(prefix))).toBe(`${base}etcd/${DIR}`);
-    expect(backupDir(ref(prefix, 'resources'))).toBe(`${base}resources/${DIR}`);
   });
+
+  it.each(PREFIXES)(
+    'of a resource backup under prefix %j is %sresources/<cluster>/backups/<backup>/',
+    (prefix, base) => {
+      expect(backupDir(resourceRef(prefix))).toBe(`${base}resources/${RESOURCE_DIR}`);
+    },
+  );
 
   it('never starts with a slash and always ends with exactly one', () => {
     for (const [prefix] of PREFIXES) {
-      const dir = backupDir(ref(prefix));
-      expect(dir.startsWith('/')).toBe(false);
-      expect(dir.endsWith('/')).toBe(true);
-      expect(dir.endsWith('//')).toBe(false);
-      expect(dir).not.toContain('//');
+      for (const dir of [backupDir(ref(prefix)), backupDir(resourceRef(prefix))]) {
+        expect(dir.startsWith('/')).toBe(false);
+        expect(dir.endsWith('/')).toBe(true);
+        expect(dir.endsWith('//')).toBe(false);
+        expect(dir).not.toContain('//');
+      }
     }
   });
 });
@@ -56,7 +80,22 @@ describe('backupDir', () => {
 describe('manifestKey', () => {
   it.each(PREFIXES)('under prefix %j is the backup dir + manifest.json', (prefix, base) => {
     expect(manifestKey(ref(prefix))).toBe(`${base}etcd/${DIR}manifest.json`);
-    expect(manifestKey(ref(prefix, 'resources'))).toBe(`${base}resources/${DIR}manifest.json`);
+    expect(manifestKey(resourceRef(prefix))).toBe(`${base}resources/${RESOURCE_DIR}manifest.json`);
+  });
+});
+
+describe('isManifestKey', () => {
+  it('is true for the manifest of either kind and nothing else in a backup', () => {
+    expect(isManifestKey(manifestKey(ref('a')))).toBe(true);
+    expect(isManifestKey(manifestKey(resourceRef('')))).toBe(true);
+    expect(isManifestKey(snapshotKey(ref('a'), 'gzip', true))).toBe(false);
+    expect(isManifestKey(veleroBackupKey(resourceRef('a')))).toBe(false);
+    expect(isManifestKey(resourcesArchiveKey(resourceRef('a'), false))).toBe(false);
+  });
+
+  it('matches the whole file name, not a suffix of it', () => {
+    expect(isManifestKey('a/etcd/prod/nightly/b/old-manifest.json')).toBe(false);
+    expect(isManifestKey('a/etcd/prod/nightly/b/manifest.json.bak')).toBe(false);
   });
 });
 
@@ -88,25 +127,59 @@ describe('snapshotKey', () => {
 });
 
 describe('resource keys', () => {
-  it('resourcesArchiveKey is resources.tar.gz, plus .age when encrypted', () => {
-    expect(resourcesArchiveKey(ref('a', 'resources'), false)).toBe(`a/resources/${DIR}resources.tar.gz`);
-    expect(resourcesArchiveKey(ref('a', 'resources'), true)).toBe(`a/resources/${DIR}resources.tar.gz.age`);
+  const dir = `a/resources/${RESOURCE_DIR}`;
+
+  it("resourcesArchiveKey is Velero's <backup>.tar.gz, plus .age when encrypted", () => {
+    expect(resourcesArchiveKey(resourceRef('a'), false)).toBe(`${dir}nightly-20240305070809.tar.gz`);
+    expect(resourcesArchiveKey(resourceRef('a'), true)).toBe(`${dir}nightly-20240305070809.tar.gz.age`);
   });
 
-  it('resourceListKey is resource-list.json', () => {
-    expect(resourceListKey(ref('', 'resources'))).toBe(`resources/${DIR}resource-list.json`);
+  it("veleroBackupKey is Velero's velero-backup.json", () => {
+    expect(veleroBackupKey(resourceRef('a'))).toBe(`${dir}velero-backup.json`);
+  });
+
+  it("resourceListKey is Velero's <backup>-resource-list.json.gz", () => {
+    expect(resourceListKey(resourceRef(''))).toBe(
+      `resources/${RESOURCE_DIR}nightly-20240305070809-resource-list.json.gz`,
+    );
+  });
+
+  it("resourceResultsKey is Velero's <backup>-results.gz", () => {
+    expect(resourceResultsKey(resourceRef('a'))).toBe(`${dir}nightly-20240305070809-results.gz`);
+  });
+
+  it.each(PREFIXES)(
+    'resourceRestoreDir under prefix %j is %sresources/<cluster>/restores/<restore>/',
+    (prefix, base) => {
+      expect(resourceRestoreDir(prefix, 'prod', 'r1')).toBe(`${base}resources/prod/restores/r1/`);
+    },
+  );
+
+  it('puts nothing but backups/ and restores/ under the Velero prefix <prefix>/resources/<cluster>/', () => {
+    const veleroPrefix = 'a/resources/prod/';
+    const keys = [
+      manifestKey(resourceRef('a')),
+      resourcesArchiveKey(resourceRef('a'), true),
+      veleroBackupKey(resourceRef('a')),
+      resourceListKey(resourceRef('a')),
+      resourceResultsKey(resourceRef('a')),
+      resourceRestoreDir('a', 'prod', 'r1'),
+    ];
+    for (const key of keys) {
+      expect(key.startsWith(veleroPrefix)).toBe(true);
+      expect(['backups', 'restores']).toContain(key.slice(veleroPrefix.length).split('/')[0]);
+    }
   });
 });
 
 describe('policyPrefix', () => {
-  it.each(PREFIXES)('under prefix %j is %s<kind>/<cluster>/<policy>/', (prefix, base) => {
-    expect(policyPrefix(prefix, 'etcd', 'prod', 'nightly')).toBe(`${base}etcd/prod/nightly/`);
-    expect(policyPrefix(prefix, 'resources', 'prod', 'nightly')).toBe(`${base}resources/prod/nightly/`);
+  it.each(PREFIXES)('under prefix %j is %setcd/<cluster>/<policy>/', (prefix, base) => {
+    expect(policyPrefix(prefix, 'prod', 'nightly')).toBe(`${base}etcd/prod/nightly/`);
   });
 
   it('is a prefix of every key of that policy', () => {
     for (const [prefix] of PREFIXES) {
-      const pp = policyPrefix(prefix, 'etcd', 'prod', 'nightly');
+      const pp = policyPrefix(prefix, 'prod', 'nightly');
       expect(manifestKey(ref(prefix)).startsWith(pp)).toBe(true);
       expect(snapshotKey(ref(prefix), 'zstd', true).startsWith(pp)).toBe(true);
       expect(backupDir(ref(prefix)).startsWith(pp)).toBe(true);
@@ -115,11 +188,49 @@ describe('policyPrefix', () => {
 
   it('does not match a policy whose name merely starts with the same letters', () => {
     const other = manifestKey({ ...ref('a'), policy: 'nightly2' });
-    expect(other.startsWith(policyPrefix('a', 'etcd', 'prod', 'nightly'))).toBe(false);
+    expect(other.startsWith(policyPrefix('a', 'prod', 'nightly'))).toBe(false);
   });
 
   it('does not match the other kind', () => {
-    expect(manifestKey(ref('a', 'resources')).startsWith(policyPrefix('a', 'etcd', 'prod', 'nightly'))).toBe(false);
+    expect(manifestKey(resourceRef('a')).startsWith(policyPrefix('a', 'prod', 'nightly'))).toBe(false);
+  });
+});
+
+describe('kindPrefix', () => {
+  it.each(PREFIXES)('under prefix %j is %s<kind>/ for every cluster', (prefix, base) => {
+    expect(kindPrefix(prefix, BackupKinds.etcd)).toBe(`${base}etcd/`);
+    expect(kindPrefix(prefix, BackupKinds.resources)).toBe(`${base}resources/`);
+  });
+
+  it.each(PREFIXES)("under prefix %j is a cluster's folder of backups of each kind", (prefix, base) => {
+    expect(kindPrefix(prefix, BackupKinds.etcd, 'prod')).toBe(`${base}etcd/prod/`);
+    expect(kindPrefix(prefix, BackupKinds.resources, 'prod')).toBe(`${base}resources/prod/backups/`);
+  });
+
+  it("is a prefix of every backup key of that kind and cluster, and of no other kind's", () => {
+    for (const [prefix] of PREFIXES) {
+      expect(manifestKey(ref(prefix)).startsWith(kindPrefix(prefix, 'etcd', 'prod'))).toBe(true);
+      expect(manifestKey(resourceRef(prefix)).startsWith(kindPrefix(prefix, 'resources', 'prod'))).toBe(true);
+      expect(manifestKey(resourceRef(prefix)).startsWith(kindPrefix(prefix, 'etcd'))).toBe(false);
+      expect(manifestKey(ref(prefix)).startsWith(kindPrefix(prefix, 'resources'))).toBe(false);
+    }
+  });
+
+  it("does not hold a restore's results", () => {
+    expect(resourceRestoreDir('a', 'prod', 'r1').startsWith(kindPrefix('a', 'resources', 'prod'))).toBe(false);
+  });
+});
+
+describe('policyOfBackup', () => {
+  it("is an etcd backup's folder, whatever its name", () => {
+    expect(policyOfBackup(ref('a'))).toBe('nightly');
+    expect(policyOfBackup({ ...ref('a'), backup: 'not-ours' })).toBe('nightly');
+  });
+
+  it("is what a resource backup's name carries, undefined for a name Lifeboat does not write", () => {
+    expect(policyOfBackup(resourceRef('a'))).toBe('nightly');
+    expect(policyOfBackup({ ...resourceRef('a'), backup: 'daily-job-20240305070809' })).toBe('daily-job');
+    expect(policyOfBackup({ ...resourceRef('a'), backup: 'velero-made-it' })).toBeUndefined();
   });
 });
 
@@ -155,30 +266,48 @@ describe('kubermaticSnapshotKey', () => {
     const key = kubermaticSnapshotKey('prod', 'nightly-20240305070809');
     for (const [prefix] of PREFIXES) {
       expect(parseBackupKey(prefix, key)).toBeUndefined();
-      expect(key.startsWith(policyPrefix(prefix, 'etcd', 'prod', 'nightly'))).toBe(false);
+      expect(key.startsWith(policyPrefix(prefix, 'prod', 'nightly'))).toBe(false);
     }
   });
 });
 
 describe('parseBackupKey', () => {
-  const builders: [string, (r: BackupRef) => string, string][] = [
+  const builders: [string, (r: EtcdBackupRef) => string, string][] = [
     ['manifestKey', manifestKey, 'manifest.json'],
     ['snapshotKey none', (r) => snapshotKey(r, 'none', false), 'snapshot.db'],
     ['snapshotKey gzip', (r) => snapshotKey(r, 'gzip', false), 'snapshot.db.gz'],
     ['snapshotKey zstd+age', (r) => snapshotKey(r, 'zstd', true), 'snapshot.db.zst.age'],
-    ['resourcesArchiveKey', (r) => resourcesArchiveKey(r, true), 'resources.tar.gz.age'],
-    ['resourceListKey', resourceListKey, 'resource-list.json'],
+  ];
+  const resourceBuilders: [string, (r: ResourceBackupRef) => string, string][] = [
+    ['manifestKey', manifestKey, 'manifest.json'],
+    ['resourcesArchiveKey', (r) => resourcesArchiveKey(r, true), 'nightly-20240305070809.tar.gz.age'],
+    ['veleroBackupKey', veleroBackupKey, 'velero-backup.json'],
+    ['resourceListKey', resourceListKey, 'nightly-20240305070809-resource-list.json.gz'],
+    ['resourceResultsKey', resourceResultsKey, 'nightly-20240305070809-results.gz'],
   ];
 
   describe.each(PREFIXES)('under prefix %j', (prefix, base) => {
     const normalised = base.replace(/\/$/, '');
 
-    it.each(builders)('inverts %s for both kinds', (_, build, file) => {
-      for (const kind of ['etcd', 'resources'] as const) {
-        const r = ref(prefix, kind);
-        expect(parseBackupKey(prefix, build(r))).toEqual({ ...r, prefix: normalised, file });
-      }
+    it.each(builders)('inverts %s of an etcd backup', (_, build, file) => {
+      const r = ref(prefix);
+      expect(parseBackupKey(prefix, build(r))).toEqual({ ...r, prefix: normalised, file });
     });
+
+    it.each(resourceBuilders)('inverts %s of a resource backup', (_, build, file) => {
+      const r = resourceRef(prefix);
+      expect(parseBackupKey(prefix, build(r))).toEqual({ ...r, prefix: normalised, file });
+    });
+
+    it("returns undefined for a restore's results", () => {
+      expect(
+        parseBackupKey(prefix, resourceRestoreDir(prefix, 'prod', 'r1') + 'restore-r1-results.gz'),
+      ).toBeUndefined();
+    });
+  });
+
+  it('returns undefined for a resource key without the backups/ level (a policy level is not ours)', () => {
+    expect(parseBackupKey('', 'resources/prod/nightly/nightly-20240305070809/manifest.json')).toBeUndefined();
   });
 
   it('accepts any spelling of the same prefix', () => {
@@ -191,8 +320,8 @@ describe('parseBackupKey', () => {
   it('returns the normalised prefix, so rebuilding the key gives the same key', () => {
     const key = snapshotKey(ref('/x/y/'), 'gzip', true);
     const parsed = parseBackupKey('/x/y/', key);
-    expect(parsed).toBeDefined();
-    expect(snapshotKey(parsed!, 'gzip', true)).toBe(key);
+    expect(parsed?.kind).toBe('etcd');
+    if (parsed?.kind === 'etcd') expect(snapshotKey(parsed, 'gzip', true)).toBe(key);
   });
 
   it.each([
