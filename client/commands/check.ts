@@ -6,7 +6,7 @@ import { loadConfigFile } from '../../runtime/config-file.js';
 import type { storageCheck } from '../../workflows/index.js';
 import { CliError } from '../exit-codes.js';
 import { selectLocations } from '../storage.js';
-import { withTemporal } from '../temporal.js';
+import { withTemporal, workflowFailureMessage } from '../temporal.js';
 
 export function registerCheck(program: Command): void {
   program
@@ -37,8 +37,7 @@ export function registerCheck(program: Command): void {
             table.push([name, 'ok', `wrote, read back and deleted ${result.bytes} bytes`]);
           } catch (err) {
             failures++;
-            const cause = (err as { cause?: { cause?: Error; message?: string } }).cause;
-            table.push([name, 'FAILED', cause?.cause?.message ?? cause?.message ?? (err as Error).message]);
+            table.push([name, 'FAILED', workflowFailureMessage(err)]);
           }
         }
       });
