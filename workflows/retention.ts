@@ -9,6 +9,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { nonRetryableFailureTypes } from '../core/failure-types.js';
+import { isManifestKey } from '../core/layout.js';
 import { planRetention, type RetentionDecision } from '../core/retention.js';
 import {
   LifeboatCluster,
@@ -88,7 +89,7 @@ export async function retention(input: RetentionInput): Promise<RetentionResult>
   for (let i = 0; i < doomed.length; i += DELETE_BATCH) {
     const batch = doomed.slice(i, i + DELETE_BATCH);
     const keys = batch.flatMap((b) => keysOf.get(b) ?? []);
-    const manifests = keys.filter((k) => k.endsWith('/manifest.json'));
+    const manifests = keys.filter(isManifestKey);
     setCurrentDetails(`Deleting ${batch.length} backup(s) of **${input.cluster}/${input.policy}**, ${remaining} left`);
     const summary = `delete ${batch.length} backup(s): ${batch[0]}${batch.length > 1 ? ' ...' : ''}`;
     // Manifests go first, in their own call: an interrupted delete leaves incomplete backups, never a manifest
@@ -101,7 +102,7 @@ export async function retention(input: RetentionInput): Promise<RetentionResult>
     }
     await deleteObjects.executeWithOptions(
       { summary: `${summary} (data)`, startToCloseTimeout: '10m', heartbeatTimeout: '2m' },
-      [inventory.location, keys.filter((k) => !k.endsWith('/manifest.json'))],
+      [inventory.location, keys.filter((k) => !isManifestKey(k))],
     );
     deleted.push(...batch);
     remaining -= batch.length;
