@@ -54,7 +54,7 @@ describe('snapshot compression', () => {
 
   it('zstd: the restore path reads what another zstd encoder wrote, in chunks of any size', async () => {
     const foreign = zstdCompressSync(snapshotLike);
-    for (const size of [1, 7, 64 * KIB]) {
+    for (const size of [7, 4 * KIB, 64 * KIB]) {
       expect((await collect(decompress(chunksOf(foreign, size), 'zstd'))).equals(snapshotLike)).toBe(true);
     }
   });
