@@ -78,7 +78,7 @@ async function existingSchedules(client: Client) {
 
 /**
  * Reconciles Temporal Schedules to the config: creates, updates and deletes Lifeboat's schedules (ids under
- * etcd-backup/ and resource-backup/) and leaves every other schedule alone.
+ * SCHEDULE_ID_PREFIXES, core/naming.ts) and leaves every other schedule alone.
  */
 export async function applySchedules(
   client: Client,

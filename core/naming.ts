@@ -42,10 +42,13 @@ export const workflowIds = {
   storageCheck: (location: string) => `storage-check/${location}`,
 };
 
+/** What every schedule id of a kind of backup starts with; `apply` only touches schedules under these. */
+export const ScheduleIdPrefixes = { etcdBackup: 'etcd-backup/', resourceBackup: 'resource-backup/' } as const;
+
 export const scheduleIds = {
-  etcdBackup: (cluster: string, policy: string) => `etcd-backup/${cluster}/${policy}`,
-  resourceBackup: (cluster: string, policy: string) => `resource-backup/${cluster}/${policy}`,
+  etcdBackup: (cluster: string, policy: string) => `${ScheduleIdPrefixes.etcdBackup}${cluster}/${policy}`,
+  resourceBackup: (cluster: string, policy: string) => `${ScheduleIdPrefixes.resourceBackup}${cluster}/${policy}`,
 };
 
 /** Prefix of every schedule id Lifeboat owns; `apply` only touches schedules under it. */
-export const SCHEDULE_ID_PREFIXES = ['etcd-backup/', 'resource-backup/'] as const;
+export const SCHEDULE_ID_PREFIXES = [ScheduleIdPrefixes.etcdBackup, ScheduleIdPrefixes.resourceBackup] as const;

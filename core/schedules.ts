@@ -1,15 +1,13 @@
-import type { LifeboatConfig } from './config/schema.js';
+import type { EtcdBackupPolicy, LifeboatConfig } from './config/schema.js';
 import { parseDuration } from './duration.js';
 import { SCHEDULE_ID_PREFIXES, scheduleIds } from './naming.js';
+import { LifeboatKinds } from './search-attributes.js';
 
-/** What `lifeboat apply` wants a Temporal Schedule to be, derived only from the config. */
-export interface DesiredSchedule {
+/** What every schedule `lifeboat apply` wants has, whatever it backs up. */
+interface ScheduleCommon {
   id: string;
   cluster: string;
   policy: string;
-  kind: 'etcd-backup';
-  workflowType: 'etcdBackup';
-  args: [{ cluster: string; policy: string }];
   cron: string;
   timezone: string;
   jitterMs: number | undefined;
@@ -18,6 +16,20 @@ export interface DesiredSchedule {
   /** Stored with the schedule so the next apply can tell whether it changed. */
   fingerprint: string;
 }
+
+/** The schedule of an etcd backup policy: each run is an etcdBackup workflow. */
+export interface EtcdBackupSchedule extends ScheduleCommon {
+  /** The LifeboatKind its runs carry, and what tells the kinds of schedule apart. */
+  kind: typeof LifeboatKinds.etcdBackup;
+  workflowType: 'etcdBackup';
+  args: [{ cluster: string; policy: string }];
+}
+
+/**
+ * What `lifeboat apply` wants a Temporal Schedule to be, derived only from the config; one member per kind of
+ * backup (the resource backup's schedule joins here, with its own workflow type and arguments).
+ */
+export type DesiredSchedule = EtcdBackupSchedule;
 
 export interface ExistingSchedule {
   id: string;
@@ -31,25 +43,28 @@ export interface SchedulePlan {
   unchanged: string[];
 }
 
+/** The schedule of an etcd backup policy; none for a one-off policy, which runs only on `lifeboat backup now`. */
+export function etcdBackupSchedule(policy: EtcdBackupPolicy): EtcdBackupSchedule | undefined {
+  if (!policy.schedule) return undefined;
+  const base = {
+    id: scheduleIds.etcdBackup(policy.cluster, policy.name),
+    cluster: policy.cluster,
+    policy: policy.name,
+    kind: LifeboatKinds.etcdBackup,
+    workflowType: 'etcdBackup' as const,
+    args: [{ cluster: policy.cluster, policy: policy.name }] as [{ cluster: string; policy: string }],
+    cron: policy.schedule.cron,
+    timezone: policy.schedule.timezone,
+    jitterMs: policy.schedule.jitter ? parseDuration(policy.schedule.jitter) : undefined,
+    catchupWindowMs: parseDuration(policy.schedule.catchupWindow)!,
+    summary: `etcd backup of ${policy.cluster} (${policy.name}) to ${policy.location}`,
+  };
+  // The policy's whole definition goes into the fingerprint: the workflow reads keep/ttl/location from config.
+  return { ...base, fingerprint: JSON.stringify({ ...base, policy }) };
+}
+
 export function desiredSchedules(config: LifeboatConfig): DesiredSchedule[] {
-  return config.etcdBackups.flatMap((policy) => {
-    if (!policy.schedule) return []; // one-off policy: runs only on `lifeboat backup now`
-    const base = {
-      id: scheduleIds.etcdBackup(policy.cluster, policy.name),
-      cluster: policy.cluster,
-      policy: policy.name,
-      kind: 'etcd-backup' as const,
-      workflowType: 'etcdBackup' as const,
-      args: [{ cluster: policy.cluster, policy: policy.name }] as [{ cluster: string; policy: string }],
-      cron: policy.schedule.cron,
-      timezone: policy.schedule.timezone,
-      jitterMs: policy.schedule.jitter ? parseDuration(policy.schedule.jitter) : undefined,
-      catchupWindowMs: parseDuration(policy.schedule.catchupWindow)!,
-      summary: `etcd backup of ${policy.cluster} (${policy.name}) to ${policy.location}`,
-    };
-    // The policy's whole definition goes into the fingerprint: the workflow reads keep/ttl/location from config.
-    return [{ ...base, fingerprint: JSON.stringify({ ...base, policy }) }];
-  });
+  return config.etcdBackups.flatMap((policy) => etcdBackupSchedule(policy) ?? []);
 }
 
 export function isLifeboatSchedule(id: string): boolean {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { ScheduleNotFoundError } from '@temporalio/client';
+import { ScheduleIdPrefixes } from '../../core/naming.js';
 import { isLifeboatSchedule } from '../../core/schedules.js';
 import { appliedCron } from '../schedules-sync.js';
 import { CliError, ExitCode } from '../exit-codes.js';
@@ -8,7 +9,7 @@ import { withTemporal, type TemporalSession } from '../temporal.js';
 
 /** Accepts the schedule id or the `<cluster>/<policy>` shorthand for an etcd backup schedule. */
 function scheduleId(target: string): string {
-  return isLifeboatSchedule(target) ? target : `etcd-backup/${target}`;
+  return isLifeboatSchedule(target) ? target : `${ScheduleIdPrefixes.etcdBackup}${target}`;
 }
 
 async function describeAll(session: TemporalSession) {
