@@ -1,6 +1,6 @@
 import { Upload } from '@aws-sdk/lib-storage';
 import { execFile } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createReadStream, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,8 +33,11 @@ import { builtWorker, workerProcessSpec } from '../devstack/worker-process.js';
  * Data: LIFEBOAT_BENCH_MIB (default 1100) MiB of Kubernetes-like JSON values (compressible, like real etcd data).
  * Rounds: LIFEBOAT_BENCH_ROUNDS (default 3); medians are reported.
  * Store: LIFEBOAT_BENCH_STORE, versitygw (default) or minio; both (a) and (b) write to it.
+ * Compressions: none, gzip and zstd, each its own policy, in every round.
  * Also printed: the upload half of (b) alone, the time the S3 server needs to take in these bytes at all. No
  * streaming design beats the larger of it and (c), so the figures say how close (a) comes to that bound.
+ * The worker's CPU seconds are also printed as a ratio to one sha256 pass over the same snapshot, timed in the same
+ * round on the same Node: absolute CPU seconds differ between machines (2.3x between two here), the ratio much less.
  */
 const run = promisify(execFile);
 const MIB = Number(process.env.LIFEBOAT_BENCH_MIB ?? 1100);
@@ -51,6 +54,18 @@ const procStatusMiB = (pid: number, field: string) =>
 const say = (line: string) => process.stderr.write(`${line}\n`);
 /** Before each timed part: none pays for writing back the dirty pages (gigabytes) the one before it left. */
 const settleDisk = () => run('sync');
+/**
+ * CPU seconds of one sha256 pass over a file, in this process: the unit the worker's CPU is reported in. The file
+ * was just written, so it is read from the page cache; the read's system time counts, as the worker's does.
+ */
+async function sha256CpuSeconds(file: string): Promise<number> {
+  const before = process.cpuUsage();
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
+  hash.digest();
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1e6;
+}
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const cpuLine = (cpu: { etcd: number; s3: number; lifeboat: number }) =>
   `CPU seconds: etcd ${cpu.etcd.toFixed(2)}, ${STORE} ${cpu.s3.toFixed(2)}, lifeboat ${cpu.lifeboat.toFixed(2)}`;
@@ -129,7 +144,7 @@ async function main(): Promise<void> {
     client.close();
 
     const configFile = join(dir, 'lifeboat.yaml');
-    const policies = ['none', 'gzip'] as const;
+    const policies = ['none', 'gzip', 'zstd'] as const;
     writeFileSync(
       configFile,
       stringify({
@@ -225,6 +240,7 @@ async function main(): Promise<void> {
     };
 
     const c: number[] = [];
+    const sha: number[] = [];
     const b: number[] = [];
     const u: number[] = [];
     type Cpu = { etcd: number; s3: number; lifeboat: number };
@@ -239,6 +255,8 @@ async function main(): Promise<void> {
       say(
         `  (c) etcdctl snapshot save: ${c.at(-1)!.toFixed(2)}s (${(statSync(snapshotFile).size / 1024 / 1024).toFixed(0)} MiB)`,
       );
+      sha.push(await sha256CpuSeconds(snapshotFile));
+      say(`  one sha256 pass over it:    ${sha.at(-1)!.toFixed(2)} CPU seconds`);
       await settleDisk();
       const two = await twoStep(round);
       b.push(two.total);
@@ -260,12 +278,13 @@ async function main(): Promise<void> {
         entry.idle.push(result.idleRssMiB);
         entry.cpu.push(result.cpu);
         say(
-          `  (a) lifeboat ${compression.padEnd(4)}:       ${result.seconds.toFixed(2)}s, worker peak RSS ${result.peakRssMiB.toFixed(0)} MiB (idle ${result.idleRssMiB.toFixed(0)}), ${cpuLine(result.cpu)}`,
+          `  (a) lifeboat ${compression.padEnd(4)}:       ${result.seconds.toFixed(2)}s, worker peak RSS ${result.peakRssMiB.toFixed(0)} MiB (idle ${result.idleRssMiB.toFixed(0)}), ${cpuLine(result.cpu)} (${(result.cpu.lifeboat / sha.at(-1)!).toFixed(2)} sha256 passes)`,
         );
       }
     }
 
     const cm = median(c);
+    const shaM = median(sha);
     // The cores are shared: (a) cannot end before all three processes got the CPU time they used during it.
     const cores = availableParallelism();
     const cpuFloor = (cpu: Cpu) => (cpu.etcd + cpu.s3 + cpu.lifeboat) / cores;
@@ -277,11 +296,13 @@ async function main(): Promise<void> {
       `bench/etcd-snapshot: ${MIB} MiB loaded, snapshot ${(a.none!.snapshot / 1024 / 1024).toFixed(0)} MiB, store ${STORE}, ${ROUNDS} round(s), medians`,
       `  (c) etcdctl snapshot save        ${cm.toFixed(2)}s`,
       `  (b) save to file, then upload    ${bm.toFixed(2)}s (the upload alone ${um.toFixed(2)}s)`,
+      `  one sha256 pass over the snapshot ${shaM.toFixed(2)} CPU seconds (the unit of "worker CPU" below)`,
       ...policies.map((comp) => {
         const am = median(a[comp]!.seconds);
         return (
           `  (a) lifeboat direct, ${comp.padEnd(4)}     ${am.toFixed(2)}s  a/b=${(am / bm).toFixed(2)}  a/c=${(am / cm).toFixed(2)}  a/max(c,upload)=${(am / bound).toFixed(2)}  ` +
           `worker peak RSS ${Math.max(...a[comp]!.rss).toFixed(0)} MiB (idle before the backup ${Math.max(...a[comp]!.idle).toFixed(0)} MiB)  stored ${(a[comp]!.stored / 1024 / 1024).toFixed(0)} MiB\n` +
+          `      worker CPU ${(median(a[comp]!.cpu.map((x) => x.lifeboat)) / shaM).toFixed(2)} sha256 passes (median; the lifeboat figure below over the sha256 one above)\n` +
           `      during it, median ${cpuLine(medianCpu(a[comp]!.cpu))}: on ${cores} cores no run ends before ${median(a[comp]!.cpu.map(cpuFloor)).toFixed(2)}s (${(median(a[comp]!.cpu.map(cpuFloor)) / cm).toFixed(2)} c)`
         );
       }),

@@ -18,8 +18,8 @@ type Codec = { compress: () => Transform; decompress: () => Transform };
 
 /**
  * Both at level 1: snapshots are mostly free pages and repeated keys, and higher levels cost CPU for little gain
- * (zstd 3 spent a third more CPU than zstd 1 for 4% less output on the bench's data; README, Performance). Both
- * formats are what the stock CLIs read: `gunzip`, `zstd -d`.
+ * (zstd's level 3 cost 35% more CPU than its level 1 for 4% less output on the bench's kind of data; README,
+ * Performance). Both formats are what the stock CLIs read: `gunzip`, `zstd -d`.
  */
 const codecs: Record<Exclude<Compression, 'none'>, Codec> = {
   gzip: { compress: () => createGzip({ level: 1 }), decompress: () => createGunzip() },
