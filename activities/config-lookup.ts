@@ -1,40 +1,41 @@
 import type { ClusterConfig, EtcdBackupPolicy, StorageLocation } from '../core/config/schema.js';
 import type { ActivityDeps } from './deps.js';
 import { nonRetryable } from './failures.js';
+import { FailureTypes } from '../core/failure-types.js';
 
 /** Activities receive names, never definitions or secrets; these resolve the names against the worker's config. */
 function known(names: string[]): string {
   return names.join(', ') || 'none';
 }
 
-export function findLocation(deps: ActivityDeps, name: string): StorageLocation {
+export function findLocation(deps: Pick<ActivityDeps, 'config'>, name: string): StorageLocation {
   const location = deps.config.storageLocations.find((l) => l.name === name);
   if (!location) {
     throw nonRetryable(
-      'InvalidConfig',
+      FailureTypes.InvalidConfig,
       `Unknown storage location "${name}" (known: ${known(deps.config.storageLocations.map((l) => l.name))}); check the worker's config.`,
     );
   }
   return location;
 }
 
-export function findCluster(deps: ActivityDeps, name: string): ClusterConfig {
+export function findCluster(deps: Pick<ActivityDeps, 'config'>, name: string): ClusterConfig {
   const cluster = deps.config.clusters.find((c) => c.name === name);
   if (!cluster) {
     throw nonRetryable(
-      'InvalidConfig',
+      FailureTypes.InvalidConfig,
       `Unknown cluster "${name}" (known: ${known(deps.config.clusters.map((c) => c.name))}); check the worker's config.`,
     );
   }
   return cluster;
 }
 
-export function findEtcdPolicy(deps: ActivityDeps, cluster: string, policy: string): EtcdBackupPolicy {
+export function findEtcdPolicy(deps: Pick<ActivityDeps, 'config'>, cluster: string, policy: string): EtcdBackupPolicy {
   const found = deps.config.etcdBackups.find((p) => p.cluster === cluster && p.name === policy);
   if (!found) {
     const policies = deps.config.etcdBackups.filter((p) => p.cluster === cluster).map((p) => p.name);
     throw nonRetryable(
-      'InvalidConfig',
+      FailureTypes.InvalidConfig,
       `Unknown etcd backup policy "${cluster}/${policy}" (policies of ${cluster}: ${known(policies)}); check the worker's config.`,
     );
   }

@@ -1,6 +1,6 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { activityInfo, cancellationSignal, heartbeat, log } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
+import type { ApplicationFailure } from '@temporalio/common';
 import {
   BackupKinds,
   kubermaticSnapshotKey,
@@ -10,17 +10,19 @@ import {
   type EtcdBackupRef,
 } from '../core/layout.js';
 import { serializeManifest, type EtcdBackupManifest } from '../core/manifest.js';
-import type { EtcdBackupPolicy, StorageLocation } from '../core/config/schema.js';
-import { findCluster, findEtcdPolicy, findLocation } from './config-lookup.js';
+import type { StorageLocation } from '../core/config/schema.js';
+import { FailureTypes, TransientFailureTypes } from '../core/failure-types.js';
+import { findLocation } from './config-lookup.js';
+import { backupContext, type BackupContext } from './context.js';
 import { runSnapshotJob, type JobSnapshot } from './etcd/snapshot-job.js';
 import { adoptForeignSnapshot, candidateKeys, ForeignSnapshotInvalid, type Adopted } from './etcd/foreign-snapshot.js';
-import { nonRetryable } from './failures.js';
+import { nonRetryable, transient } from './failures.js';
 import { resolveEtcd, type EtcdConnection } from './etcd/target.js';
 import type { ActivityDeps } from './deps.js';
 import { etcdClient, probeMembers, type EtcdMemberStatus, type MemberProbe } from './etcd/members.js';
 import { uploadStream } from './storage/multipart-upload.js';
 import { compress, encrypt, PART_CONCURRENCY, PART_SIZE } from './storage/pipeline.js';
-import { classifyS3Error, s3ClientFor } from './storage/s3.js';
+import { classifyS3Error, s3ClientFor, withS3 } from './storage/s3.js';
 import { measure, SnapshotIntegrityError, verifyEtcdSnapshot, type StreamStats } from './etcd/snapshot-stream.js';
 
 export interface SnapshotRequest {
@@ -113,10 +115,7 @@ async function* tagEtcdErrors(source: AsyncIterable<Buffer>, endpoint: string): 
 
 function noMemberAnswered(cluster: string, probe: MemberProbe): ApplicationFailure {
   const tried = probe.unreachable.map((u) => `${u.endpoint} (${u.error})`).join('; ');
-  return ApplicationFailure.create({
-    type: 'EtcdUnavailable',
-    message: `No etcd member of ${cluster} answered: ${tried}`,
-  });
+  return transient(TransientFailureTypes.EtcdUnavailable, `No etcd member of ${cluster} answered: ${tried}`);
 }
 
 function describeSnapshot(
@@ -230,7 +229,7 @@ export function createEtcdBackupActivities(deps: ActivityDeps) {
       }
       const [foreign, ...layout] = candidateKeys(request);
       throw nonRetryable(
-        'SnapshotJobFailed',
+        FailureTypes.SnapshotJobFailed,
         `snapshot Job ${namespace}/${job.job} completed, but its custom store container printed no Lifeboat report ` +
           `line and stored nothing where Lifeboat looks in bucket "${location.bucket}" (location "${location.name}"): ` +
           `not at ${foreign} ($CLUSTER-$BACKUP_TO_CREATE, where Kubermatic's store containers upload), nor at ` +
@@ -240,7 +239,7 @@ export function createEtcdBackupActivities(deps: ActivityDeps) {
     } catch (err) {
       if (err instanceof ForeignSnapshotInvalid) {
         throw nonRetryable(
-          'ChecksumMismatch',
+          FailureTypes.ChecksumMismatch,
           `${err.message}. The custom store container of snapshot Job ${namespace}/${job.job} stored it; it is left ` +
             `in bucket "${location.bucket}" for inspection (delete it when done). Last log lines of ` +
             `${job.store.pod}/store:\n${job.store.lastLines || '(no output)'}`,
@@ -256,14 +255,12 @@ export function createEtcdBackupActivities(deps: ActivityDeps) {
   /** Job mode: the Job next to etcd takes and stores the snapshot; the worker only creates and follows it. */
   async function snapshotWithJob(
     req: SnapshotRequest,
-    policy: EtcdBackupPolicy,
-    location: StorageLocation,
+    { cluster, policy, location, kube }: BackupContext,
     ref: EtcdBackupRef,
     key: string,
     recipients: string[],
     connection: EtcdConnection,
   ): Promise<SnapshotResult> {
-    const cluster = findCluster(deps, req.cluster);
     const sts = cluster.etcd.statefulSet!;
     // etcdctl snapshot save takes exactly one endpoint: a healthy member, sparing the leader, as in direct mode.
     const probe = await probeMembers(connection);
@@ -271,7 +268,7 @@ export function createEtcdBackupActivities(deps: ActivityDeps) {
     if (!member) {
       throw noMemberAnswered(req.cluster, probe);
     }
-    const result = await runSnapshotJob(await deps.kubeFor(cluster), {
+    const result = await runSnapshotJob(await kube(), {
       namespace: sts.namespace,
       cluster: req.cluster,
       policy: req.policy,
@@ -298,8 +295,8 @@ export function createEtcdBackupActivities(deps: ActivityDeps) {
      * Idempotent: the key comes from the backup name, and a retry reattaches to the earlier attempt's upload.
      */
     async snapshotToStorage(req: SnapshotRequest): Promise<SnapshotResult> {
-      const policy = findEtcdPolicy(deps, req.cluster, req.policy);
-      const location = findLocation(deps, policy.location);
+      const context = backupContext(deps, req.cluster, req.policy);
+      const { policy, location } = context;
       const ref: EtcdBackupRef = {
         prefix: location.prefix,
         kind: BackupKinds.etcd,
@@ -316,8 +313,8 @@ export function createEtcdBackupActivities(deps: ActivityDeps) {
         bytes: 0,
       };
 
-      const connection = await resolveEtcd(deps, req.cluster);
-      if (policy.mode === 'job') return snapshotWithJob(req, policy, location, ref, key, recipients, connection);
+      const connection = await resolveEtcd(context);
+      if (policy.mode === 'job') return snapshotWithJob(req, context, ref, key, recipients, connection);
       const probe = await probeMembers(connection);
       if (probe.reachable.length === 0) {
         throw noMemberAnswered(req.cluster, probe);
@@ -367,22 +364,17 @@ export function createEtcdBackupActivities(deps: ActivityDeps) {
         policy: manifest.policy,
         backup: manifest.backup,
       });
-      const s3 = s3ClientFor(deps, location);
-      try {
-        await s3.send(
+      await withS3(deps, location, (s3) =>
+        s3.send(
           new PutObjectCommand({
             Bucket: location.bucket,
             Key: key,
             Body: serializeManifest(manifest),
             ContentType: 'application/json',
           }),
-        );
-        return key;
-      } catch (err) {
-        return classifyS3Error(location, err);
-      } finally {
-        s3.destroy();
-      }
+        ),
+      );
+      return key;
     },
   };
 }

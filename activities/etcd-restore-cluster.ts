@@ -1,5 +1,5 @@
 import type { V1StatefulSet } from '@kubernetes/client-node';
-import { heartbeat, sleep } from '@temporalio/activity';
+import { sleep } from '@temporalio/activity';
 import type { ClusterConfig } from '../core/config/schema.js';
 import {
   controlPlaneReplicas,
@@ -12,27 +12,17 @@ import {
   RESTORE_REPLICAS_ANNOTATION,
 } from '../core/kube-metadata.js';
 import { scaleDownStages } from '../core/restore-plan.js';
-import { findCluster } from './config-lookup.js';
+import { clusterContext } from './context.js';
 import type { ActivityDeps } from './deps.js';
 import { moveLeadership, probeMembers } from './etcd/members.js';
 import { deleteJobs, restoreJobsIn } from './kube/jobs.js';
 import { resolveEtcd } from './etcd/target.js';
 import { nonRetryable } from './failures.js';
 import { kubeStatus, type Kube } from './kube/client.js';
+import { waitFor } from './kube/wait.js';
+import { FailureTypes } from '../core/failure-types.js';
 
-/** Each step waits on Kubernetes; a restore is a sequence of such waits, so the poll interval adds up. */
-const POLL_MS = 200;
 const LEADERSHIP_MOVE_MS = 8_000;
-
-/** Polls until `done` says yes, heartbeating what it sees, so a cancelled or timed-out activity stops here. */
-async function until(what: string, done: () => Promise<string | true>): Promise<void> {
-  for (;;) {
-    const state = await done();
-    if (state === true) return;
-    heartbeat({ waitingFor: what, state });
-    await sleep(POLL_MS);
-  }
-}
 
 async function podsLeft(kube: Kube, namespace: string, labels: Record<string, string> | undefined): Promise<string[]> {
   const pods = await kube.core.listNamespacedPod({ namespace, labelSelector: labelSelector(labels) });
@@ -44,10 +34,11 @@ function statefulSetRef(cluster: ClusterConfig) {
 }
 
 export function createRestoreClusterActivities(deps: ActivityDeps) {
+  /** The activity's cluster, and its management cluster's API, connected. */
   const context = async (clusterName: string) => {
-    const cluster = findCluster(deps, clusterName);
-    const kube = await deps.kubeFor(cluster);
-    return { cluster, kube, ...kube };
+    const target = clusterContext(deps, clusterName);
+    const kube = await target.kube();
+    return { target, cluster: target.cluster, kube, ...kube };
   };
 
   return {
@@ -74,7 +65,7 @@ export function createRestoreClusterActivities(deps: ActivityDeps) {
         );
       }
       const labels = deployment.spec?.selector.matchLabels;
-      await until(`pods of Deployment ${ref.namespace}/${ref.name} to stop`, async () => {
+      await waitFor(`pods of Deployment ${ref.namespace}/${ref.name} to stop`, async () => {
         const left = await podsLeft(kube, ref.namespace, labels);
         return left.length === 0 || `${left.length} left: ${left.join(', ')}`;
       });
@@ -103,7 +94,7 @@ export function createRestoreClusterActivities(deps: ActivityDeps) {
 
     /** Holds etcd at 0 (remembering the member count on the StatefulSet) and waits until no member runs. */
     async scaleEtcdDown(input: { cluster: string; members: number }): Promise<void> {
-      const { cluster, kube, apps, mergePatch } = await context(input.cluster);
+      const { target, cluster, kube, apps, mergePatch } = await context(input.cluster);
       const ref = statefulSetRef(cluster);
       const current = await apps.readNamespacedStatefulSet(ref);
       const labels = current.spec?.selector.matchLabels;
@@ -113,7 +104,7 @@ export function createRestoreClusterActivities(deps: ActivityDeps) {
       const firstLeads =
         running > 1 &&
         (await Promise.race([
-          resolveEtcd(deps, input.cluster)
+          resolveEtcd(target)
             .then((connection) => moveLeadership(connection, `${ref.name}-0`))
             .catch(() => false),
           sleep(LEADERSHIP_MOVE_MS).then(() => false),
@@ -132,14 +123,14 @@ export function createRestoreClusterActivities(deps: ActivityDeps) {
       for (const replicas of scaleDownStages(running, firstLeads)) {
         await holdAt(replicas);
         const leaving = Array.from({ length: running - replicas }, (_, i) => `${ref.name}-${replicas + i}`);
-        await until(`members ${leaving.join(', ')} to stop`, async () => {
+        await waitFor(`members ${leaving.join(', ')} to stop`, async () => {
           const still = (await podsLeft(kube, ref.namespace, labels)).filter((name) => leaving.includes(name));
           return still.length === 0 || `${still.join(', ')} still running`;
         });
       }
       // Also when it was at 0 already (a retried attempt, or a restore after an abort): the hold, and nothing running.
       await holdAt(0);
-      await until(`members of StatefulSet ${ref.namespace}/${ref.name} to stop`, async () => {
+      await waitFor(`members of StatefulSet ${ref.namespace}/${ref.name} to stop`, async () => {
         const left = await podsLeft(kube, ref.namespace, labels);
         return left.length === 0 || `${left.length} running: ${left.join(', ')}`;
       });
@@ -181,7 +172,7 @@ export function createRestoreClusterActivities(deps: ActivityDeps) {
           if (kubeStatus(err) !== 404) throw err;
         }
       }
-      await until('the members’ volume claims to be deleted', async () => {
+      await waitFor('the members’ volume claims to be deleted', async () => {
         const left: string[] = [];
         for (const name of input.claims) {
           try {
@@ -200,21 +191,21 @@ export function createRestoreClusterActivities(deps: ActivityDeps) {
       cluster: string;
       members: string[];
     }): Promise<{ revision: string; members: string[] }> {
-      const { cluster, apps } = await context(input.cluster);
+      const { target, cluster, apps } = await context(input.cluster);
       const ref = statefulSetRef(cluster);
       let result: { revision: string; members: string[] } | undefined;
-      await until(`${input.members.length} members with quorum`, async () => {
+      await waitFor(`${input.members.length} members with quorum`, async () => {
         const sts: V1StatefulSet = await apps.readNamespacedStatefulSet(ref);
         const ready = sts.status?.readyReplicas ?? 0;
         if (ready < input.members.length) return `${ready}/${input.members.length} ready`;
-        const probe = await probeMembers(await resolveEtcd(deps, input.cluster));
+        const probe = await probeMembers(await resolveEtcd(target));
         if (probe.reachable.length < input.members.length)
           return `${probe.reachable.length}/${input.members.length} members answer`;
         const names = probe.reachable.map((m) => m.name).sort();
         const unknown = names.filter((n) => !input.members.includes(n));
         if (unknown.length > 0) {
           throw nonRetryable(
-            'InvalidConfig',
+            FailureTypes.InvalidConfig,
             `members ${unknown.join(', ')} answer but were not restored: the cluster is not the one restored`,
           );
         }

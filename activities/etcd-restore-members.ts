@@ -1,21 +1,21 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { V1Pod } from '@kubernetes/client-node';
-import { heartbeat, sleep } from '@temporalio/activity';
 import { parseDuration } from '../core/duration.js';
 import type { EtcdMemberLayout } from '../core/etcd-members.js';
 import { MEMBER_ANNOTATION, RESTORED_MEMBER_ANNOTATION } from '../core/kube-metadata.js';
 import { restoreJob, restoreJobName } from '../core/restore-job.js';
-import { findCluster, findLocation } from './config-lookup.js';
+import { findLocation } from './config-lookup.js';
+import { clusterContext } from './context.js';
 import type { ActivityDeps } from './deps.js';
 import { nonRetryable } from './failures.js';
-import { createOrFind, deleteJobs, failureLogs, lastJsonLine, logOf, podsOf } from './kube/jobs.js';
+import { createOrFind, deleteJobs, failureLogs, jobCondition, lastJsonLine, logOf, podsOf } from './kube/jobs.js';
 import { kubeStatus, type Kube } from './kube/client.js';
+import { done, notYet, waitUntil } from './kube/wait.js';
 import type { RestoreSource } from './etcd-restore-inspect.js';
-import { s3ClientFor } from './storage/s3.js';
+import { withS3 } from './storage/s3.js';
+import { FailureTypes } from '../core/failure-types.js';
 
-/** Kubernetes reports in well under a second here; a restore is a sequence of such waits. */
-const POLL_MS = 200;
 /** An image that cannot be pulled for this long will not be pulled by waiting out the Job's deadline either. */
 const STUCK_MS = 60_000;
 const STUCK_REASONS = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'CreateContainerConfigError']);
@@ -35,7 +35,7 @@ async function createClaims(kube: Kube, layout: EtcdMemberLayout): Promise<void>
   const sts = await kube.apps.readNamespacedStatefulSet({ namespace: layout.namespace, name: layout.statefulSet });
   const template = sts.spec?.volumeClaimTemplates?.find((t) => t.metadata?.name === layout.claimTemplate);
   if (!template?.spec)
-    throw nonRetryable('InvalidConfig', `StatefulSet lost its volumeClaimTemplate ${layout.claimTemplate}`);
+    throw nonRetryable(FailureTypes.InvalidConfig, `StatefulSet lost its volumeClaimTemplate ${layout.claimTemplate}`);
   const core = kube.core;
   for (const member of layout.members) {
     try {
@@ -67,6 +67,51 @@ function stuckReason(pod: V1Pod): string | undefined {
   return undefined;
 }
 
+/**
+ * Where a restore Job is: failed (thrown, with its containers' last log lines), complete, or its pods still at it.
+ * One succeeded pod completes the Job (one completion): no need to wait for the Job controller to say so.
+ */
+async function jobProgress(kube: Kube, namespace: string, name: string): Promise<'complete' | V1Pod[]> {
+  const job = await kube.batch.readNamespacedJob({ namespace, name });
+  const failed = jobCondition(job, 'Failed');
+  if (failed) {
+    throw nonRetryable(
+      FailureTypes.RestoreJobFailed,
+      `restore Job ${namespace}/${name} (${job.metadata?.annotations?.[MEMBER_ANNOTATION]}) failed ` +
+        `(${failed.reason ?? 'Failed'}: ${failed.message ?? ''}) after ${job.status?.failed ?? 0} pod(s). ` +
+        `Last log lines:\n${await failureLogs(kube, namespace, name)}`,
+    );
+  }
+  if (jobCondition(job, 'Complete')) return 'complete';
+  const pods = await podsOf(kube, namespace, name);
+  return pods.some((p) => p.status?.phase === 'Succeeded') ? 'complete' : pods;
+}
+
+/** Pods that cannot start for a reason waiting will not fix end the wait once they have been so for STUCK_MS. */
+function stuckPods() {
+  const stuckSince = new Map<string, number>();
+  return {
+    check(pods: V1Pod[], job: string, cluster: string, namespace: string): void {
+      for (const pod of pods) {
+        const reason = stuckReason(pod);
+        const key = pod.metadata!.name!;
+        if (!reason) {
+          stuckSince.delete(key);
+          continue;
+        }
+        const since = stuckSince.get(key) ?? Date.now();
+        stuckSince.set(key, since);
+        if (Date.now() - since > STUCK_MS) {
+          throw nonRetryable(
+            FailureTypes.RestoreJobFailed,
+            `restore Job ${namespace}/${job} cannot start: ${reason}. Check clusters[${cluster}].restore.image.`,
+          );
+        }
+      }
+    },
+  };
+}
+
 export function createRestoreMemberActivities(deps: ActivityDeps) {
   return {
     /**
@@ -75,23 +120,19 @@ export function createRestoreMemberActivities(deps: ActivityDeps) {
      * Returns the snapshot's revision as etcdutl read it.
      */
     async restoreMembers(input: RestoreMembersInput): Promise<{ snapshotRevision: string; jobs: string[] }> {
-      const cluster = findCluster(deps, input.cluster);
-      const kube = await deps.kubeFor(cluster);
+      const { cluster, kube: kubeOf } = clusterContext(deps, input.cluster);
+      const kube = await kubeOf();
       const { layout, source } = input;
       await createClaims(kube, layout);
 
       const deadlineSeconds = Math.round(parseDuration(cluster.restore.jobDeadline)! / 1000);
       const location = findLocation(deps, source.location);
-      const s3 = s3ClientFor(deps, location);
-      let snapshotUrl: string;
-      try {
-        // A read-only URL for this one object, valid a little longer than the Jobs may run: no S3 keys in the tenant.
-        snapshotUrl = await getSignedUrl(s3, new GetObjectCommand({ Bucket: location.bucket, Key: source.key }), {
+      // A read-only URL for this one object, valid a little longer than the Jobs may run: no S3 keys in the tenant.
+      const snapshotUrl = await withS3(deps, location, (s3) =>
+        getSignedUrl(s3, new GetObjectCommand({ Bucket: location.bucket, Key: source.key }), {
           expiresIn: Math.min(deadlineSeconds + 600, 7 * 24 * 3600),
-        });
-      } finally {
-        s3.destroy();
-      }
+        }),
+      );
       const jobs = layout.members.map((member) =>
         restoreJob({
           restoreId: input.restoreId,
@@ -116,53 +157,16 @@ export function createRestoreMemberActivities(deps: ActivityDeps) {
       for (const job of jobs) await createOrFind(kube, job);
 
       const names = layout.members.map((m) => restoreJobName(input.restoreId, m.name, input.generation));
-      const batch = kube.batch;
-      const stuckSince = new Map<string, number>();
-      for (;;) {
+      const stuck = stuckPods();
+      await waitUntil(async () => {
         let complete = 0;
         for (const name of names) {
-          const job = await batch.readNamespacedJob({ namespace: layout.namespace, name });
-          const conditions = job.status?.conditions ?? [];
-          const failed = conditions.find((c) => c.type === 'Failed' && c.status === 'True');
-          if (failed) {
-            throw nonRetryable(
-              'RestoreJobFailed',
-              `restore Job ${layout.namespace}/${name} (${job.metadata?.annotations?.[MEMBER_ANNOTATION]}) failed ` +
-                `(${failed.reason ?? 'Failed'}: ${failed.message ?? ''}) after ${job.status?.failed ?? 0} pod(s). ` +
-                `Last log lines:\n${await failureLogs(kube, layout.namespace, name)}`,
-            );
-          }
-          if (conditions.some((c) => c.type === 'Complete' && c.status === 'True')) {
-            complete += 1;
-            continue;
-          }
-          const pods = await podsOf(kube, layout.namespace, name);
-          // One succeeded pod completes the Job (one completion): no need to wait for the Job controller to say so.
-          if (pods.some((p) => p.status?.phase === 'Succeeded')) {
-            complete += 1;
-            continue;
-          }
-          for (const pod of pods) {
-            const reason = stuckReason(pod);
-            const key = pod.metadata!.name!;
-            if (!reason) {
-              stuckSince.delete(key);
-              continue;
-            }
-            const since = stuckSince.get(key) ?? Date.now();
-            stuckSince.set(key, since);
-            if (Date.now() - since > STUCK_MS) {
-              throw nonRetryable(
-                'RestoreJobFailed',
-                `restore Job ${layout.namespace}/${name} cannot start: ${reason}. Check clusters[${input.cluster}].restore.image.`,
-              );
-            }
-          }
+          const progress = await jobProgress(kube, layout.namespace, name);
+          if (progress === 'complete') complete += 1;
+          else stuck.check(progress, name, input.cluster, layout.namespace);
         }
-        if (complete === names.length) break;
-        heartbeat({ complete, of: names.length });
-        await sleep(POLL_MS);
-      }
+        return complete === names.length ? done(undefined) : notYet({ complete, of: names.length });
+      });
 
       // The revision the members start from: the manifest's, or etcdutl's account of a foreign snapshot.
       const firstPod = source.revision

@@ -4,7 +4,6 @@ import { connectionOptions, temporalSettingsFromEnv } from '../runtime/temporal-
 import type { ActivityDeps } from './deps.js';
 import { kubeFor } from './kube/client.js';
 import { createEtcdBackupActivities } from './etcd-backup.js';
-import { createEtcdActivities } from './etcd/members.js';
 import { createRestoreClusterActivities } from './etcd-restore-cluster.js';
 import { createRestoreInspectActivities } from './etcd-restore-inspect.js';
 import { createRestoreMemberActivities } from './etcd-restore-members.js';
@@ -31,7 +30,6 @@ export function productionDeps(config: LifeboatConfig, env: NodeJS.ProcessEnv = 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createStorageActivities(deps),
-    ...createEtcdActivities(deps),
     ...createEtcdBackupActivities(deps),
     ...createRetentionActivities(deps),
     ...createScheduleActivities(deps),

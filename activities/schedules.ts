@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { heartbeat } from '@temporalio/activity';
 import { ScheduleNotFoundError } from '@temporalio/client';
+import type { LifeboatConfig } from '../core/config/schema.js';
 import { scheduleIds } from '../core/naming.js';
 import type { ActivityDeps } from './deps.js';
 
@@ -14,8 +15,8 @@ export function restorePauseNote(cluster: string): string {
 }
 
 /** Schedule ids of the cluster's scheduled etcd backup policies, as configured. */
-export function clusterScheduleIds(deps: ActivityDeps, cluster: string): string[] {
-  return deps.config.etcdBackups
+export function clusterScheduleIds(config: LifeboatConfig, cluster: string): string[] {
+  return config.etcdBackups
     .filter((p) => p.cluster === cluster && p.schedule)
     .map((p) => scheduleIds.etcdBackup(cluster, p.name));
 }
@@ -30,8 +31,7 @@ async function describe(client: Client, id: string) {
 }
 
 /** Those of `ids` that exist in Temporal (a policy not applied yet has no schedule). */
-export async function existingSchedules(deps: ActivityDeps, ids: string[]): Promise<string[]> {
-  const client = deps.temporalClient();
+export async function existingSchedules(client: Client, ids: string[]): Promise<string[]> {
   const found: string[] = [];
   for (const id of ids) if (await describe(client, id)) found.push(id);
   return found;

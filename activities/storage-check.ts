@@ -1,12 +1,14 @@
-import { DeleteObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
+import type { StorageLocation } from '../core/config/schema.js';
 import { probeKey } from '../core/layout.js';
 import type { ActivityDeps } from './deps.js';
 import { nonRetryable } from './failures.js';
 import { findLocation } from './config-lookup.js';
 import { abortUpload, uploadStream } from './storage/multipart-upload.js';
-import { classifyS3Error, s3ClientFor } from './storage/s3.js';
+import { withS3 } from './storage/s3.js';
 import { PART_SIZE } from './storage/pipeline.js';
+import { FailureTypes } from '../core/failure-types.js';
 
 export interface ProbeResult {
   key: string;
@@ -16,19 +18,9 @@ export interface ProbeResult {
 
 /** Storage activities. Each is idempotent: the key is derived from the caller's id, so a retry overwrites. */
 export function createStorageActivities(deps: ActivityDeps) {
-  async function withLocation<T>(name: string, fn: (ctx: ReturnType<typeof open>) => Promise<T>): Promise<T> {
-    const ctx = open(name);
-    try {
-      return await fn(ctx);
-    } catch (err) {
-      return classifyS3Error(ctx.location, err);
-    } finally {
-      ctx.s3.destroy();
-    }
-  }
-  function open(name: string) {
+  function withLocation<T>(name: string, use: (at: { location: StorageLocation; s3: S3Client }) => Promise<T>) {
     const location = findLocation(deps, name);
-    return { location, s3: s3ClientFor(deps, location) };
+    return withS3(deps, location, (s3) => use({ location, s3 }));
   }
 
   return {
@@ -67,7 +59,7 @@ export function createStorageActivities(deps: ActivityDeps) {
         const sha256 = createHash('sha256').update(body).digest('hex');
         if (sha256 !== expectedSha256) {
           throw nonRetryable(
-            'ChecksumMismatch',
+            FailureTypes.ChecksumMismatch,
             `Object ${key} in "${location.name}" has sha256 ${sha256}, expected ${expectedSha256}.`,
           );
         }

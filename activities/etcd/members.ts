@@ -1,6 +1,5 @@
 import { Etcd3 } from 'etcd3';
-import type { ActivityDeps } from '../deps.js';
-import { resolveEtcd, type EtcdConnection } from './target.js';
+import type { EtcdConnection } from './target.js';
 
 export interface EtcdMemberStatus {
   name: string;
@@ -9,12 +8,6 @@ export interface EtcdMemberStatus {
   dbSizeBytes: number;
   revision: string;
   isLeader: boolean;
-}
-
-export interface EtcdClusterStatus {
-  cluster: string;
-  members: EtcdMemberStatus[];
-  leaderName: string | undefined;
 }
 
 export interface MemberProbe {
@@ -94,14 +87,4 @@ export async function moveLeadership(connection: EtcdConnection, to: string): Pr
   } finally {
     client.close();
   }
-}
-
-export function createEtcdActivities(deps: ActivityDeps) {
-  return {
-    /** Status of every configured member: version, db size, revision and who leads. */
-    async etcdClusterStatus(clusterName: string): Promise<EtcdClusterStatus> {
-      const { reachable } = await probeMembers(await resolveEtcd(deps, clusterName));
-      return { cluster: clusterName, members: reachable, leaderName: reachable.find((s) => s.isLeader)?.name };
-    },
-  };
 }

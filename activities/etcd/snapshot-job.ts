@@ -1,10 +1,11 @@
-import { heartbeat, sleep } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
+import { FailureTypes } from '../../core/failure-types.js';
 import type { Compression } from '../../core/layout.js';
 import { parseDuration } from '../../core/duration.js';
 import { snapshotJob, snapshotJobName, type SnapshotJobInput } from '../../core/snapshot-job.js';
-import { createOrFind, failureLogs, lastJsonLine, LOG_LINES, logOf, podsOf } from '../kube/jobs.js';
+import { nonRetryable } from '../failures.js';
 import type { Kube } from '../kube/client.js';
+import { createOrFind, failureLogs, jobCondition, lastJsonLine, LOG_LINES, logOf, podsOf } from '../kube/jobs.js';
+import { done, notYet, waitUntil } from '../kube/wait.js';
 import type { StreamStats } from './snapshot-stream.js';
 
 /** What the Job's containers report in their logs (see core/snapshot-job.ts and `lifeboat job store-snapshot`). */
@@ -21,8 +22,6 @@ export interface JobSnapshot {
   version: string;
   totalSize: number;
 }
-
-const POLL_MS = 2000;
 
 export interface JobRequest extends Omit<SnapshotJobInput, 'job'> {
   job: {
@@ -43,60 +42,55 @@ export async function runSnapshotJob(kube: Kube, request: JobRequest): Promise<J
     job: { ...request.job, activeDeadlineSeconds: Math.round(parseDuration(request.job.activeDeadline)! / 1000) },
   });
   await createOrFind(kube, job);
-  const batch = kube.batch;
-  for (;;) {
-    const current = await batch.readNamespacedJob({ namespace: request.namespace, name });
-    const conditions = current.status?.conditions ?? [];
-    const done = (type: string) => conditions.find((c) => c.type === type && c.status === 'True');
-    const failed = done('Failed');
+  return waitUntil(async () => {
+    const current = await kube.batch.readNamespacedJob({ namespace: request.namespace, name });
+    const failed = jobCondition(current, 'Failed');
     if (failed) {
-      throw ApplicationFailure.create({
-        type: 'SnapshotJobFailed',
-        nonRetryable: true,
-        message:
-          `snapshot Job ${request.namespace}/${name} failed (${failed.reason ?? 'Failed'}: ${failed.message ?? ''}) ` +
+      throw nonRetryable(
+        FailureTypes.SnapshotJobFailed,
+        `snapshot Job ${request.namespace}/${name} failed (${failed.reason ?? 'Failed'}: ${failed.message ?? ''}) ` +
           `after ${current.status?.failed ?? 0} pod(s). Last log lines:\n${await failureLogs(kube, request.namespace, name)}`,
-      });
-    }
-    if (done('Complete')) {
-      const pod = (await podsOf(kube, request.namespace, name)).find((p) => p.status?.phase === 'Succeeded');
-      if (!pod)
-        throw new Error(`snapshot Job ${name} completed but its pod is gone; retrying finds the object's state`);
-      const podName = pod.metadata!.name!;
-      const storeLog = await logOf(kube, request.namespace, podName, 'store');
-      const stored = lastJsonLine<{
-        lifeboatStored: { stored: StreamStats; snapshot: StreamStats; storeChecksum?: string };
-      }>(storeLog, (v) => 'lifeboatStored' in v);
-      const snapshotStatus = lastJsonLine<{ revision: number; version: string; totalSize: number }>(
-        await logOf(kube, request.namespace, podName, 'status'),
-        (v) => 'revision' in v,
       );
-      // Lifeboat's own containers always report; only a replaced store container may stay silent.
-      if (!snapshotStatus || (!stored && !request.job.storeContainer)) {
-        throw ApplicationFailure.create({
-          type: 'SnapshotJobFailed',
-          nonRetryable: true,
-          message: `snapshot Job ${name} completed without reporting ${snapshotStatus ? 'what it stored' : 'the snapshot status'}.`,
-        });
-      }
-      return {
-        job: name,
-        ...(stored
-          ? {
-              report: {
-                stored: stored.lifeboatStored.stored,
-                snapshot: stored.lifeboatStored.snapshot,
-                ...(stored.lifeboatStored.storeChecksum ? { storeChecksum: stored.lifeboatStored.storeChecksum } : {}),
-              },
-            }
-          : {}),
-        store: { pod: podName, lastLines: storeLog.trimEnd().split('\n').slice(-LOG_LINES).join('\n') },
-        revision: String(snapshotStatus.revision),
-        version: snapshotStatus.version,
-        totalSize: snapshotStatus.totalSize,
-      };
     }
-    heartbeat({ job: name, active: current.status?.active ?? 0, failed: current.status?.failed ?? 0 });
-    await sleep(POLL_MS);
+    if (jobCondition(current, 'Complete')) return done(await readReports(kube, request, name));
+    return notYet({ job: name, active: current.status?.active ?? 0, failed: current.status?.failed ?? 0 });
+  });
+}
+
+/** What the completed Job's containers reported: the store container's report line and the snapshot's status. */
+async function readReports(kube: Kube, request: JobRequest, name: string): Promise<JobSnapshot> {
+  const pod = (await podsOf(kube, request.namespace, name)).find((p) => p.status?.phase === 'Succeeded');
+  if (!pod) throw new Error(`snapshot Job ${name} completed but its pod is gone; retrying finds the object's state`);
+  const podName = pod.metadata!.name!;
+  const storeLog = await logOf(kube, request.namespace, podName, 'store');
+  const stored = lastJsonLine<{
+    lifeboatStored: { stored: StreamStats; snapshot: StreamStats; storeChecksum?: string };
+  }>(storeLog, (v) => 'lifeboatStored' in v);
+  const snapshotStatus = lastJsonLine<{ revision: number; version: string; totalSize: number }>(
+    await logOf(kube, request.namespace, podName, 'status'),
+    (v) => 'revision' in v,
+  );
+  // Lifeboat's own containers always report; only a replaced store container may stay silent.
+  if (!snapshotStatus || (!stored && !request.job.storeContainer)) {
+    throw nonRetryable(
+      FailureTypes.SnapshotJobFailed,
+      `snapshot Job ${name} completed without reporting ${snapshotStatus ? 'what it stored' : 'the snapshot status'}.`,
+    );
   }
+  return {
+    job: name,
+    ...(stored
+      ? {
+          report: {
+            stored: stored.lifeboatStored.stored,
+            snapshot: stored.lifeboatStored.snapshot,
+            ...(stored.lifeboatStored.storeChecksum ? { storeChecksum: stored.lifeboatStored.storeChecksum } : {}),
+          },
+        }
+      : {}),
+    store: { pod: podName, lastLines: storeLog.trimEnd().split('\n').slice(-LOG_LINES).join('\n') },
+    revision: String(snapshotStatus.revision),
+    version: snapshotStatus.version,
+    totalSize: snapshotStatus.totalSize,
+  };
 }

@@ -1,11 +1,11 @@
 import type { V1StatefulSet } from '@kubernetes/client-node';
-import { ApplicationFailure } from '@temporalio/common';
 import type { ClusterConfig } from '../../core/config/schema.js';
 import { labelSelector, serviceSlicesSelector } from '../../core/kube-metadata.js';
-import { findCluster } from '../config-lookup.js';
+import { clusterContext, type ClusterContext } from '../context.js';
 import type { ActivityDeps } from '../deps.js';
-import { nonRetryable } from '../failures.js';
+import { nonRetryable, transient } from '../failures.js';
 import { kubeStatus, type Kube } from '../kube/client.js';
+import { FailureTypes, TransientFailureTypes } from '../../core/failure-types.js';
 
 /** How to reach one cluster's etcd right now. Lives only inside an activity: the TLS key never leaves the worker. */
 export interface EtcdConnection {
@@ -23,10 +23,10 @@ async function readTls(kube: Kube, cluster: ClusterConfig): Promise<EtcdConnecti
     data = (await kube.core.readNamespacedSecret({ namespace: ref.namespace, name: ref.name })).data;
   } catch (err) {
     if (kubeStatus(err) === 404)
-      throw nonRetryable('InvalidConfig', `${where} does not exist. Create it or fix the reference.`);
+      throw nonRetryable(FailureTypes.InvalidConfig, `${where} does not exist. Create it or fix the reference.`);
     if (kubeStatus(err) === 403) {
       throw nonRetryable(
-        'InvalidConfig',
+        FailureTypes.InvalidConfig,
         `The worker may not read ${where}: grant it get on that Secret (deploy/rbac).`,
       );
     }
@@ -34,7 +34,10 @@ async function readTls(kube: Kube, cluster: ClusterConfig): Promise<EtcdConnecti
   }
   const missing = ['ca.crt', 'tls.crt', 'tls.key'].filter((k) => !data?.[k]);
   if (missing.length > 0) {
-    throw nonRetryable('InvalidConfig', `${where} lacks ${missing.join(', ')}; it needs ca.crt, tls.crt and tls.key.`);
+    throw nonRetryable(
+      FailureTypes.InvalidConfig,
+      `${where} lacks ${missing.join(', ')}; it needs ca.crt, tls.crt and tls.key.`,
+    );
   }
   const decode = (k: string) => Buffer.from(data![k]!, 'base64');
   const serverName = cluster.etcd.statefulSet
@@ -75,12 +78,11 @@ async function readyMembers(kube: Kube, cluster: ClusterConfig, scheme: 'http' |
     for (const ip of await readyPodIps(kube, cluster)) endpoints.add(`${scheme}://${ip}:${cluster.etcd.clientPort}`);
   }
   if (endpoints.size === 0) {
-    throw ApplicationFailure.create({
-      type: 'EtcdUnavailable',
-      message:
-        `etcd StatefulSet ${sts.namespace}/${sts.name}: no ready member (EndpointSlices of Service ${service}, ` +
+    throw transient(
+      TransientFailureTypes.EtcdUnavailable,
+      `etcd StatefulSet ${sts.namespace}/${sts.name}: no ready member (EndpointSlices of Service ${service}, ` +
         `or the StatefulSet's Pods). Is it running? Is clientService right?`,
-    });
+    );
   }
   return [...endpoints].sort();
 }
@@ -93,7 +95,7 @@ export async function readEtcdStatefulSet(kube: Kube, cluster: ClusterConfig): P
   } catch (err) {
     if (kubeStatus(err) === 404) {
       throw nonRetryable(
-        'InvalidConfig',
+        FailureTypes.InvalidConfig,
         `StatefulSet ${ref.namespace}/${ref.name} does not exist; fix clusters[${cluster.name}].etcd.statefulSet.`,
       );
     }
@@ -114,11 +116,20 @@ async function readyPodIps(kube: Kube, cluster: ClusterConfig): Promise<string[]
 }
 
 /** Resolves a cluster's etcd: fixed endpoints, or the StatefulSet's ready members; plus client TLS from its Secret. */
-export async function resolveEtcd(deps: ActivityDeps, clusterName: string): Promise<EtcdConnection> {
-  const cluster = findCluster(deps, clusterName);
+export async function resolveEtcd(target: ClusterContext): Promise<EtcdConnection>;
+/** The same for a caller that holds only the cluster's name (tests, the dev stack, the bench). */
+export async function resolveEtcd(
+  deps: Pick<ActivityDeps, 'config' | 'kubeFor'>,
+  clusterName: string,
+): Promise<EtcdConnection>;
+export async function resolveEtcd(
+  from: ClusterContext | Pick<ActivityDeps, 'config' | 'kubeFor'>,
+  clusterName?: string,
+): Promise<EtcdConnection> {
+  const { cluster, kube: kubeOf } = 'kube' in from ? from : clusterContext(from, clusterName!);
   const needsKube = Boolean(cluster.etcd.statefulSet || cluster.etcd.tls);
-  const kube = needsKube ? await deps.kubeFor(cluster) : undefined;
+  const kube = needsKube ? await kubeOf() : undefined;
   const tls = kube ? await readTls(kube, cluster) : undefined;
   const endpoints = cluster.etcd.endpoints ?? (await readyMembers(kube!, cluster, tls ? 'https' : 'http'));
-  return { cluster: clusterName, endpoints, ...(tls ? { tls } : {}) };
+  return { cluster: cluster.name, endpoints, ...(tls ? { tls } : {}) };
 }

@@ -5,6 +5,11 @@ import { kubeStatus, type Kube } from './client.js';
 /** What Lifeboat's Jobs (snapshot and restore) share: create-or-find by name, their pods, their logs. */
 export const LOG_LINES = 20;
 
+/** The Job's condition of this type if it holds: Complete or Failed, each the end of a Job. */
+export function jobCondition(job: V1Job, type: 'Complete' | 'Failed') {
+  return job.status?.conditions?.find((c) => c.type === type && c.status === 'True');
+}
+
 export async function createOrFind(kube: Kube, job: V1Job): Promise<void> {
   try {
     await kube.batch.createNamespacedJob({ namespace: job.metadata!.namespace!, body: job });

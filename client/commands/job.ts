@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { S3Client } from '@aws-sdk/client-s3';
 import { createReadStream, createWriteStream, readFileSync, rmSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { get as httpGet, type IncomingMessage } from 'node:http';
 import { get as httpsGet } from 'node:https';
 import { abortUpload, uploadStream } from '../../activities/storage/multipart-upload.js';
+import { s3Client } from '../../activities/storage/s3.js';
 import { compress, decompress, decrypt, encrypt, PART_SIZE } from '../../activities/storage/pipeline.js';
 import { measure, measuring, verifyEtcdSnapshot, type StreamStats } from '../../activities/etcd/snapshot-stream.js';
 import type { Compression } from '../../core/layout.js';
@@ -36,13 +36,11 @@ export function registerJob(program: Command): void {
       const key = required('LIFEBOAT_OBJECT_KEY');
       const compression = (process.env.LIFEBOAT_COMPRESSION ?? 'none') as Compression;
       const recipients = (process.env.LIFEBOAT_AGE_RECIPIENTS ?? '').split(',').filter(Boolean);
-      const s3 = new S3Client({
+      const s3 = s3Client({
         endpoint: required('ENDPOINT'),
         region: process.env.AWS_REGION ?? 'us-east-1',
         forcePathStyle: true,
         credentials: { accessKeyId: required('ACCESS_KEY_ID'), secretAccessKey: required('SECRET_ACCESS_KEY') },
-        requestChecksumCalculation: 'WHEN_REQUIRED',
-        responseChecksumValidation: 'WHEN_REQUIRED',
       });
       let snapshot: StreamStats | undefined;
       let stored: StreamStats | undefined;

@@ -11,8 +11,8 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { probeMembers } from '../../activities/etcd/members.js';
 import { resolveEtcd } from '../../activities/etcd/target.js';
-import { createActivities } from '../../activities/index.js';
 import { validateConfig } from '../../core/config/parse.js';
 import type { LifeboatConfig } from '../../core/config/schema.js';
 import { clientExtensions, createCa, issueCertificate, serverExtensions } from '../../devstack/kube/pki.js';
@@ -190,13 +190,14 @@ describe('etcd targets from Kubernetes', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  function activitiesFor(etcd: Record<string, unknown>) {
+  /** The members a backup reaches with this etcd config: the target as it resolves it, each member probed. */
+  async function etcdStatus(etcd: Record<string, unknown>) {
     const result = validateConfig({
       ...base,
       clusters: [{ name: 'tenant', kubernetes: { kubeconfig: inject('kubeconfig') }, etcd }],
     });
     if (!result.ok) throw new Error(JSON.stringify(result.issues));
-    return createActivities(testDeps(result.config));
+    return { members: (await probeMembers(await resolveEtcd(testDeps(result.config), 'tenant'))).reachable };
   }
 
   it('takes the ready members from the client Service EndpointSlices', async () => {
@@ -218,17 +219,17 @@ describe('etcd targets from Kubernetes', () => {
 
   it("without EndpointSlices, takes the StatefulSet's ready Pods, and reaches them", async () => {
     const memberPort = Number(new URL(inject('etcdEndpoints')[0]!).port);
-    const status = await activitiesFor({
+    const status = await etcdStatus({
       statefulSet: { namespace, name: 'plain' },
       clientPort: memberPort,
-    }).etcdClusterStatus('tenant');
+    });
     expect(status.members.map((m) => m.endpoint)).toEqual([`http://127.0.0.1:${memberPort}`]);
     expect(status.members[0]!.version).toBe('3.6.14');
   });
 
   it('no ready member: a retryable failure naming the Service and the StatefulSet', async () => {
     await expect(
-      activitiesFor({ statefulSet: { namespace, name: 'none' } }).etcdClusterStatus('tenant'),
+      etcdStatus({ statefulSet: { namespace, name: 'none' } }),
     ).rejects.toMatchObject({
       type: 'EtcdUnavailable',
       message: expect.stringContaining(
@@ -239,7 +240,7 @@ describe('etcd targets from Kubernetes', () => {
 
   it('a StatefulSet that does not exist is a non-retryable config error', async () => {
     await expect(
-      activitiesFor({ statefulSet: { namespace, name: 'ghost' } }).etcdClusterStatus('tenant'),
+      etcdStatus({ statefulSet: { namespace, name: 'ghost' } }),
     ).rejects.toMatchObject({
       type: 'InvalidConfig',
       nonRetryable: true,
@@ -248,30 +249,29 @@ describe('etcd targets from Kubernetes', () => {
   });
 
   it('client TLS from a Secret reaches a TLS-only etcd', async () => {
-    const activities = activitiesFor({
+    const status = await etcdStatus({
       statefulSet: { namespace, name: 'tls' },
       clientPort: tlsPort,
       tls: { secretRef: { namespace, name: 'etcd-client-tls' } },
     });
-    const status = await activities.etcdClusterStatus('tenant');
     expect(status.members.map((m) => m.endpoint)).toEqual([`https://127.0.0.1:${tlsPort}`]);
   });
 
   it('a missing or incomplete TLS Secret is a non-retryable error that names it', async () => {
-    const missing = activitiesFor({
+    const missing = etcdStatus({
       statefulSet: { namespace, name: 'tls' },
       tls: { secretRef: { namespace, name: 'nope' } },
     });
-    await expect(missing.etcdClusterStatus('tenant')).rejects.toMatchObject({
+    await expect(missing).rejects.toMatchObject({
       type: 'InvalidConfig',
       nonRetryable: true,
       message: expect.stringContaining(`Secret ${namespace}/nope`) as unknown,
     });
-    const incomplete = activitiesFor({
+    const incomplete = etcdStatus({
       statefulSet: { namespace, name: 'tls' },
       tls: { secretRef: { namespace, name: 'incomplete-tls' } },
     });
-    await expect(incomplete.etcdClusterStatus('tenant')).rejects.toMatchObject({
+    await expect(incomplete).rejects.toMatchObject({
       type: 'InvalidConfig',
       message: expect.stringContaining('lacks tls.crt, tls.key') as unknown,
     });
@@ -294,8 +294,7 @@ describe('etcd targets from Kubernetes', () => {
       etcdBackups: [{ name: 'p', cluster: 'tenant', location: 'versitygw' }],
     });
     if (!result.ok) throw new Error(JSON.stringify(result.issues));
-    const activities = createActivities(testDeps(result.config));
-    expect((await activities.etcdClusterStatus('tenant')).members).toEqual([]);
+    expect((await probeMembers(await resolveEtcd(testDeps(result.config), 'tenant'))).reachable).toEqual([]);
     // The backup as production runs it: the etcdBackup workflow on a real worker, its snapshot activity in a real
     // activity context. Unavailable is retryable (a member may come back), so the proof is the failed first attempt
     // the server holds while it waits to retry; then the test ends the run.
