@@ -1,4 +1,6 @@
 import type { PreflightMode } from './config/schema.js';
+import type { EtcdRestoreRequest } from './etcd-restore-request.js';
+import { withPointOfNoReturn, type RunbookStep, type Stranded } from './runbook.js';
 
 /**
  * The etcd restore as a plan, before anything runs: which backup, and the ordered steps with what each touches.
@@ -77,14 +79,7 @@ export type RestoreStepKind =
   | 'unpause-control-plane'
   | 'resume-schedules';
 
-export interface RestoreStep {
-  kind: RestoreStepKind;
-  title: string;
-  /** What the step reads or changes, for the plan shown before approval. */
-  touches: string[];
-  /** From this step on the old data is gone: failures wait for an operator instead of rolling back. */
-  pointOfNoReturn: boolean;
-}
+export type RestoreStep = RunbookStep<RestoreStepKind>;
 
 export function planEtcdRestore(target: RestoreTarget, options: RestoreOptions): RestoreStep[] {
   const sts = `StatefulSet ${target.namespace}/${target.statefulSet}`;
@@ -133,9 +128,7 @@ export function planEtcdRestore(target: RestoreTarget, options: RestoreOptions):
   if (apiserver)
     steps.push(step('unpause-control-plane', `scale ${apiserver} back to ${target.apiserver!.replicas}`, [apiserver]));
   steps.push(step('resume-schedules', 'resume the backup schedules', target.schedules));
-  // Steps after the point of no return inherit it: none of them may roll back to "as it was".
-  const cut = steps.findIndex((s) => s.pointOfNoReturn);
-  return steps.map((s, i) => ({ ...s, pointOfNoReturn: cut >= 0 && i >= cut }));
+  return withPointOfNoReturn(steps);
 }
 
 export type RevisionCheck = { ok: true } | { ok: false; error: string };
@@ -176,9 +169,7 @@ export interface InspectedRestore {
  * How preflight checks the object: by the checksum the store verified on upload when the settings allow it and the
  * manifest recorded one, else by reading it all. The plan's wording and the workflow's preflight both follow this.
  */
-export function preflightCheck(
-  inspected: Pick<InspectedRestore, 'source' | 'settings'>,
-): PreflightMode {
+export function preflightCheck(inspected: Pick<InspectedRestore, 'source' | 'settings'>): PreflightMode {
   return inspected.settings.verify === 'store-checksum' && inspected.source.storeChecksum
     ? 'store-checksum'
     : 'download';
@@ -215,4 +206,29 @@ export function planFromInspection(cluster: string, inspected: InspectedRestore,
       preflight: preflightCheck(inspected),
     },
   );
+}
+
+/**
+ * What an etcd restore aborted after the point of no return leaves paused, and the way out: the same restore again,
+ * which restores into the same members and unpauses everything when it completes.
+ */
+export function strandedRestore(
+  request: Pick<EtcdRestoreRequest, 'cluster' | 'from'>,
+  inspected: Pick<InspectedRestore, 'source' | 'layout' | 'apiserver'>,
+  pausedSchedules: readonly string[],
+): Stranded {
+  const { layout, apiserver } = inspected;
+  const paused = [
+    `etcd StatefulSet ${layout.namespace}/${layout.statefulSet} is held at 0 replicas (${layout.members.length} members)`,
+    ...(apiserver
+      ? [`Deployment ${apiserver.namespace}/${apiserver.name} is at 0 (it had ${apiserver.replicas})`]
+      : []),
+    ...(pausedSchedules.length > 0 ? [`schedules ${pausedSchedules.join(', ')} are paused`] : []),
+  ];
+  return {
+    state: `The cluster stays paused: ${paused.join('; ')}`,
+    next:
+      `Fix the cause, then run "lifeboat restore etcd --cluster ${request.cluster} --backup ${request.from ? '…' : inspected.source.backup}" again: ` +
+      'it restores into the same members and unpauses everything when it completes.',
+  };
 }

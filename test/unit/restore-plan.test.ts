@@ -7,6 +7,7 @@ import {
   preflightCheck,
   REVISION_SLACK,
   scaleDownStages,
+  strandedRestore,
   revisionBump,
   type RestoreTarget,
 } from '../../core/restore-plan.js';
@@ -216,5 +217,44 @@ describe('scaleDownStages', () => {
       expect(scaleDownStages(1, leads)).toEqual([]);
       expect(scaleDownStages(0, leads)).toEqual([]);
     }
+  });
+});
+
+describe('strandedRestore', () => {
+  const inspected = {
+    source: { backup: 'nightly-20260801000000' },
+    layout: {
+      namespace: 'tenant',
+      statefulSet: 'etcd',
+      members: [0, 1, 2].map((i) => ({
+        name: `etcd-${i}`,
+        peerUrl: `https://etcd-${i}:2380`,
+        claim: `data-etcd-${i}`,
+      })),
+    },
+    apiserver: { namespace: 'tenant', name: 'kube-apiserver', replicas: 2 },
+  };
+
+  it('lists what stays paused and the restore to run again', () => {
+    expect(strandedRestore({ cluster: 'c1' }, inspected, ['c1-nightly'])).toEqual({
+      state:
+        'The cluster stays paused: etcd StatefulSet tenant/etcd is held at 0 replicas (3 members); ' +
+        'Deployment tenant/kube-apiserver is at 0 (it had 2); schedules c1-nightly are paused',
+      next:
+        'Fix the cause, then run "lifeboat restore etcd --cluster c1 --backup nightly-20260801000000" again: ' +
+        'it restores into the same members and unpauses everything when it completes.',
+    });
+  });
+
+  it('leaves out what was not paused', () => {
+    const { apiserver: _, ...withoutApiserver } = inspected;
+    expect(strandedRestore({ cluster: 'c1' }, withoutApiserver, []).state).toBe(
+      'The cluster stays paused: etcd StatefulSet tenant/etcd is held at 0 replicas (3 members)',
+    );
+  });
+
+  it('a foreign snapshot has no backup name to repeat', () => {
+    const from = { location: 'it', key: 'raw/snapshot.db' };
+    expect(strandedRestore({ cluster: 'c1', from }, inspected, []).next).toContain('--backup …"');
   });
 });
