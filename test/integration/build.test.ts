@@ -1,6 +1,6 @@
 import { DefaultLogger } from '@temporalio/worker';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -67,6 +67,16 @@ describe('the built worker and CLI (npm run build)', () => {
     expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toEqual(
       expect.arrayContaining(['--max-semi-space-size=4', join(dist, 'worker.js')]),
     );
+  });
+
+  it("runs on the project's pinned Node, from node_modules as an image ships it, as the tests themselves do", () => {
+    const pinned = realpathSync(join(repoRoot, 'node_modules', '.bin', 'node'));
+    expect(realpathSync(`/proc/${worker.pid!}/exe`)).toBe(pinned);
+    expect(realpathSync(process.execPath)).toBe(pinned);
+    const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
+      optionalDependencies: Record<string, string>;
+    };
+    expect(process.version).toBe(`v${manifest.optionalDependencies[`node-linux-${process.arch}`]}`);
   });
 
   it('the built CLI starts a backup that the built worker completes into the bucket', async () => {
