@@ -158,11 +158,20 @@ export function checkRestoredRevision(expected: bigint, live: bigint): RevisionC
 
 /** What the restore's inspection found (activities/restore-inspect.ts), as far as the plan depends on it. */
 export interface InspectedRestore {
-  source: { backup: string; storeChecksum?: string };
+  source: { backup: string; storeChecksum?: string; revision?: string };
   layout: { namespace: string; statefulSet: string; members: { name: string; peerUrl: string; claim: string }[] };
   apiserver?: { namespace: string; name: string; replicas: number };
   schedules: string[];
   settings: { requireApproval: boolean; bumpRevision: boolean; verify?: PreflightMode };
+  /** The cluster's revision before the restore, when a member answered. */
+  liveRevision?: string;
+}
+
+/** The revision bump the restore applies: revisionBump's, or none when the cluster's settings turn it off. */
+export function plannedBump(inspected: Pick<InspectedRestore, 'source' | 'settings' | 'liveRevision'>): bigint {
+  if (!inspected.settings.bumpRevision) return 0n;
+  const live = inspected.liveRevision ? BigInt(inspected.liveRevision) : undefined;
+  return revisionBump(BigInt(inspected.source.revision ?? '0'), live);
 }
 
 /**

@@ -7,12 +7,13 @@ import {
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
+import type { PreflightMode } from '../core/config/schema.js';
 import { FailureTypes, nonRetryableFailureTypes } from '../core/failure-types.js';
 import {
   checkRestoredRevision,
   planFromInspection,
   preflightCheck,
-  revisionBump,
+  plannedBump,
   strandedRestore,
   type RestoreStepKind,
 } from '../core/restore-plan.js';
@@ -23,7 +24,7 @@ import {
   type EtcdRestoreRequest,
   type EtcdRestoreResult,
 } from './etcd-restore-api.js';
-import { Runbook } from './runbook.js';
+import { Runbook, type RunbookTexts } from './runbook.js';
 
 export * from './etcd-restore-api.js';
 
@@ -61,14 +62,7 @@ const undo = proxyActivities<Activities>({
 export async function etcdRestore(request: EtcdRestoreRequest): Promise<EtcdRestoreResult> {
   const { cluster } = request;
   const progress: EtcdRestoreProgress = { cluster, phase: 'planning', steps: [] };
-  const runbook = new Runbook<RestoreStepKind, EtcdRestoreProgress>(etcdRestoreProgress, progress, {
-    subject: `restore of ${cluster}`,
-    heading: (p) => `**Restore of ${cluster}** from ${p.backup ?? '(planning)'}: ${p.phase}`,
-    hints: {
-      approval: `lifeboat restore approve ${cluster}   (or abort: lifeboat restore abort ${cluster})`,
-      operator: `lifeboat restore retry ${cluster}   or   lifeboat restore abort ${cluster}`,
-    },
-  });
+  const runbook = new Runbook<RestoreStepKind, EtcdRestoreProgress>(etcdRestoreProgress, progress, texts(cluster));
   runbook.begin([
     { key: LifeboatCluster, value: cluster },
     { key: LifeboatKind, value: LifeboatKinds.etcdRestore },
@@ -92,13 +86,7 @@ export async function etcdRestore(request: EtcdRestoreRequest): Promise<EtcdRest
   const check = preflightCheck(inspection);
   await runbook.check('preflight', () =>
     long.verifyRestoreSource.executeWithOptions(
-      {
-        summary:
-          check === 'store-checksum'
-            ? `verify ${source.key}: the store's checksum against the manifest (the whole object if they differ)`
-            : `verify ${source.key}: read all ${source.bytes} bytes, check sha256`,
-        startToCloseTimeout: '1h',
-      },
+      { summary: preflightSummary(source, check), startToCloseTimeout: '1h' },
       [source, check],
     ),
   );
@@ -135,12 +123,7 @@ export async function etcdRestore(request: EtcdRestoreRequest): Promise<EtcdRest
       { cluster, claims: layout.members.map((m) => m.claim) },
     ]),
   );
-  const bump = inspection.settings.bumpRevision
-    ? revisionBump(
-        BigInt(source.revision ?? '0'),
-        inspection.liveRevision ? BigInt(inspection.liveRevision) : undefined,
-      )
-    : 0n;
+  const bump = plannedBump(inspection);
   const restoreId = workflowInfo().runId;
   const restored = await runbook.change('restore-members', () =>
     long.restoreMembers.executeWithOptions(
@@ -190,4 +173,22 @@ function verifyRevision(expected: bigint, live: bigint): Promise<void> {
     : Promise.reject(
         ApplicationFailure.create({ type: FailureTypes.RevisionMismatch, nonRetryable: true, message: check.error }),
       );
+}
+
+/** What the runbook says to people: failure messages start with the subject, the hints are the CLI's commands. */
+function texts(cluster: string): RunbookTexts<EtcdRestoreProgress> {
+  return {
+    subject: `restore of ${cluster}`,
+    heading: (p) => `**Restore of ${cluster}** from ${p.backup ?? '(planning)'}: ${p.phase}`,
+    hints: {
+      approval: `lifeboat restore approve ${cluster}   (or abort: lifeboat restore abort ${cluster})`,
+      operator: `lifeboat restore retry ${cluster}   or   lifeboat restore abort ${cluster}`,
+    },
+  };
+}
+
+function preflightSummary(source: { key: string; bytes: number }, check: PreflightMode): string {
+  return check === 'store-checksum'
+    ? `verify ${source.key}: the store's checksum against the manifest (the whole object if they differ)`
+    : `verify ${source.key}: read all ${source.bytes} bytes, check sha256`;
 }

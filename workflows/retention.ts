@@ -1,23 +1,10 @@
-import {
-  continueAsNew,
-  defineQuery,
-  proxyActivities,
-  setCurrentDetails,
-  setHandler,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { continueAsNew, defineQuery, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { nonRetryableFailureTypes } from '../core/failure-types.js';
 import { isManifestKey } from '../core/layout.js';
 import { planRetention, type RetentionDecision } from '../core/retention.js';
-import {
-  LifeboatCluster,
-  LifeboatKind,
-  LifeboatKinds,
-  LifeboatPhase,
-  LifeboatPolicy,
-} from '../core/search-attributes.js';
+import { LifeboatCluster, LifeboatKind, LifeboatKinds, LifeboatPolicy } from '../core/search-attributes.js';
+import { trackPhases } from './phase.js';
 
 export interface RetentionInput {
   cluster: string;
@@ -34,6 +21,8 @@ export interface RetentionResult {
   abortedUploads: number;
   decisions: RetentionDecision[];
 }
+
+export type RetentionPhase = 'listing' | 'deleting' | 'done';
 
 export const retentionProgress = defineQuery<{ deleted: string[]; remaining: number }>('progress');
 
@@ -55,19 +44,18 @@ const DELETE_BATCH = 50;
  * Retention for one policy: list what storage holds, let core/retention decide, delete what it says, in batches.
  */
 export async function retention(input: RetentionInput): Promise<RetentionResult> {
-  upsertSearchAttributes([
+  const phases = trackPhases<RetentionPhase>();
+  phases.enter('listing', `Listing the backups of **${input.cluster}/${input.policy}**`, [
     { key: LifeboatCluster, value: input.cluster },
     { key: LifeboatPolicy, value: input.policy },
     { key: LifeboatKind, value: LifeboatKinds.retention },
-    { key: LifeboatPhase, value: 'listing' },
   ]);
   const deleted = [...(input.deletedSoFar ?? [])];
   let remaining = 0;
   setHandler(retentionProgress, () => ({ deleted, remaining }));
-  setCurrentDetails(`Listing the backups of **${input.cluster}/${input.policy}**`);
 
   const inventory = await retentionInventory.executeWithOptions(
-    { summary: `list backups of ${input.cluster}/${input.policy}`, startToCloseTimeout: '10m', heartbeatTimeout: '2m' },
+    { summary: `list backups of ${input.cluster}/${input.policy}` },
     [input.cluster, input.policy],
   );
   const plan = planRetention(
@@ -85,25 +73,22 @@ export async function retention(input: RetentionInput): Promise<RetentionResult>
   const keysOf = new Map(inventory.backups.map((b) => [b.backup, b.keys]));
   remaining = doomed.length;
 
-  upsertSearchAttributes([{ key: LifeboatPhase, value: 'deleting' }]);
+  phases.enter('deleting');
   for (let i = 0; i < doomed.length; i += DELETE_BATCH) {
     const batch = doomed.slice(i, i + DELETE_BATCH);
     const keys = batch.flatMap((b) => keysOf.get(b) ?? []);
     const manifests = keys.filter(isManifestKey);
-    setCurrentDetails(`Deleting ${batch.length} backup(s) of **${input.cluster}/${input.policy}**, ${remaining} left`);
+    phases.describe(`Deleting ${batch.length} backup(s) of **${input.cluster}/${input.policy}**, ${remaining} left`);
     const summary = `delete ${batch.length} backup(s): ${batch[0]}${batch.length > 1 ? ' ...' : ''}`;
     // Manifests go first, in their own call: an interrupted delete leaves incomplete backups, never a manifest
     // pointing at missing data. Retention removes incomplete ones after the grace period.
     if (manifests.length > 0) {
-      await deleteObjects.executeWithOptions(
-        { summary: `${summary} (manifests)`, startToCloseTimeout: '10m', heartbeatTimeout: '2m' },
-        [inventory.location, manifests],
-      );
+      await deleteObjects.executeWithOptions({ summary: `${summary} (manifests)` }, [inventory.location, manifests]);
     }
-    await deleteObjects.executeWithOptions(
-      { summary: `${summary} (data)`, startToCloseTimeout: '10m', heartbeatTimeout: '2m' },
-      [inventory.location, keys.filter((k) => !isManifestKey(k))],
-    );
+    await deleteObjects.executeWithOptions({ summary: `${summary} (data)` }, [
+      inventory.location,
+      keys.filter((k) => !isManifestKey(k)),
+    ]);
     deleted.push(...batch);
     remaining -= batch.length;
     if (remaining > 0 && workflowInfo().continueAsNewSuggested) {
@@ -112,19 +97,17 @@ export async function retention(input: RetentionInput): Promise<RetentionResult>
     }
   }
   if (plan.abortUploads.length > 0) {
-    await abortUploads.executeWithOptions(
-      {
-        summary: `abort ${plan.abortUploads.length} abandoned upload(s)`,
-        startToCloseTimeout: '10m',
-        heartbeatTimeout: '2m',
-      },
-      [inventory.location, plan.abortUploads.map((u) => ({ key: u.key, uploadId: u.uploadId }))],
-    );
+    await abortUploads.executeWithOptions({ summary: `abort ${plan.abortUploads.length} abandoned upload(s)` }, [
+      inventory.location,
+      plan.abortUploads.map((u) => ({ key: u.key, uploadId: u.uploadId })),
+    ]);
   }
 
-  upsertSearchAttributes([{ key: LifeboatPhase, value: 'done' }]);
   const kept = plan.backups.filter((d) => d.action === 'keep').map((d) => d.backup);
-  setCurrentDetails(`Kept ${kept.length}, deleted ${deleted.length} backup(s) of **${input.cluster}/${input.policy}**`);
+  phases.enter(
+    'done',
+    `Kept ${kept.length}, deleted ${deleted.length} backup(s) of **${input.cluster}/${input.policy}**`,
+  );
   return {
     cluster: input.cluster,
     policy: input.policy,

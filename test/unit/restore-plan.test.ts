@@ -4,6 +4,7 @@ import {
   chooseBackup,
   planEtcdRestore,
   planFromInspection,
+  plannedBump,
   preflightCheck,
   REVISION_SLACK,
   scaleDownStages,
@@ -256,5 +257,18 @@ describe('strandedRestore', () => {
   it('a foreign snapshot has no backup name to repeat', () => {
     const from = { location: 'it', key: 'raw/snapshot.db' };
     expect(strandedRestore({ cluster: 'c1', from }, inspected, []).next).toContain('--backup …"');
+  });
+});
+
+describe('plannedBump', () => {
+  const settings = { requireApproval: false, bumpRevision: true };
+  it("is revisionBump's from the backup's and the live revision", () => {
+    expect(plannedBump({ source: { backup: 'b', revision: '1000' }, settings, liveRevision: '5000' })).toBe(1_004_000n);
+    expect(plannedBump({ source: { backup: 'b', revision: '1000' }, settings })).toBe(1_000_000_000n);
+  });
+
+  it('is none when the cluster turns bumping off', () => {
+    const off = { ...settings, bumpRevision: false };
+    expect(plannedBump({ source: { backup: 'b', revision: '1000' }, settings: off, liveRevision: '5000' })).toBe(0n);
   });
 });
