@@ -1,4 +1,5 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { Etcd3 } from 'etcd3';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -8,7 +9,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { validateConfig } from '../../core/config/parse.js';
+import type { EtcdBackupManifest } from '../../core/manifest.js';
 import type { etcdBackup } from '../../workflows/index.js';
+import { lifeboat } from '../helpers/cli.js';
 import { restoreIntoScratchEtcd } from '../helpers/etcd.js';
 import { isolatedConfig, s3ClientFor, startTestWorker, uniqueName, type TestWorker } from '../helpers/stack.js';
 
@@ -33,6 +36,8 @@ describe('a zstd backup restores with stock zstd and etcdutl', () => {
   let bucket: string;
   let tw: TestWorker;
   let etcd: Etcd3;
+  let manifest: EtcdBackupManifest | undefined;
+  let stockPlain: Buffer | undefined;
 
   beforeAll(async () => {
     const isolated = await isolatedConfig();
@@ -52,7 +57,7 @@ describe('a zstd backup restores with stock zstd and etcdutl', () => {
 
   it('stores snapshot.db.zst whose zstd -d is the snapshot the manifest names, and etcdutl restores its keys', async () => {
     for (let i = 0; i < 30; i++) await etcd.put(`${keyPrefix}before/${i}`).value(`value-${i}`);
-    const manifest = await tw.client.workflow.execute<typeof etcdBackup>('etcdBackup', {
+    manifest = await tw.client.workflow.execute<typeof etcdBackup>('etcdBackup', {
       args: [{ cluster: 'local', policy: 'zst', requestedAt: '2026-03-04T05:06:07.000Z' }],
       taskQueue: tw.taskQueue,
       workflowId: uniqueName('etcd-backup'),
@@ -76,6 +81,7 @@ describe('a zstd backup restores with stock zstd and etcdutl', () => {
     writeFileSync(join(dir, 'snapshot.db.zst'), stored);
     await zstdDecompress(join(dir, 'snapshot.db.zst'), join(dir, 'snapshot.db'));
     const plain = readFileSync(join(dir, 'snapshot.db'));
+    stockPlain = plain;
     expect(plain.length).toBe(manifest.snapshot.bytes);
     expect(sha256(plain)).toBe(manifest.snapshot.sha256);
 
@@ -90,5 +96,27 @@ describe('a zstd backup restores with stock zstd and etcdutl', () => {
       restored.close();
       await scratch.proc.stop();
     }
+  });
+
+  it("a restore Job's fetch container (lifeboat job fetch-snapshot) turns the same object into the same snapshot", async () => {
+    expect(manifest, 'the backup of the test above').toBeDefined();
+    const s3 = s3ClientFor(server);
+    let url: string;
+    try {
+      url = await getSignedUrl(s3, new GetObjectCommand({ Bucket: bucket, Key: manifest!.object.key }), {
+        expiresIn: 300,
+      });
+    } finally {
+      s3.destroy();
+    }
+    const to = join(mkdtempSync(join(tmpdir(), 'lifeboat-zstd-fetch-')), 'snapshot.db');
+    const fetched = await lifeboat(['job', 'fetch-snapshot', '--to', to], {
+      LIFEBOAT_SNAPSHOT_URL: url,
+      LIFEBOAT_COMPRESSION: 'zstd',
+      LIFEBOAT_STORED_SHA256: manifest!.object.sha256,
+      LIFEBOAT_SNAPSHOT_SHA256: manifest!.snapshot.sha256,
+    });
+    expect(fetched.code, fetched.stderr).toBe(0);
+    expect(readFileSync(to).equals(stockPlain!)).toBe(true);
   });
 });
