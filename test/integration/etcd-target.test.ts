@@ -228,9 +228,7 @@ describe('etcd targets from Kubernetes', () => {
   });
 
   it('no ready member: a retryable failure naming the Service and the StatefulSet', async () => {
-    await expect(
-      etcdStatus({ statefulSet: { namespace, name: 'none' } }),
-    ).rejects.toMatchObject({
+    await expect(etcdStatus({ statefulSet: { namespace, name: 'none' } })).rejects.toMatchObject({
       type: 'EtcdUnavailable',
       message: expect.stringContaining(
         `etcd StatefulSet ${namespace}/none: no ready member (EndpointSlices of Service none-client`,
@@ -239,9 +237,7 @@ describe('etcd targets from Kubernetes', () => {
   });
 
   it('a StatefulSet that does not exist is a non-retryable config error', async () => {
-    await expect(
-      etcdStatus({ statefulSet: { namespace, name: 'ghost' } }),
-    ).rejects.toMatchObject({
+    await expect(etcdStatus({ statefulSet: { namespace, name: 'ghost' } })).rejects.toMatchObject({
       type: 'InvalidConfig',
       nonRetryable: true,
       message: expect.stringContaining(`StatefulSet ${namespace}/ghost does not exist`) as unknown,
