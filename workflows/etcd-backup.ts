@@ -2,7 +2,6 @@ import {
   ParentClosePolicy,
   defineQuery,
   proxyActivities,
-  setCurrentDetails,
   setHandler,
   startChild,
   upsertSearchAttributes,
@@ -11,22 +10,22 @@ import {
 import {
   ActivityFailure,
   ApplicationFailure,
-  TemporalFailure,
   TimeoutFailure,
   WorkflowExecutionAlreadyStartedError,
 } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
 import { DURATION_RULE, parseDuration } from '../core/duration.js';
-import { nonRetryableFailureTypes } from '../core/failure-types.js';
+import { FailureTypes, OutcomeTypes, nonRetryableFailureTypes } from '../core/failure-types.js';
+import { failureMessage, rootCause } from '../core/failures.js';
 import { etcdManifest, type EtcdBackupManifest } from '../core/manifest.js';
 import { backupName, workflowIds } from '../core/naming.js';
+import { trackPhases } from './phase.js';
 import { retention } from './retention.js';
 import {
   LifeboatBackup,
   LifeboatCluster,
   LifeboatKind,
   LifeboatKinds,
-  LifeboatPhase,
   LifeboatPolicy,
   TemporalScheduledStartTime,
 } from '../core/search-attributes.js';
@@ -89,11 +88,10 @@ export async function etcdBackup(input: EtcdBackupInput): Promise<EtcdBackupMani
   const backup = backupName(input.policy, time);
   const progress: EtcdBackupProgress = { backup, phase: 'snapshotting' };
   setHandler(etcdBackupProgress, () => progress);
-  const enter = (phase: EtcdBackupPhase, details: string) => {
-    progress.phase = phase;
-    upsertSearchAttributes([{ key: LifeboatPhase, value: phase }]);
-    setCurrentDetails(`**${backup}** (${input.cluster}/${input.policy}): ${details}`);
-  };
+  const phases = trackPhases<EtcdBackupPhase>({
+    progress,
+    render: (details) => `**${backup}** (${input.cluster}/${input.policy}): ${details}`,
+  });
   upsertSearchAttributes([
     { key: LifeboatCluster, value: input.cluster },
     { key: LifeboatPolicy, value: input.policy },
@@ -105,19 +103,17 @@ export async function etcdBackup(input: EtcdBackupInput): Promise<EtcdBackupMani
   const giveUpAfterMs = input.giveUpAfter === undefined ? undefined : parseDuration(input.giveUpAfter);
   if (giveUpAfterMs === undefined && input.giveUpAfter !== undefined) {
     throw ApplicationFailure.create({
-      type: 'InvalidConfig',
+      type: FailureTypes.InvalidConfig,
       nonRetryable: true,
       message: `giveUpAfter "${input.giveUpAfter}" is not a duration: use ${DURATION_RULE}`,
     });
   }
 
-  enter('snapshotting', 'streaming a snapshot from a healthy member into storage');
+  phases.enter('snapshotting', 'streaming a snapshot from a healthy member into storage');
   const snapshot = await snapshotToStorage
     .executeWithOptions(
       {
         summary: `snapshot ${input.cluster} to storage as ${backup}`,
-        startToCloseTimeout: '2h',
-        heartbeatTimeout: '30s',
         ...(giveUpAfterMs !== undefined ? { scheduleToCloseTimeout: giveUpAfterMs } : {}),
       },
       [{ cluster: input.cluster, policy: input.policy, backup }],
@@ -126,7 +122,7 @@ export async function etcdBackup(input: EtcdBackupInput): Promise<EtcdBackupMani
       throw gaveUp(err, input, backup);
     });
 
-  enter('committing', `writing the manifest for ${snapshot.key}`);
+  phases.enter('committing', `writing the manifest for ${snapshot.key}`);
   const info = workflowInfo();
   const manifest = etcdManifest({
     cluster: input.cluster,
@@ -139,12 +135,12 @@ export async function etcdBackup(input: EtcdBackupInput): Promise<EtcdBackupMani
     snapshot,
     createdBy: { workflowId: info.workflowId, runId: info.runId },
   });
-  progress.manifestKey = await writeManifest.executeWithOptions(
-    { summary: `commit ${backup}: write its manifest`, startToCloseTimeout: '1m' },
-    [manifest, snapshot.location],
-  );
+  progress.manifestKey = await writeManifest.executeWithOptions({ summary: `commit ${backup}: write its manifest` }, [
+    manifest,
+    snapshot.location,
+  ]);
 
-  enter('done', `stored ${snapshot.stored.bytes} bytes at revision ${snapshot.member.revision}`);
+  phases.enter('done', `stored ${snapshot.stored.bytes} bytes at revision ${snapshot.member.revision}`);
   await startRetention(input.cluster, input.policy);
   return manifest;
 }
@@ -171,16 +167,9 @@ function gaveUp(err: unknown, input: EtcdBackupInput, backup: string): unknown {
   // The server stops retrying when the next attempt would start after the deadline (retry state TIMEOUT), or the
   // deadline passes during one (a TimeoutFailure whose cause is the attempt before).
   if (!(err instanceof ActivityFailure) || err.retryState !== 'TIMEOUT') return err;
-  let cause: unknown = err.cause;
-  while (cause instanceof TemporalFailure && cause.cause) cause = cause.cause;
-  const last =
-    cause instanceof TimeoutFailure
-      ? 'no attempt finished in time'
-      : cause instanceof Error
-        ? cause.message
-        : String(cause);
+  const last = rootCause(err) instanceof TimeoutFailure ? 'no attempt finished in time' : failureMessage(err);
   return ApplicationFailure.create({
-    type: 'BackupGaveUp',
+    type: OutcomeTypes.BackupGaveUp,
     nonRetryable: true,
     message: `backup ${backup} of ${input.cluster}/${input.policy} gave up after ${input.giveUpAfter}: ${last}`,
     cause: err,
