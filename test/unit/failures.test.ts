@@ -16,7 +16,13 @@ describe('rootCause', () => {
     const timeout = Object.assign(new TimeoutFailure('activity timeout', undefined, 'SCHEDULE_TO_CLOSE'), {
       cause: app,
     });
-    const child = new ChildWorkflowFailure('default', undefined, 'etcdBackup', 'TIMEOUT', inActivity(timeout));
+    const child = new ChildWorkflowFailure(
+      'default',
+      { workflowId: 'w', runId: 'r' },
+      'etcdBackup',
+      'TIMEOUT',
+      inActivity(timeout),
+    );
     expect(rootCause(child)).toBe(app);
   });
 
