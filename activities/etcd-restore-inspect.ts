@@ -218,7 +218,7 @@ async function readAndCheck(
 
 export function createRestoreInspectActivities(deps: ActivityDeps) {
   return {
-    /** Step 0: the backup to restore, the members to restore it into, what to pause. Changes nothing. */
+    /** planning: the backup to restore, the members to restore it into, what to pause. Changes nothing. */
     async inspectRestore(request: EtcdRestoreRequest): Promise<RestoreInspection> {
       const target = clusterContext(deps, request.cluster);
       const { cluster } = target;

@@ -115,7 +115,7 @@ function stuckPods() {
 export function createRestoreMemberActivities(deps: ActivityDeps) {
   return {
     /**
-     * Step 5: per member a fresh claim and a Job that fills it from the backup (core/restore-job.ts). Jobs run in
+     * restore-members: per member a fresh claim and a Job that fills it from the backup (core/restore-job.ts). Jobs run in
      * parallel; one that fails (after its own back-off) fails the step with its containers' last log lines.
      * Returns the snapshot's revision as etcdutl read it.
      */

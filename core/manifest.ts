@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { BackupKinds, type BackupKind, type Compression } from './layout.js';
 
 /**
- * The backup manifest: written last, it is the commit marker that makes a backup exist (design: storage layout).
+ * The backup manifest: written last, it is the commit marker that makes a backup exist (ARCHITECTURE.md, "Storage layout").
  * Everything a restore or another hub needs to trust and use the backup is here; no secrets are.
  *
  * One schema per backup kind, told apart by `kind`. The fields every kind shares come first, so a reader that only
@@ -62,7 +62,7 @@ export type EtcdBackupManifest = z.infer<typeof etcdManifestSchema>;
 
 /**
  * The schema of each kind's manifest. The resource kind's joins here with its engine (object counts per resource,
- * warnings and errors instead of the etcd fields; design: storage layout); until then a resource manifest is
+ * warnings and errors instead of the etcd fields; ARCHITECTURE.md, "Storage layout"); until then a resource manifest is
  * reported as unreadable rather than guessed at.
  */
 const manifestSchemas = { [BackupKinds.etcd]: etcdManifestSchema } as const satisfies Partial<

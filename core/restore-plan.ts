@@ -4,7 +4,7 @@ import { withPointOfNoReturn, type RunbookStep, type Stranded } from './runbook.
 
 /**
  * The etcd restore as a plan, before anything runs: which backup, and the ordered steps with what each touches.
- * Pure (design.md, "The etcd restore, step by step"): `lifeboat restore etcd --dry-run` prints it, the workflow
+ * Pure (ARCHITECTURE.md, "The runbook engine"): `lifeboat restore etcd --dry-run` prints it, the workflow
  * follows it, and the point of no return is explicit so that everything before it can roll back.
  */
 

@@ -4,7 +4,7 @@ import { crc32 } from 'node:zlib';
  * The checksum S3 stores verify as parts arrive and report on HEAD (ChecksumMode ENABLED): CRC32 per part, and for
  * the object the COMPOSITE form, the CRC32 of the parts' CRC32s followed by the part count ("<base64>-<parts>").
  * Lifeboat computes the same value while uploading and records it in the manifest, so a restore's preflight can ask
- * the store instead of reading the whole object back (design.md, "The etcd restore, step by step"). The algorithm's
+ * the store instead of reading the whole object back (the restore's preflight step, core/restore-plan.ts). The algorithm's
  * name is core/manifest.ts's STORE_CHECKSUM_ALGORITHM.
  */
 

@@ -35,7 +35,7 @@ export function registerBackup(program: Command): void {
       }
       const config = loadConfigFile(opts.file);
       const policy = resolvePolicy(config, target);
-      // Second precision: the name is the contract (design: <policy>-<yyyymmddhhmmss>).
+      // Second precision: the name is the contract (ARCHITECTURE.md, "Names": <policy>-<yyyymmddhhmmss>).
       const requestedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
       const name = backupName(policy.name, requestedAt);
       await withTemporal(async ({ client, settings }) => {
