@@ -54,7 +54,7 @@ const undo = proxyActivities<Activities>({
 });
 
 /**
- * The etcd restore, as the runbook has it (design.md, "The etcd restore, step by step"): check the backup, wait for
+ * The etcd restore, as the runbook has it (ARCHITECTURE.md, "The runbook engine"): check the backup, wait for
  * approval if asked, pause everything that writes, stop etcd, replace its volumes with the backup's data, start it,
  * check it, and unpause. Until delete-volumes every failure is undone; from it on the workflow does not give up: it
  * retries, then waits for an operator to say `retry` or `abort` (workflows/runbook.ts).
