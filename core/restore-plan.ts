@@ -237,7 +237,14 @@ export function strandedRestore(
   return {
     state: `The cluster stays paused: ${paused.join('; ')}`,
     next:
-      `Fix the cause, then run "lifeboat restore etcd --cluster ${request.cluster} --backup ${request.from ? '…' : inspected.source.backup}" again: ` +
+      `Fix the cause, then run "lifeboat restore etcd --cluster ${request.cluster} ${sourceFlags(request, inspected)}" again: ` +
       'it restores into the same members and unpauses everything when it completes.',
   };
+}
+
+/** The flags that name the same source again; the workflow knows a `--from` object's location and key, not its bucket. */
+function sourceFlags(request: Pick<EtcdRestoreRequest, 'from'>, inspected: Pick<InspectedRestore, 'source'>): string {
+  return request.from
+    ? `--location ${request.from.location} --from s3://<bucket of ${request.from.location}>/${request.from.key}`
+    : `--backup ${inspected.source.backup}`;
 }

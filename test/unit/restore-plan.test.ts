@@ -254,9 +254,13 @@ describe('strandedRestore', () => {
     );
   });
 
-  it('a foreign snapshot has no backup name to repeat', () => {
+  it('a foreign snapshot is named again by its location and key, not by a backup name it does not have', () => {
     const from = { location: 'it', key: 'raw/snapshot.db' };
-    expect(strandedRestore({ cluster: 'c1', from }, inspected, []).next).toContain('--backup …"');
+    const next = strandedRestore({ cluster: 'c1', from }, inspected, []).next;
+    expect(next).toContain(
+      '"lifeboat restore etcd --cluster c1 --location it --from s3://<bucket of it>/raw/snapshot.db"',
+    );
+    expect(next).not.toContain('--backup');
   });
 });
 

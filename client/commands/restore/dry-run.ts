@@ -3,7 +3,7 @@ import type { RestoreInspection } from '../../../activities/etcd-restore-inspect
 import type { LifeboatConfig } from '../../../core/config/schema.js';
 import { FailureTypes } from '../../../core/failure-types.js';
 import { workflowIds } from '../../../core/naming.js';
-import { planFromInspection, revisionBump, type RestoreStep } from '../../../core/restore-plan.js';
+import { planFromInspection, plannedBump, type RestoreStep } from '../../../core/restore-plan.js';
 import type { EtcdRestoreRequest } from '../../../workflows/etcd-restore-api.js';
 import { CliError, ExitCode } from '../../exit-codes.js';
 import { humanBytes, printFields, table, wrap } from '../../output.js';
@@ -135,10 +135,11 @@ function planFields(
 }
 
 /** The snapshot's revision and the one etcd will have after the restore (bumped above the live one, or not). */
-function revisionLine({ source, settings, liveRevision }: RestoreInspection): string {
+function revisionLine(inspection: RestoreInspection): string {
+  const { source, settings, liveRevision } = inspection;
   if (!source.revision) return 'unknown until etcdutl reads the snapshot (not a Lifeboat backup)';
   if (!settings.bumpRevision) return `${source.revision} (no bump: restore.bumpRevision is false)`;
-  const bump = revisionBump(BigInt(source.revision), liveRevision ? BigInt(liveRevision) : undefined);
+  const bump = plannedBump(inspection);
   return (
     `${source.revision}, restored at ${BigInt(source.revision) + bump} (bumped by ${bump}; live revision ` +
     `${liveRevision ?? 'unknown: no member answered'})`
