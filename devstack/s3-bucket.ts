@@ -1,4 +1,5 @@
-import { CreateBucketCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, type S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { s3Client as lifeboatS3Client } from '../activities/storage/s3.js';
 
 export interface S3Endpoint {
   endpoint: string;
@@ -7,7 +8,7 @@ export interface S3Endpoint {
 }
 
 export function s3Client(s3: S3Endpoint): S3Client {
-  return new S3Client({
+  return lifeboatS3Client({
     endpoint: s3.endpoint,
     region: 'us-east-1',
     forcePathStyle: true,

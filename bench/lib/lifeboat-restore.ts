@@ -1,5 +1,6 @@
 import { BatchV1Api, CoreV1Api, type KubeConfig, type V1ContainerStatus, type V1Pod } from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
+import { JOB_LABEL, labelSelector, LIFEBOAT, MANAGED_BY_LABEL } from '../../core/kube-metadata.js';
 import { workflowIds } from '../../core/naming.js';
 import { restoreJobName } from '../../core/restore-job.js';
 import { podIp } from '../../devstack/node-agent/pod-ip.js';
@@ -128,10 +129,10 @@ class JobPods {
   async sample(): Promise<void> {
     const pods = await this.admin
       .makeApiClient(CoreV1Api)
-      .listNamespacedPod({ namespace: this.namespace, labelSelector: 'lifeboat.dev/job' })
+      .listNamespacedPod({ namespace: this.namespace, labelSelector: JOB_LABEL })
       .catch(() => undefined);
     for (const pod of pods?.items ?? []) {
-      const member = this.memberOfJob.get(pod.metadata?.labels?.['lifeboat.dev/job'] ?? '');
+      const member = this.memberOfJob.get(pod.metadata?.labels?.[JOB_LABEL] ?? '');
       // A pod that succeeded is the one that restored the member; a retried Job's failed pods are not.
       if (member && this.pods.get(member)?.status?.phase !== 'Succeeded') this.pods.set(member, pod);
     }
@@ -162,7 +163,7 @@ class JobPods {
 export async function deleteRestoreJobs(admin: KubeConfig, namespace: string): Promise<void> {
   await admin.makeApiClient(BatchV1Api).deleteCollectionNamespacedJob({
     namespace,
-    labelSelector: 'app.kubernetes.io/managed-by=lifeboat',
+    labelSelector: labelSelector({ [MANAGED_BY_LABEL]: LIFEBOAT }),
     propagationPolicy: 'Background',
   });
 }

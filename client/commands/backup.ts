@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { WorkflowFailedError } from '@temporalio/client';
 import { DURATION_RULE, parseDuration } from '../../core/duration.js';
 import { backupName, workflowIds } from '../../core/naming.js';
 import { LifeboatCluster, LifeboatKind, LifeboatKinds, LifeboatPolicy } from '../../core/search-attributes.js';
@@ -9,13 +8,7 @@ import type { etcdBackup } from '../../workflows/index.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { humanBytes } from '../output.js';
 import { resolvePolicy } from '../targets.js';
-import { withTemporal } from '../temporal.js';
-
-function failureMessage(err: unknown): string {
-  let cause: unknown = err instanceof WorkflowFailedError ? err.cause : err;
-  while (cause instanceof Error && cause.cause instanceof Error) cause = cause.cause;
-  return cause instanceof Error ? cause.message : String(cause);
-}
+import { withTemporal, workflowFailureMessage } from '../temporal.js';
 
 export function registerBackup(program: Command): void {
   const backup = program.command('backup').description('Take backups outside their schedule');
@@ -82,7 +75,7 @@ export function registerBackup(program: Command): void {
               `etcd revision ${manifest.etcd.revision} from ${manifest.etcd.member}`,
           );
         } catch (err) {
-          throw new CliError(`backup ${name} failed: ${failureMessage(err)}`);
+          throw new CliError(`backup ${name} failed: ${workflowFailureMessage(err)}`);
         } finally {
           clearInterval(ticker);
         }
