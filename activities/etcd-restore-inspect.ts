@@ -13,7 +13,7 @@ import type { ActivityDeps } from './deps.js';
 import { probeMembers } from './etcd/members.js';
 import { readEtcdStatefulSet, resolveEtcd } from './etcd/target.js';
 import { nonRetryable } from './failures.js';
-import { kubeStatus, type Kube } from './kube/client.js';
+import { readConfigured, type Kube } from './kube/client.js';
 import { withS3 } from './storage/s3.js';
 import { clusterScheduleIds, existingSchedules } from './schedules.js';
 import { measure, SnapshotIntegrityError, verifyEtcdSnapshot } from './etcd/snapshot-stream.js';
@@ -134,19 +134,12 @@ async function foreignSource(secrets: Secrets, location: StorageLocation, key: s
 async function controlPlane(kube: Kube, cluster: ClusterConfig): Promise<RestoreInspection['apiserver']> {
   const ref = cluster.controlPlane?.deployment;
   if (!ref) return undefined;
-  try {
-    const deployment = await kube.apps.readNamespacedDeployment(ref);
-    // Paused by an earlier restore: the count it remembered is the one to come back to.
-    return { namespace: ref.namespace, name: ref.name, replicas: controlPlaneReplicas(deployment) };
-  } catch (err) {
-    if (kubeStatus(err) === 404) {
-      throw nonRetryable(
-        FailureTypes.InvalidConfig,
-        `Deployment ${ref.namespace}/${ref.name} does not exist; fix clusters[${cluster.name}].controlPlane.deployment.`,
-      );
-    }
-    throw err;
-  }
+  const deployment = await readConfigured(
+    () => kube.apps.readNamespacedDeployment(ref),
+    `Deployment ${ref.namespace}/${ref.name} does not exist; fix clusters[${cluster.name}].controlPlane.deployment.`,
+  );
+  // Paused by an earlier restore: the count it remembered is the one to come back to.
+  return { namespace: ref.namespace, name: ref.name, replicas: controlPlaneReplicas(deployment) };
 }
 
 async function liveRevision(target: ClusterContext): Promise<string | undefined> {

@@ -4,7 +4,7 @@ import { labelSelector, serviceSlicesSelector } from '../../core/kube-metadata.j
 import { clusterContext, type ClusterContext } from '../context.js';
 import type { ActivityDeps } from '../deps.js';
 import { nonRetryable, transient } from '../failures.js';
-import { kubeStatus, type Kube } from '../kube/client.js';
+import { kubeStatus, readConfigured, type Kube } from '../kube/client.js';
 import { FailureTypes, TransientFailureTypes } from '../../core/failure-types.js';
 
 /** How to reach one cluster's etcd right now. Lives only inside an activity: the TLS key never leaves the worker. */
@@ -90,17 +90,10 @@ async function readyMembers(kube: Kube, cluster: ClusterConfig, scheme: 'http' |
 /** The cluster's etcd StatefulSet; one that is not there is a config error, not something to retry. */
 export async function readEtcdStatefulSet(kube: Kube, cluster: ClusterConfig): Promise<V1StatefulSet> {
   const ref = cluster.etcd.statefulSet!;
-  try {
-    return await kube.apps.readNamespacedStatefulSet(ref);
-  } catch (err) {
-    if (kubeStatus(err) === 404) {
-      throw nonRetryable(
-        FailureTypes.InvalidConfig,
-        `StatefulSet ${ref.namespace}/${ref.name} does not exist; fix clusters[${cluster.name}].etcd.statefulSet.`,
-      );
-    }
-    throw err;
-  }
+  return readConfigured(
+    () => kube.apps.readNamespacedStatefulSet(ref),
+    `StatefulSet ${ref.namespace}/${ref.name} does not exist; fix clusters[${cluster.name}].etcd.statefulSet.`,
+  );
 }
 
 async function readyPodIps(kube: Kube, cluster: ClusterConfig): Promise<string[]> {

@@ -1,5 +1,7 @@
 import type { AppsV1Api, BatchV1Api, ConfigurationOptions, CoreV1Api, DiscoveryV1Api } from '@kubernetes/client-node';
 import type { ClusterConfig } from '../../core/config/schema.js';
+import { FailureTypes } from '../../core/failure-types.js';
+import { nonRetryable } from '../failures.js';
 
 /** A tenant's management cluster: the API groups activities use, and the options that make a patch a merge patch. */
 export interface Kube {
@@ -36,4 +38,14 @@ export async function kubeFor(cluster: ClusterConfig): Promise<Kube> {
 export function kubeStatus(err: unknown): number | undefined {
   const code = (err as { code?: unknown }).code;
   return typeof code === 'number' ? code : undefined;
+}
+
+/** Reads an object the config names; one that is not there is a config error (`missing` says which field to fix). */
+export async function readConfigured<T>(read: () => Promise<T>, missing: string): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    if (kubeStatus(err) === 404) throw nonRetryable(FailureTypes.InvalidConfig, missing);
+    throw err;
+  }
 }
