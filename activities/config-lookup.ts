@@ -1,4 +1,5 @@
-import type { ClusterConfig, EtcdBackupPolicy, StorageLocation } from '../core/config/schema.js';
+import { requireEtcd } from '../core/config/clusters.js';
+import type { ClusterConfig, EtcdBackupPolicy, EtcdTarget, StorageLocation } from '../core/config/schema.js';
 import type { ActivityDeps } from './deps.js';
 import { nonRetryable } from './failures.js';
 import { FailureTypes } from '../core/failure-types.js';
@@ -28,6 +29,13 @@ export function findCluster(deps: Pick<ActivityDeps, 'config'>, name: string): C
     );
   }
   return cluster;
+}
+
+/** The cluster's etcd; a cluster without one is a config error (validation keeps etcd policies off such clusters). */
+export function clusterEtcd(cluster: ClusterConfig): EtcdTarget {
+  return requireEtcd(cluster, (message) =>
+    nonRetryable(FailureTypes.InvalidConfig, `${message}; check the worker's config.`),
+  );
 }
 
 export function findEtcdPolicy(deps: Pick<ActivityDeps, 'config'>, cluster: string, policy: string): EtcdBackupPolicy {

@@ -12,7 +12,7 @@ import {
 import { serializeManifest, type EtcdBackupManifest } from '../core/manifest.js';
 import type { StorageLocation } from '../core/config/schema.js';
 import { FailureTypes, TransientFailureTypes } from '../core/failure-types.js';
-import { findLocation } from './config-lookup.js';
+import { clusterEtcd, findLocation } from './config-lookup.js';
 import { backupContext, type BackupContext } from './context.js';
 import { runSnapshotJob, type JobSnapshot } from './etcd/snapshot-job.js';
 import { adoptForeignSnapshot, candidateKeys, ForeignSnapshotInvalid, type Adopted } from './etcd/foreign-snapshot.js';
@@ -261,7 +261,8 @@ export function createEtcdBackupActivities(deps: ActivityDeps) {
     recipients: string[],
     connection: EtcdConnection,
   ): Promise<SnapshotResult> {
-    const sts = cluster.etcd.statefulSet!;
+    const etcd = clusterEtcd(cluster);
+    const sts = etcd.statefulSet!;
     // etcdctl snapshot save takes exactly one endpoint: a healthy member, sparing the leader, as in direct mode.
     const probe = await probeMembers(connection);
     const member = orderMembers(probe.reachable, [])[0];
@@ -274,7 +275,7 @@ export function createEtcdBackupActivities(deps: ActivityDeps) {
       policy: req.policy,
       backup: req.backup,
       endpoints: [member.endpoint],
-      ...(cluster.etcd.tls ? { tlsSecret: cluster.etcd.tls.secretRef.name } : {}),
+      ...(etcd.tls ? { tlsSecret: etcd.tls.secretRef.name } : {}),
       storage: { endpoint: location.endpoint, bucket: location.bucket, region: location.region, objectKey: key },
       compression: policy.compression,
       recipients,

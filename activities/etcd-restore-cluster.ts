@@ -12,6 +12,7 @@ import {
   RESTORE_REPLICAS_ANNOTATION,
 } from '../core/kube-metadata.js';
 import { scaleDownStages } from '../core/restore-plan.js';
+import { clusterEtcd } from './config-lookup.js';
 import { clusterContext } from './context.js';
 import type { ActivityDeps } from './deps.js';
 import { moveLeadership, probeMembers } from './etcd/members.js';
@@ -30,7 +31,7 @@ async function podsLeft(kube: Kube, namespace: string, labels: Record<string, st
 }
 
 function statefulSetRef(cluster: ClusterConfig) {
-  return cluster.etcd.statefulSet!;
+  return clusterEtcd(cluster).statefulSet!;
 }
 
 export function createRestoreClusterActivities(deps: ActivityDeps) {

@@ -7,7 +7,7 @@ import { controlPlaneReplicas } from '../core/kube-metadata.js';
 import { BackupKinds, encodingOfKey, type Compression } from '../core/layout.js';
 import { chooseBackup } from '../core/restore-plan.js';
 import { listBackups, readManifest, type CatalogEntry } from './storage/catalog.js';
-import { findLocation } from './config-lookup.js';
+import { clusterEtcd, findLocation } from './config-lookup.js';
 import { clusterContext, type ClusterContext } from './context.js';
 import type { ActivityDeps } from './deps.js';
 import { probeMembers } from './etcd/members.js';
@@ -215,7 +215,8 @@ export function createRestoreInspectActivities(deps: ActivityDeps) {
     async inspectRestore(request: EtcdRestoreRequest): Promise<RestoreInspection> {
       const target = clusterContext(deps, request.cluster);
       const { cluster } = target;
-      if (!cluster.etcd.statefulSet) {
+      const etcd = clusterEtcd(cluster);
+      if (!etcd.statefulSet) {
         throw nonRetryable(
           FailureTypes.InvalidConfig,
           `cluster ${cluster.name} has fixed etcd endpoints; Lifeboat restores StatefulSet-hosted etcd only (set clusters[${cluster.name}].etcd.statefulSet), or restore by hand with etcdutl (README).`,
@@ -227,7 +228,7 @@ export function createRestoreInspectActivities(deps: ActivityDeps) {
       if (source.encrypted && !cluster.restore.decryptionSecret) {
         throw nonRetryable(
           FailureTypes.InvalidConfig,
-          `${source.backup} is encrypted (age): create a Secret with the age identity in namespace ${cluster.etcd.statefulSet.namespace} and set clusters[${cluster.name}].restore.decryptionSecret.`,
+          `${source.backup} is encrypted (age): create a Secret with the age identity in namespace ${etcd.statefulSet.namespace} and set clusters[${cluster.name}].restore.decryptionSecret.`,
         );
       }
       const kube = await target.kube();

@@ -1,6 +1,7 @@
 import type { V1StatefulSet } from '@kubernetes/client-node';
 import type { ClusterConfig } from '../../core/config/schema.js';
 import { labelSelector, serviceSlicesSelector } from '../../core/kube-metadata.js';
+import { clusterEtcd } from '../config-lookup.js';
 import { clusterContext, type ClusterContext } from '../context.js';
 import type { ActivityDeps } from '../deps.js';
 import { nonRetryable, transient } from '../failures.js';
@@ -15,7 +16,8 @@ export interface EtcdConnection {
 }
 
 async function readTls(kube: Kube, cluster: ClusterConfig): Promise<EtcdConnection['tls']> {
-  const ref = cluster.etcd.tls?.secretRef;
+  const etcd = clusterEtcd(cluster);
+  const ref = etcd.tls?.secretRef;
   if (!ref) return undefined;
   const where = `Secret ${ref.namespace}/${ref.name} (clusters[${cluster.name}].etcd.tls.secretRef)`;
   let data: Record<string, string> | undefined;
@@ -40,8 +42,8 @@ async function readTls(kube: Kube, cluster: ClusterConfig): Promise<EtcdConnecti
     );
   }
   const decode = (k: string) => Buffer.from(data![k]!, 'base64');
-  const serverName = cluster.etcd.statefulSet
-    ? `${cluster.etcd.clientService ?? `${cluster.etcd.statefulSet.name}-client`}.${cluster.etcd.statefulSet.namespace}.svc.cluster.local`
+  const serverName = etcd.statefulSet
+    ? `${etcd.clientService ?? `${etcd.statefulSet.name}-client`}.${etcd.statefulSet.namespace}.svc.cluster.local`
     : undefined;
   return {
     ca: decode('ca.crt'),
@@ -58,24 +60,23 @@ async function readTls(kube: Kube, cluster: ClusterConfig): Promise<EtcdConnecti
  * record.)
  */
 async function readyMembers(kube: Kube, cluster: ClusterConfig, scheme: 'http' | 'https'): Promise<string[]> {
-  const sts = cluster.etcd.statefulSet!;
-  const service = cluster.etcd.clientService ?? `${sts.name}-client`;
+  const etcd = clusterEtcd(cluster);
+  const sts = etcd.statefulSet!;
+  const service = etcd.clientService ?? `${sts.name}-client`;
   const slices = await kube.discovery.listNamespacedEndpointSlice({
     namespace: sts.namespace,
     labelSelector: serviceSlicesSelector(service),
   });
   const endpoints = new Set<string>();
   for (const slice of slices.items) {
-    const port =
-      slice.ports?.find((p) => p.port === cluster.etcd.clientPort || p.name === 'client')?.port ??
-      cluster.etcd.clientPort;
+    const port = slice.ports?.find((p) => p.port === etcd.clientPort || p.name === 'client')?.port ?? etcd.clientPort;
     for (const endpoint of slice.endpoints ?? []) {
       if (endpoint.conditions?.ready === false) continue;
       for (const address of endpoint.addresses.slice(0, 1)) endpoints.add(`${scheme}://${address}:${port}`);
     }
   }
   if (endpoints.size === 0) {
-    for (const ip of await readyPodIps(kube, cluster)) endpoints.add(`${scheme}://${ip}:${cluster.etcd.clientPort}`);
+    for (const ip of await readyPodIps(kube, cluster)) endpoints.add(`${scheme}://${ip}:${etcd.clientPort}`);
   }
   if (endpoints.size === 0) {
     throw transient(
@@ -89,7 +90,7 @@ async function readyMembers(kube: Kube, cluster: ClusterConfig, scheme: 'http' |
 
 /** The cluster's etcd StatefulSet; one that is not there is a config error, not something to retry. */
 export async function readEtcdStatefulSet(kube: Kube, cluster: ClusterConfig): Promise<V1StatefulSet> {
-  const ref = cluster.etcd.statefulSet!;
+  const ref = clusterEtcd(cluster).statefulSet!;
   return readConfigured(
     () => kube.apps.readNamespacedStatefulSet(ref),
     `StatefulSet ${ref.namespace}/${ref.name} does not exist; fix clusters[${cluster.name}].etcd.statefulSet.`,
@@ -97,7 +98,7 @@ export async function readEtcdStatefulSet(kube: Kube, cluster: ClusterConfig): P
 }
 
 async function readyPodIps(kube: Kube, cluster: ClusterConfig): Promise<string[]> {
-  const sts = cluster.etcd.statefulSet!;
+  const sts = clusterEtcd(cluster).statefulSet!;
   const selector = (await readEtcdStatefulSet(kube, cluster)).spec?.selector.matchLabels;
   const pods = await kube.core.listNamespacedPod({ namespace: sts.namespace, labelSelector: labelSelector(selector) });
   return pods.items
@@ -120,9 +121,10 @@ export async function resolveEtcd(
   clusterName?: string,
 ): Promise<EtcdConnection> {
   const { cluster, kube: kubeOf } = 'kube' in from ? from : clusterContext(from, clusterName!);
-  const needsKube = Boolean(cluster.etcd.statefulSet || cluster.etcd.tls);
+  const etcd = clusterEtcd(cluster);
+  const needsKube = Boolean(etcd.statefulSet || etcd.tls);
   const kube = needsKube ? await kubeOf() : undefined;
   const tls = kube ? await readTls(kube, cluster) : undefined;
-  const endpoints = cluster.etcd.endpoints ?? (await readyMembers(kube!, cluster, tls ? 'https' : 'http'));
+  const endpoints = etcd.endpoints ?? (await readyMembers(kube!, cluster, tls ? 'https' : 'http'));
   return { cluster: cluster.name, endpoints, ...(tls ? { tls } : {}) };
 }

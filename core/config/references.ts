@@ -61,10 +61,131 @@ function foreignStoreIssues(
   return issues;
 }
 
+type RawCluster = Named & { etcd?: unknown; api?: unknown };
+
+function present(value: unknown): boolean {
+  return value !== undefined && value !== null;
+}
+
+function stringsOf(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
+/**
+ * Velero's rules between a resource backup's filters (pkg/util/collections ValidateIncludesExcludes, and the selector
+ * kinds being exclusive), read from the raw policy so they are reported next to any type error.
+ */
+function resourceFilterIssues(policy: Record<string, unknown>, at: string): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  for (const [inc, exc] of [
+    ['includedNamespaces', 'excludedNamespaces'],
+    ['includedResources', 'excludedResources'],
+  ] as const) {
+    const included = stringsOf(policy[inc]);
+    if (included.includes('*') && new Set(included).size > 1) {
+      issues.push({
+        path: `${at}.${inc}`,
+        message: 'lists "*" with other items; use "*" alone (everything) or only the items to include',
+      });
+    }
+    const excluded = policy[exc];
+    if (!Array.isArray(excluded)) continue;
+    excluded.forEach((item: unknown, i) => {
+      if (item === '*') {
+        issues.push({
+          path: `${at}.${exc}[${i}]`,
+          message: 'cannot be "*" (that would exclude everything); list what to exclude, or remove the policy',
+        });
+      } else if (typeof item === 'string' && included.includes(item)) {
+        issues.push({
+          path: `${at}.${exc}[${i}]`,
+          message: `"${item}" is also in ${inc}; remove it from one of the two`,
+        });
+      }
+    });
+  }
+  if (present(policy.labelSelector) && present(policy.orLabelSelectors)) {
+    issues.push({
+      path: `${at}.orLabelSelectors`,
+      message:
+        'labelSelector and orLabelSelectors cannot both be set (as in Velero); keep labelSelector for one selector, or move it into orLabelSelectors',
+    });
+  }
+  return issues;
+}
+
+/** A resource backup policy's cluster must be known and have an API to read (resourceApi in clusters.ts). */
+function resourcePolicyIssues(
+  document: unknown,
+  clusters: RawCluster[],
+  locationNames: string[],
+  policyPaths: Map<string, string>,
+): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const clusterNames = names(clusters);
+  const policies = list(document, 'resourceBackups') as (Named & { cluster?: unknown; location?: unknown })[];
+  policies.forEach((policy, i) => {
+    const at = `resourceBackups[${i}]`;
+    if (typeof policy.cluster === 'string') {
+      const index = clusters.findIndex((c) => c.name === policy.cluster);
+      const cluster = clusters[index];
+      if (!cluster) {
+        issues.push({
+          path: `${at}.cluster`,
+          message: `unknown cluster "${policy.cluster}"; define it under clusters (known: ${clusterNames.join(', ') || 'none'})`,
+        });
+      } else if (present(cluster.etcd) && !present(cluster.api)) {
+        issues.push({
+          path: `${at}.cluster`,
+          message:
+            `cluster "${policy.cluster}" has no API for resource backups: its kubernetes is the API that hosts its etcd, ` +
+            `not necessarily its own; set clusters[${index}].api (kubeconfig and context of the cluster whose objects ` +
+            'are backed up; api: {} when that is the management cluster itself)',
+        });
+      }
+    }
+    if (typeof policy.location === 'string' && !locationNames.includes(policy.location)) {
+      issues.push({
+        path: `${at}.location`,
+        message: `unknown storage location "${policy.location}"; define it under storageLocations (known: ${locationNames.join(', ') || 'none'})`,
+      });
+    }
+    issues.push(...resourceFilterIssues(policy, at));
+    issues.push(...policyNameIssue(policy, `${at}.name`, policyPaths));
+  });
+  return issues;
+}
+
+/**
+ * Policy names are unique per cluster across every kind: `backup now CLUSTER/POLICY`, workflow ids and retention ids
+ * name a policy by cluster and name alone.
+ */
+function policyNameIssue(
+  policy: { name?: unknown; cluster?: unknown },
+  path: string,
+  policyPaths: Map<string, string>,
+): ConfigIssue[] {
+  if (typeof policy.name !== 'string' || typeof policy.cluster !== 'string') return [];
+  const key = `${policy.cluster}/${policy.name}`;
+  const first = policyPaths.get(key);
+  if (first === undefined) {
+    policyPaths.set(key, path);
+    return [];
+  }
+  return [
+    {
+      path,
+      message:
+        `duplicate policy "${key}", already defined at ${first}; policy names are unique per cluster across ` +
+        'etcdBackups and resourceBackups (backup now, workflow and retention ids use them): rename one',
+    },
+  ];
+}
+
 export function referenceIssues(document: unknown): ConfigIssue[] {
   if (typeof document !== 'object' || document === null || Array.isArray(document)) return [];
   const locations = list(document, 'storageLocations');
-  const clusters = list(document, 'clusters');
+  const clusters = list(document, 'clusters') as RawCluster[];
   const policies = list(document, 'etcdBackups') as (Named & {
     cluster?: unknown;
     location?: unknown;
@@ -76,13 +197,23 @@ export function referenceIssues(document: unknown): ConfigIssue[] {
   const locationNames = names(locations);
   const clusterNames = names(clusters);
   const issues = [...duplicates(locations, 'storageLocations'), ...duplicates(clusters, 'clusters')];
-  const policyKeys = new Set<string>();
+  const policyPaths = new Map<string, string>();
   policies.forEach((policy, i) => {
     if (typeof policy.cluster === 'string' && !clusterNames.includes(policy.cluster)) {
       issues.push({
         path: `etcdBackups[${i}].cluster`,
         message: `unknown cluster "${policy.cluster}"; define it under clusters (known: ${clusterNames.join(', ') || 'none'})`,
       });
+    } else if (typeof policy.cluster === 'string') {
+      const index = clusters.findIndex((c) => c.name === policy.cluster);
+      if (!present(clusters[index]?.etcd)) {
+        issues.push({
+          path: `etcdBackups[${i}].cluster`,
+          message:
+            `cluster "${policy.cluster}" has no etcd, so it cannot have etcd backups; add clusters[${index}].etcd ` +
+            '(statefulSet or endpoints), or move this policy to resourceBackups or to a cluster with etcd',
+        });
+      }
     }
     if (typeof policy.location === 'string' && !locationNames.includes(policy.location)) {
       issues.push({
@@ -108,11 +239,8 @@ export function referenceIssues(document: unknown): ConfigIssue[] {
         });
       }
     }
-    const key = `${String(policy.cluster)}/${String(policy.name)}`;
-    if (typeof policy.name === 'string' && policyKeys.has(key)) {
-      issues.push({ path: `etcdBackups[${i}].name`, message: `duplicate policy "${key}"` });
-    }
-    policyKeys.add(key);
+    issues.push(...policyNameIssue(policy, `etcdBackups[${i}].name`, policyPaths));
   });
+  issues.push(...resourcePolicyIssues(document, clusters, locationNames, policyPaths));
   return issues;
 }

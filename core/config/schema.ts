@@ -2,6 +2,7 @@ import { Cron } from 'croner';
 import { z } from 'zod';
 import { DURATION_RULE, parseDuration } from '../duration.js';
 import { isValidName, NAME_RULE } from '../naming.js';
+import { namespacePatternIssue, resourceNameIssue, selectorIssues } from './filters.js';
 
 /**
  * The lifeboat.yaml schema: the one place that knows the configuration's shape, defaults and rules.
@@ -50,7 +51,7 @@ export const storageLocationSchema = z.strictObject({
 
 const objectRef = z.strictObject({ namespace: name, name });
 
-/** Where the management cluster's API is: a kubeconfig file and context, or (neither) KUBECONFIG / in-cluster. */
+/** How to reach a Kubernetes API: a kubeconfig file and context, or (neither) KUBECONFIG / in-cluster. */
 const kubernetesAccess = z.strictObject({
   kubeconfig: z.string().min(1).optional(),
   context: z.string().min(1).optional(),
@@ -109,10 +110,24 @@ const restoreSettings = z.strictObject({
   backoffLimit: z.number().int().min(0).max(20).default(2),
 });
 
+/**
+ * A cluster has up to two APIs, kept apart:
+ * - `kubernetes`: the management cluster's API, where the cluster's etcd StatefulSet, its TLS Secret and its
+ *   control plane's Deployment live (for a hosted tenant, not the tenant's own API). It means what it always meant,
+ *   so etcd backups and restores read only this.
+ * - `api`: the cluster's own API, whose objects a resource backup reads (a tenant's apiserver, an ACM hub, an
+ *   application cluster). Resource backups read `api`; when it is absent and the cluster has no `etcd`, `kubernetes`
+ *   is taken as the cluster's own API (an ACM hub or application cluster is reached directly, there is no other
+ *   API). A cluster with `etcd` and no `api` has no resource-backup API (its `kubernetes` is the API that hosts its
+ *   etcd): set `api`, `api: {}` for the management cluster itself (KUBECONFIG / in-cluster). See `resourceApi`
+ *   (core/config/clusters.ts).
+ * `etcd` is optional: a cluster without it can have resource backups but no etcd backups or restores.
+ */
 export const clusterSchema = z.strictObject({
   name,
   kubernetes: kubernetesAccess.default({}),
-  etcd: etcdTarget,
+  api: kubernetesAccess.optional(),
+  etcd: etcdTarget.optional(),
   controlPlane: controlPlane.optional(),
   restore: restoreSettings.prefault({}),
 });
@@ -178,12 +193,8 @@ const jobSettings = z.strictObject({
   backoffLimit: z.number().int().min(0).max(20).default(2),
 });
 
-export const etcdBackupPolicySchema = z.strictObject({
-  name,
-  cluster: name,
-  location: name,
-  /** Omit for a one-off policy: backups run only on `lifeboat backup now`. */
-  schedule: cronSchedule.optional(),
+/** The retention fields every kind's policy has (core/retention's rulesFromPolicy reads exactly these). */
+const retentionFields = {
   keep: z
     .number()
     .int('must be a whole number')
@@ -203,29 +214,112 @@ export const etcdBackupPolicySchema = z.strictObject({
   keepOneOff: z.boolean().default(true),
   /** Backups without a manifest and abandoned multipart uploads older than this are removed by retention. */
   incompleteGracePeriod: duration.default('24h'),
+} as const;
+
+/**
+ * Client-side encryption in the age format: backups are encrypted to these public keys before they leave the
+ * worker, and `age -d -i <identity>` decrypts them. Public keys are not secrets; the identities stay offline.
+ */
+const encryption = z.strictObject({
+  recipients: z
+    .array(
+      z
+        .string()
+        .regex(
+          /^age1[02-9ac-hj-np-z]{58}$/,
+          'must be an age X25519 public key (age1 followed by 58 characters), as printed by age-keygen',
+        ),
+    )
+    .min(1, 'list at least one recipient public key'),
+});
+
+export const etcdBackupPolicySchema = z.strictObject({
+  name,
+  cluster: name,
+  location: name,
+  /** Omit for a one-off policy: backups run only on `lifeboat backup now`. */
+  schedule: cronSchedule.optional(),
+  ...retentionFields,
   /** none by default: gzip triples the time of a 1 GiB backup for 46% less storage (bench/etcd-snapshot). */
   compression: z.enum(['none', 'gzip', 'zstd']).default('none'),
   /** direct: the worker streams the snapshot itself. job: a Kubernetes Job next to etcd takes and stores it. */
   mode: z.enum(['direct', 'job']).default('direct'),
   job: jobSettings.optional(),
-  /**
-   * Client-side encryption in the age format: snapshots are encrypted to these public keys before they leave the
-   * worker, and `age -d -i <identity>` decrypts them. Public keys are not secrets; the identities stay offline.
-   */
-  encryption: z
-    .strictObject({
-      recipients: z
-        .array(
-          z
-            .string()
-            .regex(
-              /^age1[02-9ac-hj-np-z]{58}$/,
-              'must be an age X25519 public key (age1 followed by 58 characters), as printed by age-keygen',
-            ),
-        )
-        .min(1, 'list at least one recipient public key'),
+  /** Snapshots are encrypted to these age public keys before they leave the worker. */
+  encryption: encryption.optional(),
+});
+
+/** A Kubernetes label selector: a string in kubectl syntax, or a LabelSelector object (core/config/filters.ts). */
+const labelSelector = z
+  .union(
+    [
+      z.string(),
+      z.strictObject({
+        matchLabels: z.record(z.string(), z.string()).optional(),
+        matchExpressions: z
+          .array(
+            z.strictObject({
+              key: z.string(),
+              operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist'], {
+                message: 'must be In, NotIn, Exists or DoesNotExist',
+              }),
+              values: z.array(z.string()).optional(),
+            }),
+          )
+          .optional(),
+      }),
+    ],
+    {
+      message:
+        'must be a label selector: a string such as "app=web,tier in (a,b)" or an object with matchLabels and/or matchExpressions',
+    },
+  )
+  .superRefine((selector, ctx) => {
+    for (const issue of selectorIssues(selector))
+      ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+  });
+
+const patternList = (check: (item: string) => string | undefined) =>
+  z.array(z.string()).superRefine((items, ctx) => {
+    items.forEach((item, i) => {
+      const problem = check(item);
+      if (problem) ctx.addIssue({ code: 'custom', path: [i], message: problem });
+    });
+  });
+
+/**
+ * A backup of a cluster's API objects (issue 13), with Velero's filters and semantics:
+ * - includedNamespaces / excludedNamespaces: namespace names or globs (`*`, `?`, `[...]`); none included = all.
+ * - includedResources / excludedResources: resource names as kubectl knows them (`configmaps`, `deployments.apps`,
+ *   short names such as `cm`, `*`), resolved through discovery at backup time; none included = all.
+ * - includeClusterResources: true = every cluster-scoped resource the resource filters allow; false = none;
+ *   unset = cluster-scoped resources only when every namespace is backed up (no namespace filter).
+ * - labelSelector or orLabelSelectors (not both): only objects matching the selector, or any one of the selectors.
+ * The rules between fields (both selector kinds, "*" and items both included and excluded) are in references.ts,
+ * so they are reported even when a field has a type error. Validated now; the workflow that runs these policies comes
+ * next, so `lifeboat apply` schedules none yet.
+ */
+export const resourceBackupPolicySchema = z.strictObject({
+  name,
+  cluster: name,
+  location: name,
+  /** Omit for a one-off policy: backups run only on `lifeboat backup now`. */
+  schedule: cronSchedule.optional(),
+  includedNamespaces: patternList(namespacePatternIssue).optional(),
+  excludedNamespaces: patternList(namespacePatternIssue).optional(),
+  includedResources: patternList(resourceNameIssue).optional(),
+  excludedResources: patternList(resourceNameIssue).optional(),
+  includeClusterResources: z
+    .boolean({
+      message:
+        "must be true, false, or left out (Velero's default: cluster-scoped resources only when every namespace is backed up)",
     })
     .optional(),
+  labelSelector: labelSelector.optional(),
+  orLabelSelectors: z.array(labelSelector).min(1, 'list at least one selector, or remove orLabelSelectors').optional(),
+  ...retentionFields,
+  /** The tarball is encrypted to these age public keys; stock Velero cannot read an encrypted backup. */
+  encryption: encryption.optional(),
 });
 
 export const configSchema = z.strictObject({
@@ -234,6 +328,7 @@ export const configSchema = z.strictObject({
   storageLocations: z.array(storageLocationSchema).min(1, 'define at least one storage location'),
   clusters: z.array(clusterSchema).default([]),
   etcdBackups: z.array(etcdBackupPolicySchema).default([]),
+  resourceBackups: z.array(resourceBackupPolicySchema).default([]),
 });
 
 export type LifeboatConfig = z.infer<typeof configSchema>;
@@ -242,3 +337,7 @@ export type ClusterConfig = z.infer<typeof clusterSchema>;
 export type RestoreSettings = z.infer<typeof restoreSettings>;
 export type PreflightMode = z.infer<typeof preflightMode>;
 export type EtcdBackupPolicy = z.infer<typeof etcdBackupPolicySchema>;
+export type ResourceBackupPolicy = z.infer<typeof resourceBackupPolicySchema>;
+export type EtcdTarget = z.infer<typeof etcdTarget>;
+export type KubernetesAccess = z.infer<typeof kubernetesAccess>;
+export type LabelSelectorInput = z.infer<typeof labelSelector>;

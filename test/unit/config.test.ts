@@ -154,6 +154,7 @@ describe('a valid config', () => {
           mode: 'direct',
         },
       ],
+      resourceBackups: [],
     });
   });
 
@@ -400,10 +401,17 @@ describe('clusters', () => {
     );
   });
 
-  it('requires etcd', () => {
+  it('accepts a cluster without etcd when no etcd policy uses it', () => {
+    const config = configOf(validateConfig(doc({ cluster: { etcd: undefined }, top: { etcdBackups: [] } })));
+    expect(config.clusters[0]!.etcd).toBeUndefined();
+  });
+
+  it('reports an etcd policy whose cluster has no etcd, at the policy, with the fix', () => {
     expect(onlyIssue(validateConfig(doc({ cluster: { etcd: undefined } })))).toEqual({
-      path: 'clusters[0].etcd',
-      message: 'is required',
+      path: 'etcdBackups[0].cluster',
+      message:
+        'cluster "prod" has no etcd, so it cannot have etcd backups; add clusters[0].etcd (statefulSet or endpoints), ' +
+        'or move this policy to resourceBackups or to a cluster with etcd',
     });
   });
 
@@ -592,7 +600,9 @@ describe('duplicate names', () => {
     config.etcdBackups = [policy, { ...policy, keep: 3 }];
     expect(onlyIssue(validateConfig(config))).toEqual({
       path: 'etcdBackups[1].name',
-      message: 'duplicate policy "prod/nightly"',
+      message:
+        'duplicate policy "prod/nightly", already defined at etcdBackups[0].name; policy names are unique per cluster ' +
+        'across etcdBackups and resourceBackups (backup now, workflow and retention ids use them): rename one',
     });
   });
 });
@@ -708,7 +718,6 @@ etcdBackups:
         'storageLocations[0].bucket',
         'storageLocations[0].credentials',
         'clusters[0].name',
-        'clusters[0].etcd',
         'etcdBackups[0].name',
         'etcdBackups[0].cluster',
         'etcdBackups[0].location',

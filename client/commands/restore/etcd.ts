@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { requireEtcd } from '../../../core/config/clusters.js';
 import type { LifeboatConfig } from '../../../core/config/schema.js';
 import { workflowIds } from '../../../core/naming.js';
 import { LifeboatCluster, LifeboatKind, LifeboatKinds } from '../../../core/search-attributes.js';
@@ -85,7 +86,11 @@ function checkWhat(opts: EtcdOptions): void {
 /** The workflow's input, from the command line checked against the config. */
 function restoreRequest(config: LifeboatConfig, opts: EtcdOptions): EtcdRestoreRequest {
   const cluster = resolveCluster(config, opts.cluster, opts.file);
-  if (!cluster.etcd.statefulSet) {
+  const etcd = requireEtcd(
+    cluster,
+    (message) => new CliError(`${message[0]!.toUpperCase()}${message.slice(1)}.`, ExitCode.BadInput),
+  );
+  if (!etcd.statefulSet) {
     throw new CliError(
       `Cluster ${cluster.name} has fixed etcd endpoints; Lifeboat restores StatefulSet-hosted etcd only ` +
         `(set clusters[${cluster.name}].etcd.statefulSet), or restore by hand with etcdutl (see the README).`,
