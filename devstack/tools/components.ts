@@ -107,6 +107,33 @@ export const components: ComponentSpec[] = [
     version: KUBERNETES_VERSION.slice(1),
     binaries: ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'].map(kubernetesBinary),
   },
+  {
+    // Stock Velero for the resource-backup compatibility tests (issue 13); not started by the dev or test stack.
+    name: 'velero',
+    version: '1.18.3',
+    binaries: [
+      {
+        name: 'velero',
+        pkg: 'github.com/vmware-tanzu/velero/cmd/velero',
+        ldflags: [
+          ...stripped,
+          '-X',
+          'github.com/vmware-tanzu/velero/pkg/buildinfo.Version=v1.18.3',
+          '-X',
+          'github.com/vmware-tanzu/velero/pkg/buildinfo.GitTreeState=clean',
+        ],
+        versionArgs: ['version', '--client-only'],
+      },
+      {
+        // The AWS object-store plugin v1.14.3 (velero.io/aws), built against the Velero above. It has no version
+        // command: --help exits 0 without starting the plugin server.
+        name: 'velero-plugin-for-aws',
+        pkg: 'github.com/vmware-tanzu/velero-plugin-for-aws/velero-plugin-for-aws',
+        ldflags: stripped,
+        versionArgs: ['--help'],
+      },
+    ],
+  },
 ];
 
 export type ToolName =
@@ -120,4 +147,6 @@ export type ToolName =
   | 'kube-controller-manager'
   | 'kube-scheduler'
   | 'age'
-  | 'age-keygen';
+  | 'age-keygen'
+  | 'velero'
+  | 'velero-plugin-for-aws';
