@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { configOf, issuesOf, onlyIssue } from './config-results.js';
 import { readFileSync } from 'node:fs';
 import { missingEtcdMessage, requireEtcd, resourceApi } from '../../core/config/clusters.js';
 import {
@@ -11,14 +12,7 @@ import {
   selectorIssues,
   selectorRequirements,
 } from '../../core/config/filters.js';
-import {
-  type ConfigIssue,
-  type ConfigResult,
-  formatIssues,
-  parseConfig,
-  validateConfig,
-} from '../../core/config/parse.js';
-import type { LifeboatConfig } from '../../core/config/schema.js';
+import { parseConfig, validateConfig } from '../../core/config/parse.js';
 import { rulesFromPolicy } from '../../core/retention.js';
 import { desiredSchedules } from '../../core/schedules.js';
 
@@ -56,22 +50,6 @@ function doc(parts: { policy?: Obj; hub?: Obj; tenant?: Obj; top?: Obj } = {}): 
     resourceBackups: [{ name: 'objects', cluster: 'hub', location: 'primary', ...parts.policy }],
     ...parts.top,
   };
-}
-
-function configOf(result: ConfigResult): LifeboatConfig {
-  if (!result.ok) throw new Error(`expected a valid config, got:\n${formatIssues(result.issues)}`);
-  return result.config;
-}
-
-function issuesOf(result: ConfigResult): ConfigIssue[] {
-  if (result.ok) throw new Error('expected issues, got a valid config');
-  return result.issues;
-}
-
-function onlyIssue(result: ConfigResult): ConfigIssue {
-  const issues = issuesOf(result);
-  expect(issues).toHaveLength(1);
-  return issues[0]!;
 }
 
 const policyIssue = (policy: Obj) => onlyIssue(validateConfig(doc({ policy })));

@@ -1,14 +1,7 @@
 import { RESTORE_DEFAULTS } from './config-defaults.js';
 import { describe, expect, it } from 'vitest';
-import {
-  type ConfigIssue,
-  type ConfigResult,
-  formatIssues,
-  formatPath,
-  parseConfig,
-  validateConfig,
-} from '../../core/config/parse.js';
-import { type LifeboatConfig } from '../../core/config/schema.js';
+import { configOf, issuesOf, onlyIssue } from './config-results.js';
+import { formatIssues, formatPath, parseConfig, validateConfig } from '../../core/config/parse.js';
 import { DURATION_RULE } from '../../core/duration.js';
 import { NAME_RULE } from '../../core/naming.js';
 
@@ -57,23 +50,6 @@ function doc(parts: { location?: Obj; cluster?: Obj; policy?: Obj; top?: Obj } =
     etcdBackups: [{ name: 'nightly', cluster: 'prod', location: 'primary', ...parts.policy }],
     ...parts.top,
   };
-}
-
-function configOf(result: ConfigResult): LifeboatConfig {
-  if (!result.ok) throw new Error(`expected a valid config, got:\n${formatIssues(result.issues)}`);
-  return result.config;
-}
-
-function issuesOf(result: ConfigResult): ConfigIssue[] {
-  if (result.ok) throw new Error('expected issues, got a valid config');
-  return result.issues;
-}
-
-/** The single issue a result reports (fails when there is not exactly one). */
-function onlyIssue(result: ConfigResult): ConfigIssue {
-  const issues = issuesOf(result);
-  expect(issues).toHaveLength(1);
-  return issues[0]!;
 }
 
 const URL_MESSAGE = 'must be an http:// or https:// URL, e.g. https://s3.example.com:9000';
