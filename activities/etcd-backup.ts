@@ -281,7 +281,13 @@ export function createEtcdBackupActivities(deps: ActivityDeps) {
       recipients,
       job: policy.job!,
     });
-    const version = { version: result.version, revision: result.revision, dbSizeBytes: result.totalSize };
+    // etcdutl reports the snapshot's storage version, which a cluster this young may not have written yet (then it
+    // says ""): the member's server version, as direct mode records, says the same thing.
+    const version = {
+      version: result.version || member.version,
+      revision: result.revision,
+      dbSizeBytes: result.totalSize,
+    };
     const from = { ...version, name: `${member.name} (job ${result.job})`, endpoint: member.endpoint };
     if (result.report)
       return describeSnapshot(location, key, policy.compression, recipients, result.report, from, false);
