@@ -60,14 +60,64 @@ export const etcdManifestSchema = z.object({
 
 export type EtcdBackupManifest = z.infer<typeof etcdManifestSchema>;
 
-/**
- * The schema of each kind's manifest. The resource kind's joins here with its engine (object counts per resource,
- * warnings and errors instead of the etcd fields; ARCHITECTURE.md, "Storage layout"); until then a resource manifest is
- * reported as unreadable rather than guessed at.
- */
-const manifestSchemas = { [BackupKinds.etcd]: etcdManifestSchema } as const satisfies Partial<
-  Record<BackupKind, z.ZodType>
->;
+/** One line of a resource backup's results, as the manifest keeps the first of them (core/resources/model.ts). */
+const itemProblem = z.object({
+  level: z.enum(['error', 'warning']),
+  resource: z.string().optional(),
+  namespace: z.string().optional(),
+  name: z.string().optional(),
+  message: z.string(),
+});
+
+/** How many problems the manifest itself lists; every one is in the backup's results file (`<backup>-results.gz`). */
+export const MANIFEST_PROBLEMS_LIMIT = 100;
+
+export const resourceManifestSchema = z.object({
+  formatVersion: z.literal(MANIFEST_FORMAT_VERSION),
+  kind: z.literal(BackupKinds.resources),
+  ...identity,
+  /** Completed, or Completed with warnings / errors (Velero's PartiallyFailed), saying how many of each. */
+  outcome: z.enum(['Completed', 'CompletedWithWarnings', 'CompletedWithErrors']),
+  kubernetes: z.object({ gitVersion: z.string(), major: z.string(), minor: z.string() }),
+  /** The policy's filters as the backup applied them (what `velero backup describe` shows as the spec). */
+  filters: z.object({
+    includedNamespaces: z.array(z.string()),
+    excludedNamespaces: z.array(z.string()),
+    includedResources: z.array(z.string()),
+    excludedResources: z.array(z.string()),
+    includeClusterResources: z.boolean().nullable(),
+    /** Wire-syntax selectors; more than one means any of them (orLabelSelectors). */
+    labelSelectors: z.array(z.string()),
+  }),
+  counts: z.object({
+    items: z.number().int().nonnegative(),
+    /** Objects per groupResource (`configmaps`, `deployments.apps`), as in the archive's directories. */
+    resources: z.record(z.string(), z.number().int().nonnegative()),
+    warnings: z.number().int().nonnegative(),
+    errors: z.number().int().nonnegative(),
+  }),
+  /** The first MANIFEST_PROBLEMS_LIMIT problems; all of them are in `files.results`. */
+  problems: z.array(itemProblem),
+  /** The tar.gz as stored (after encryption, when there is one). */
+  object: z.object({
+    key: z.string(),
+    bytes: z.number().int().nonnegative(),
+    sha256,
+    encryption: z.object({ format: z.literal('age'), recipients: z.array(z.string()).min(1) }).nullable(),
+    storeChecksum: z.object({ algorithm: z.literal(STORE_CHECKSUM_ALGORITHM), value: z.string().min(1) }).optional(),
+  }),
+  /** Velero's files beside the archive. `veleroRecord` is null for an encrypted backup: stock Velero cannot read it. */
+  files: z.object({ resourceList: z.string(), results: z.string(), veleroRecord: z.string().nullable() }),
+  createdBy,
+});
+
+export type ResourceBackupManifest = z.infer<typeof resourceManifestSchema>;
+
+/** The schema of each kind's manifest. */
+const manifestSchemas = {
+  [BackupKinds.etcd]: etcdManifestSchema,
+  [BackupKinds.resources]: resourceManifestSchema,
+} as const satisfies Record<BackupKind, z.ZodType>;
 
 /** A manifest of any kind; narrow by `kind` for the fields of one. */
 export type BackupManifest = z.infer<(typeof manifestSchemas)[keyof typeof manifestSchemas]>;
@@ -176,6 +226,74 @@ export function etcdManifest(input: EtcdManifestInput): EtcdBackupManifest {
         : {}),
     },
     snapshot: { bytes: snapshot.snapshot.bytes, sha256: snapshot.snapshot.sha256 },
+    createdBy: { workflowId: input.createdBy.workflowId, runId: input.createdBy.runId },
+  };
+}
+
+/** What a resource backup's archive step reports (activities/resource-backup.ts): the facts its manifest records. */
+export interface ResourceArchiveFacts {
+  location: string;
+  key: string;
+  recipients: string[];
+  stored: { bytes: number; sha256: string };
+  storeChecksum?: string;
+  kubernetes: ResourceBackupManifest['kubernetes'];
+  filters: ResourceBackupManifest['filters'];
+  counts: ResourceBackupManifest['counts'];
+  problems: ResourceBackupManifest['problems'];
+  /** Keys of the resource list and the results, already written. */
+  resourceList: string;
+  results: string;
+  /** Where the Velero record goes (written after the archive, before the manifest); null when encrypted. */
+  veleroRecord: string | null;
+}
+
+export interface ResourceManifestInput {
+  cluster: string;
+  policy: string;
+  backup: string;
+  nominalTime: Date;
+  oneOff: boolean;
+  startedAt: string;
+  completedAt: string;
+  archive: ResourceArchiveFacts;
+  createdBy: { workflowId: string; runId: string };
+}
+
+/** Completed unless something was reported; errors outrank warnings. */
+export function resourceOutcome(counts: { warnings: number; errors: number }): ResourceBackupManifest['outcome'] {
+  if (counts.errors > 0) return 'CompletedWithErrors';
+  return counts.warnings > 0 ? 'CompletedWithWarnings' : 'Completed';
+}
+
+/** The manifest of a resource backup, mapped from what the archive step did. */
+export function resourceManifest(input: ResourceManifestInput): ResourceBackupManifest {
+  const { archive } = input;
+  return {
+    formatVersion: MANIFEST_FORMAT_VERSION,
+    kind: BackupKinds.resources,
+    cluster: input.cluster,
+    policy: input.policy,
+    backup: input.backup,
+    nominalTime: input.nominalTime.toISOString(),
+    startedAt: input.startedAt,
+    completedAt: input.completedAt,
+    oneOff: input.oneOff,
+    outcome: resourceOutcome(archive.counts),
+    kubernetes: archive.kubernetes,
+    filters: archive.filters,
+    counts: archive.counts,
+    problems: archive.problems.slice(0, MANIFEST_PROBLEMS_LIMIT),
+    object: {
+      key: archive.key,
+      bytes: archive.stored.bytes,
+      sha256: archive.stored.sha256,
+      encryption: archive.recipients.length > 0 ? { format: 'age', recipients: archive.recipients } : null,
+      ...(archive.storeChecksum
+        ? { storeChecksum: { algorithm: STORE_CHECKSUM_ALGORITHM, value: archive.storeChecksum } }
+        : {}),
+    },
+    files: { resourceList: archive.resourceList, results: archive.results, veleroRecord: archive.veleroRecord },
     createdBy: { workflowId: input.createdBy.workflowId, runId: input.createdBy.runId },
   };
 }

@@ -16,6 +16,7 @@ export const TemporalScheduledStartTime = defineSearchAttributeKey(
 /** The values of LifeboatKind, one per workflow type: what `LifeboatKind="..."` finds in the UI. */
 export const LifeboatKinds = {
   etcdBackup: 'etcd-backup',
+  resourceBackup: 'resource-backup',
   etcdRestore: 'etcd-restore',
   retention: 'retention',
   storageCheck: 'storage-check',

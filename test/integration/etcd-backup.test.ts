@@ -118,7 +118,7 @@ describe('etcd backups (real etcd, real S3, real worker)', () => {
         (await getObject(server, buckets[serverName]!, `${dir}manifest.json`)).toString('utf8'),
       );
       expect(stored.ok).toBe(true);
-      if (!stored.ok) return;
+      if (!stored.ok || stored.manifest.kind !== 'etcd') throw new Error('expected an etcd manifest');
       expect(stored.manifest).toEqual(manifest);
       expect(stored.manifest).toMatchObject({
         kind: 'etcd',
