@@ -37,8 +37,7 @@ export function parseBackupName(name: string): { policy: string; time: Date } | 
 
 export const workflowIds = {
   etcdBackup: (cluster: string, policy: string, backup: string) => `etcd-backup/${cluster}/${policy}/${backup}`,
-  resourceBackup: (cluster: string, policy: string, backup: string) =>
-    `resource-backup/${cluster}/${policy}/${backup}`,
+  resourceBackup: (cluster: string, policy: string, backup: string) => `resource-backup/${cluster}/${policy}/${backup}`,
   etcdRestore: (cluster: string) => `etcd-restore/${cluster}`,
   retention: (cluster: string, policy: string) => `retention/${cluster}/${policy}`,
   storageCheck: (location: string) => `storage-check/${location}`,
