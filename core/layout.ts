@@ -103,6 +103,35 @@ export function resourceResultsKey(ref: ResourceBackupRef): string {
   return `${backupDir(ref)}${ref.backup}-results.gz`;
 }
 
+/** The file of Velero's Backup object in a backup's folder. */
+const VELERO_RECORD_FILE = 'velero-backup.json';
+
+/**
+ * Under any BackupStorageLocation prefix (a bucket-relative prefix as the BSL spec gives it, stock Velero's or
+ * Lifeboat's `<prefix>/resources/<cluster>`): the folder that holds one folder per backup.
+ */
+export function veleroLocationBackupsPrefix(bslPrefix: string): string {
+  return join(normalizePrefix(bslPrefix), VELERO_BACKUPS) + '/';
+}
+
+/** The BackupStorageLocation prefix of one cluster's resource backups: where a stock Velero is pointed to see them. */
+export function resourcesLocationPrefix(prefix: string, cluster: string): string {
+  return join(normalizePrefix(prefix), BackupKinds.resources, cluster);
+}
+
+/** The Backup record of one backup under a BackupStorageLocation prefix: what Velero's sync reads. */
+export function veleroLocationRecordKey(bslPrefix: string, backup: string): string {
+  return `${veleroLocationBackupsPrefix(bslPrefix)}${backup}/${VELERO_RECORD_FILE}`;
+}
+
+/** Inverse of veleroLocationRecordKey: the backup whose record a listed key is, or undefined for any other key. */
+export function parseVeleroLocationRecordKey(bslPrefix: string, key: string): string | undefined {
+  const folder = veleroLocationBackupsPrefix(bslPrefix);
+  if (!key.startsWith(folder)) return undefined;
+  const parts = key.slice(folder.length).split('/');
+  return parts.length === 2 && parts[0] !== '' && parts[1] === VELERO_RECORD_FILE ? parts[0] : undefined;
+}
+
 /** Where a restore of a cluster's resources writes its per-item results (Velero's `restores/<restore>/`). */
 export function resourceRestoreDir(prefix: string, cluster: string, restore: string): string {
   return join(normalizePrefix(prefix), BackupKinds.resources, cluster, VELERO_RESTORES, restore) + '/';
