@@ -1,5 +1,12 @@
 import { requireEtcd } from '../core/config/clusters.js';
-import type { ClusterConfig, EtcdBackupPolicy, EtcdTarget, StorageLocation } from '../core/config/schema.js';
+import type {
+  ClusterConfig,
+  EtcdBackupPolicy,
+  EtcdTarget,
+  ResourceBackupPolicy,
+  StorageLocation,
+} from '../core/config/schema.js';
+import { BackupKinds } from '../core/layout.js';
 import type { ActivityDeps } from './deps.js';
 import { nonRetryable } from './failures.js';
 import { FailureTypes } from '../core/failure-types.js';
@@ -48,4 +55,27 @@ export function findEtcdPolicy(deps: Pick<ActivityDeps, 'config'>, cluster: stri
     );
   }
   return found;
+}
+
+/** A backup policy of either kind, told apart by the kind of backup it makes. */
+export type FoundPolicy =
+  | { kind: typeof BackupKinds.etcd; policy: EtcdBackupPolicy }
+  | { kind: typeof BackupKinds.resources; policy: ResourceBackupPolicy };
+
+/**
+ * A policy of any kind by name: what a reader that serves both kinds (retention) resolves. Names are unique per cluster
+ * across kinds (core/config/references.ts), so at most one list has it.
+ */
+export function findPolicy(deps: Pick<ActivityDeps, 'config'>, cluster: string, policy: string): FoundPolicy {
+  const etcd = deps.config.etcdBackups.find((p) => p.cluster === cluster && p.name === policy);
+  if (etcd) return { kind: BackupKinds.etcd, policy: etcd };
+  const resources = deps.config.resourceBackups.find((p) => p.cluster === cluster && p.name === policy);
+  if (resources) return { kind: BackupKinds.resources, policy: resources };
+  const policies = [...deps.config.etcdBackups, ...deps.config.resourceBackups]
+    .filter((p) => p.cluster === cluster)
+    .map((p) => p.name);
+  throw nonRetryable(
+    FailureTypes.InvalidConfig,
+    `Unknown backup policy "${cluster}/${policy}" (policies of ${cluster}: ${known(policies)}); check the worker's config.`,
+  );
 }

@@ -1,9 +1,8 @@
 import { DeleteObjectsCommand } from '@aws-sdk/client-s3';
 import { heartbeat } from '@temporalio/activity';
-import { BackupKinds } from '../core/layout.js';
 import type { RetentionRules } from '../core/retention.js';
 import { policyInventory } from './storage/catalog.js';
-import { findEtcdPolicy, findLocation } from './config-lookup.js';
+import { findLocation, findPolicy } from './config-lookup.js';
 import type { ActivityDeps } from './deps.js';
 import { abortUpload } from './storage/multipart-upload.js';
 import { classifyS3Error, s3ClientFor } from './storage/s3.js';
@@ -26,15 +25,17 @@ export interface RetentionInventory {
 
 export function createRetentionActivities(deps: ActivityDeps) {
   return {
-    /** Lists one policy's backups (with each manifest's one-off flag) and its open multipart uploads. */
+    /**
+     * Lists one policy's backups (with each manifest's one-off flag) and its open multipart uploads. The policy may be
+     * of either kind; a backup's keys are every file of its folder (both layouts are flat), so deleting them all
+     * deletes the backup.
+     */
     async retentionInventory(cluster: string, policyName: string): Promise<RetentionInventory> {
-      const policy = findEtcdPolicy(deps, cluster, policyName);
+      const { kind, policy } = findPolicy(deps, cluster, policyName);
       const location = findLocation(deps, policy.location);
       const s3 = s3ClientFor(deps, location);
       try {
-        const inventory = await policyInventory(s3, location, BackupKinds.etcd, policy, (listed) =>
-          heartbeat({ listed }),
-        );
+        const inventory = await policyInventory(s3, location, kind, policy, (listed) => heartbeat({ listed }));
         return {
           location: location.name,
           rules: inventory.rules,
