@@ -17,6 +17,18 @@ export const RESTORE_LABEL = 'lifeboat.dev/restore';
 /** On the Pods of a Lifeboat Job: the Job's name. */
 export const JOB_LABEL = 'lifeboat.dev/job';
 
+/**
+ * On any object or namespace, with the value EXCLUDE_FROM_BACKUP_VALUE: a resource backup skips it. Lifeboat's own
+ * label, and Velero's, so objects people already marked for Velero stay out of Lifeboat's backups too (issue 13).
+ */
+export const LIFEBOAT_EXCLUDE_FROM_BACKUP_LABEL = 'lifeboat.dev/exclude-from-backup';
+export const VELERO_EXCLUDE_FROM_BACKUP_LABEL = 'velero.io/exclude-from-backup';
+export const EXCLUDE_FROM_BACKUP_LABELS = [
+  LIFEBOAT_EXCLUDE_FROM_BACKUP_LABEL,
+  VELERO_EXCLUDE_FROM_BACKUP_LABEL,
+] as const;
+export const EXCLUDE_FROM_BACKUP_VALUE = 'true';
+
 /** Set by Kubernetes, not Lifeboat: the Job controller on a Job's Pods, the EndpointSlice controller on slices. */
 export const JOB_NAME_LABEL = 'job-name';
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
@@ -28,6 +40,12 @@ export const BACKUP_ANNOTATION = 'lifeboat.dev/backup';
 /** On a restore Job: the member it restores, and the operator retry it belongs to. */
 export const MEMBER_ANNOTATION = 'lifeboat.dev/member';
 export const GENERATION_ANNOTATION = 'lifeboat.dev/generation';
+
+/**
+ * On a Velero Backup record Lifeboat wrote (velero-backup.json), with the value LIFEBOAT: how a reader tells it from
+ * one stock Velero wrote. Velero's sync keeps annotations, so the imported Backup object carries it too.
+ */
+export const WRITTEN_BY_ANNOTATION = 'lifeboat.dev/written-by';
 
 /** On a member's fresh volume claim: the member a restore made it for. */
 export const RESTORED_MEMBER_ANNOTATION = 'lifeboat.dev/restored-member';
