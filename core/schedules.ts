@@ -1,4 +1,4 @@
-import type { EtcdBackupPolicy, LifeboatConfig } from './config/schema.js';
+import type { EtcdBackupPolicy, LifeboatConfig, ResourceBackupPolicy } from './config/schema.js';
 import { parseDuration } from './duration.js';
 import { SCHEDULE_ID_PREFIXES, scheduleIds } from './naming.js';
 import { LifeboatKinds } from './search-attributes.js';
@@ -25,11 +25,18 @@ export interface EtcdBackupSchedule extends ScheduleCommon {
   args: [{ cluster: string; policy: string }];
 }
 
+/** The schedule of a resource backup policy: each run is a resourceBackup workflow. */
+export interface ResourceBackupSchedule extends ScheduleCommon {
+  kind: typeof LifeboatKinds.resourceBackup;
+  workflowType: 'resourceBackup';
+  args: [{ cluster: string; policy: string }];
+}
+
 /**
  * What `lifeboat apply` wants a Temporal Schedule to be, derived only from the config; one member per kind of
- * backup (the resource backup's schedule joins here, with its own workflow type and arguments).
+ * backup, told apart by `kind`.
  */
-export type DesiredSchedule = EtcdBackupSchedule;
+export type DesiredSchedule = EtcdBackupSchedule | ResourceBackupSchedule;
 
 export interface ExistingSchedule {
   id: string;
@@ -43,28 +50,59 @@ export interface SchedulePlan {
   unchanged: string[];
 }
 
-/** The schedule of an etcd backup policy; none for a one-off policy, which runs only on `lifeboat backup now`. */
-export function etcdBackupSchedule(policy: EtcdBackupPolicy): EtcdBackupSchedule | undefined {
+/** What a schedule's kind decides: its id, the workflow its runs are, and what the UI says about them. */
+type ScheduleKind<S extends DesiredSchedule> = Pick<S, 'id' | 'kind' | 'workflowType' | 'summary'>;
+
+/** The parts every kind's schedule takes from its policy the same way, and the fingerprint over all of it. */
+function policySchedule<S extends DesiredSchedule>(
+  policy: EtcdBackupPolicy | ResourceBackupPolicy,
+  kind: ScheduleKind<S>,
+): S | undefined {
   if (!policy.schedule) return undefined;
+  // This key order is part of the fingerprint of the schedules already in Temporal: keep it.
   const base = {
-    id: scheduleIds.etcdBackup(policy.cluster, policy.name),
+    id: kind.id,
     cluster: policy.cluster,
     policy: policy.name,
-    kind: LifeboatKinds.etcdBackup,
-    workflowType: 'etcdBackup' as const,
+    kind: kind.kind,
+    workflowType: kind.workflowType,
     args: [{ cluster: policy.cluster, policy: policy.name }] as [{ cluster: string; policy: string }],
     cron: policy.schedule.cron,
     timezone: policy.schedule.timezone,
     jitterMs: policy.schedule.jitter ? parseDuration(policy.schedule.jitter) : undefined,
     catchupWindowMs: parseDuration(policy.schedule.catchupWindow)!,
-    summary: `etcd backup of ${policy.cluster} (${policy.name}) to ${policy.location}`,
+    summary: kind.summary,
   };
   // The policy's whole definition goes into the fingerprint: the workflow reads keep/ttl/location from config.
-  return { ...base, fingerprint: JSON.stringify({ ...base, policy }) };
+  return { ...base, fingerprint: JSON.stringify({ ...base, policy }) } as S;
 }
 
+/** The schedule of an etcd backup policy; none for a one-off policy, which runs only on `lifeboat backup now`. */
+export function etcdBackupSchedule(policy: EtcdBackupPolicy): EtcdBackupSchedule | undefined {
+  return policySchedule<EtcdBackupSchedule>(policy, {
+    id: scheduleIds.etcdBackup(policy.cluster, policy.name),
+    kind: LifeboatKinds.etcdBackup,
+    workflowType: 'etcdBackup',
+    summary: `etcd backup of ${policy.cluster} (${policy.name}) to ${policy.location}`,
+  });
+}
+
+/** The schedule of a resource backup policy; none for a one-off policy, as for etcd. */
+export function resourceBackupSchedule(policy: ResourceBackupPolicy): ResourceBackupSchedule | undefined {
+  return policySchedule<ResourceBackupSchedule>(policy, {
+    id: scheduleIds.resourceBackup(policy.cluster, policy.name),
+    kind: LifeboatKinds.resourceBackup,
+    workflowType: 'resourceBackup',
+    summary: `resource backup of ${policy.cluster} (${policy.name}) to ${policy.location}`,
+  });
+}
+
+/** Every schedule the config wants: the etcd policies' first, then the resource policies', each in config order. */
 export function desiredSchedules(config: LifeboatConfig): DesiredSchedule[] {
-  return config.etcdBackups.flatMap((policy) => etcdBackupSchedule(policy) ?? []);
+  return [
+    ...config.etcdBackups.flatMap((policy) => etcdBackupSchedule(policy) ?? []),
+    ...config.resourceBackups.flatMap((policy) => resourceBackupSchedule(policy) ?? []),
+  ];
 }
 
 export function isLifeboatSchedule(id: string): boolean {

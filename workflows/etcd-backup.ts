@@ -1,33 +1,19 @@
-import {
-  ParentClosePolicy,
-  defineQuery,
-  proxyActivities,
-  setHandler,
-  startChild,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  TimeoutFailure,
-  WorkflowExecutionAlreadyStartedError,
-} from '@temporalio/common';
+import { defineQuery, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
 import { DURATION_RULE, parseDuration } from '../core/duration.js';
-import { FailureTypes, OutcomeTypes, nonRetryableFailureTypes } from '../core/failure-types.js';
+import { FailureTypes, OutcomeTypes } from '../core/failure-types.js';
 import { failureMessage, rootCause } from '../core/failures.js';
 import { etcdManifest, type EtcdBackupManifest } from '../core/manifest.js';
-import { backupName, workflowIds } from '../core/naming.js';
+import { backupName } from '../core/naming.js';
+import { commitRetry, nominalTime, startRetention, uploadRetry } from './backup-run.js';
 import { trackPhases } from './phase.js';
-import { retention } from './retention.js';
 import {
   LifeboatBackup,
   LifeboatCluster,
   LifeboatKind,
   LifeboatKinds,
   LifeboatPolicy,
-  TemporalScheduledStartTime,
 } from '../core/search-attributes.js';
 
 export interface EtcdBackupInput {
@@ -55,29 +41,12 @@ export const etcdBackupProgress = defineQuery<EtcdBackupProgress>('progress');
 const { snapshotToStorage } = proxyActivities<Activities>({
   startToCloseTimeout: '2h',
   heartbeatTimeout: '30s',
-  retry: {
-    initialInterval: '5s',
-    backoffCoefficient: 2,
-    maximumInterval: '2m',
-    maximumAttempts: 10,
-    nonRetryableErrorTypes: nonRetryableFailureTypes,
-  },
+  retry: uploadRetry,
 });
 const { writeManifest } = proxyActivities<Activities>({
   startToCloseTimeout: '1m',
-  retry: {
-    initialInterval: '2s',
-    maximumInterval: '1m',
-    maximumAttempts: 20,
-    nonRetryableErrorTypes: nonRetryableFailureTypes,
-  },
+  retry: commitRetry,
 });
-
-function nominalTime(input: EtcdBackupInput): { time: Date; oneOff: boolean } {
-  const scheduled = workflowInfo().typedSearchAttributes.get(TemporalScheduledStartTime);
-  if (scheduled) return { time: scheduled, oneOff: false };
-  return { time: input.requestedAt ? new Date(input.requestedAt) : workflowInfo().startTime, oneOff: true };
-}
 
 /**
  * One etcd backup, as the runbook has it: name it from its nominal time, stream a snapshot from a healthy member
@@ -143,20 +112,6 @@ export async function etcdBackup(input: EtcdBackupInput): Promise<EtcdBackupMani
   phases.enter('done', `stored ${snapshot.stored.bytes} bytes at revision ${snapshot.member.revision}`);
   await startRetention(input.cluster, input.policy);
   return manifest;
-}
-
-/** Every new backup may push an old one out: start the policy's retention sweep, unless one is already running. */
-async function startRetention(cluster: string, policy: string): Promise<void> {
-  try {
-    await startChild(retention, {
-      args: [{ cluster, policy }],
-      workflowId: workflowIds.retention(cluster, policy),
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-      staticSummary: `retention of ${cluster}/${policy} after a backup`,
-    });
-  } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-  }
 }
 
 /**

@@ -3,3 +3,4 @@ export { etcdBackup } from './etcd-backup.js';
 export { retention } from './retention.js';
 export { storageCheck } from './storage-check.js';
 export { etcdRestore } from './etcd-restore.js';
+export { resourceBackup } from './resource-backup.js';

@@ -748,12 +748,13 @@ describe('deploy/examples/lifeboat.yaml', () => {
     configOf(parseConfig(text));
   });
 
-  it('gives lifeboat apply only its etcd schedules: resource backups are validated, not scheduled yet', () => {
+  it('gives lifeboat apply the schedules of its scheduled policies of both kinds', () => {
     const config = configOf(parseConfig(text));
     expect(config.resourceBackups.some((p) => p.schedule !== undefined)).toBe(true);
-    expect(desiredSchedules(config).map((s) => s.id)).toEqual(
-      config.etcdBackups.filter((p) => p.schedule).map((p) => `etcd-backup/${p.cluster}/${p.name}`),
-    );
+    expect(desiredSchedules(config).map((s) => s.id)).toEqual([
+      ...config.etcdBackups.filter((p) => p.schedule).map((p) => `etcd-backup/${p.cluster}/${p.name}`),
+      ...config.resourceBackups.filter((p) => p.schedule).map((p) => `resource-backup/${p.cluster}/${p.name}`),
+    ]);
   });
 
   it("has a cluster with its own api and a resource backup policy, and keeps the dev stack's first cluster", () => {
