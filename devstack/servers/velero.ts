@@ -98,7 +98,10 @@ export interface Velero {
   /** Polls `velero backup get` until the backup is listed (the sync controller imports a bucket's backups). */
   waitForBackup(name: string, timeoutMs?: number): Promise<VeleroBackup>;
   describe(name: string): Promise<string>;
-  createBackup(name: string, opts: { location: string; includeNamespaces: string[] }): Promise<VeleroBackup>;
+  createBackup(
+    name: string,
+    opts: { location: string; includeNamespaces: string[]; includeResources?: string[] },
+  ): Promise<VeleroBackup>;
   restore(
     name: string,
     opts: { fromBackup: string; namespaceMappings: Record<string, string> },
@@ -412,7 +415,7 @@ export async function startVelero(opts: VeleroOptions): Promise<Velero> {
       }
     },
     describe: (name) => cli(['backup', 'describe', name, '--details']),
-    async createBackup(name, { location, includeNamespaces }) {
+    async createBackup(name, { location, includeNamespaces, includeResources }) {
       await cli([
         'backup',
         'create',
@@ -421,6 +424,7 @@ export async function startVelero(opts: VeleroOptions): Promise<Velero> {
         location,
         '--include-namespaces',
         includeNamespaces.join(','),
+        ...(includeResources ? ['--include-resources', includeResources.join(',')] : []),
         '--snapshot-volumes=false',
         '--wait',
       ]);
