@@ -9,21 +9,36 @@ import type { ControlPlane } from './control-plane.js';
 import { clientExtensions, issueCertificate } from './pki.js';
 
 export const WORKER_USER = 'lifeboat-worker';
+/** The identity resource backups read the cluster as: deploy/kubernetes/resource-reader.yaml and nothing else. */
+export const RESOURCE_READER_USER = 'lifeboat-resource-reader';
 /** The production RBAC, applied as it is: the dev stack, the tests and the benchmarks all run the worker under it. */
 const RBAC_FILE = fileURLToPath(new URL('../../deploy/kubernetes/rbac.yaml', import.meta.url));
+const RESOURCE_READER_FILE = fileURLToPath(new URL('../../deploy/kubernetes/resource-reader.yaml', import.meta.url));
+
+type Plane = Pick<ControlPlane, 'adminKubeconfig' | 'pki' | 'server'>;
 
 /**
  * Gives the dev stack's worker the production RBAC (deploy/kubernetes/rbac.yaml) under its own client certificate,
  * so the local stack exercises the same least privilege a real deployment has. Returns the worker's kubeconfig.
  */
-export async function grantWorkerAccess(
-  plane: Pick<ControlPlane, 'adminKubeconfig' | 'pki' | 'server'>,
-  dir: string,
-): Promise<string> {
+export function grantWorkerAccess(plane: Plane, dir: string): Promise<string> {
+  return grantAccess(plane, dir, RBAC_FILE, WORKER_USER, 'worker.kubeconfig');
+}
+
+/**
+ * The resource backups' read-only identity (deploy/kubernetes/resource-reader.yaml) under a certificate of its own,
+ * apart from the etcd worker's: each is tested as exactly the role production ships for it. Apply after
+ * grantWorkerAccess (the file binds rbac.yaml's ServiceAccount). Returns its kubeconfig.
+ */
+export function grantResourceReaderAccess(plane: Plane, dir: string): Promise<string> {
+  return grantAccess(plane, dir, RESOURCE_READER_FILE, RESOURCE_READER_USER, 'resource-reader.kubeconfig');
+}
+
+async function grantAccess(plane: Plane, dir: string, rbacFile: string, user: string, file: string): Promise<string> {
   const admin = new KubeConfig();
   admin.loadFromFile(plane.adminKubeconfig);
   const api = KubernetesObjectApi.makeApiClient(admin);
-  const objects = parseAllDocuments(readFileSync(RBAC_FILE, 'utf8')).map(
+  const objects = parseAllDocuments(readFileSync(rbacFile, 'utf8')).map(
     (d) => d.toJS() as KubernetesObject & { subjects?: unknown[] },
   );
   const namespaces = new Set(objects.map((o) => o.metadata?.namespace).filter((n): n is string => Boolean(n)));
@@ -34,13 +49,13 @@ export async function grantWorkerAccess(
     if (object.kind === 'ClusterRoleBinding')
       object.subjects = [
         ...(object.subjects ?? []),
-        { apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: WORKER_USER },
+        { apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user },
       ];
     // The rules change with Lifeboat (a restore needed more than a backup): a stack started by an older one is updated.
     if (object.kind === 'ClusterRole' || object.kind === 'ClusterRoleBinding') await createOrReplace(api, object);
     else await create(object);
   }
   const { pki } = plane;
-  const cert = await issueCertificate(pki.dir, pki.ca, WORKER_USER, `/CN=${WORKER_USER}`, clientExtensions);
-  return writeKubeconfig(join(dir, 'worker.kubeconfig'), plane.server, pki.ca.cert, WORKER_USER, cert);
+  const cert = await issueCertificate(pki.dir, pki.ca, user, `/CN=${user}`, clientExtensions);
+  return writeKubeconfig(join(dir, file), plane.server, pki.ca.cert, user, cert);
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startControlPlane, type ControlPlane } from '../../devstack/kube/control-plane.js';
-import { grantWorkerAccess } from '../../devstack/kube/worker-access.js';
+import { grantResourceReaderAccess, grantWorkerAccess } from '../../devstack/kube/worker-access.js';
 import { startNodeAgent, type NodeAgent } from '../../devstack/node-agent/agent.js';
 import { prepareNodeIdentity } from '../../devstack/node-agent/identity.js';
 import { freePorts } from '../../devstack/ports.js';
@@ -29,6 +29,8 @@ declare module 'vitest' {
     kubeconfig: string;
     /** The worker's least-privilege kubeconfig: exactly deploy/kubernetes/rbac.yaml, as in production. */
     workerKubeconfig: string;
+    /** The resource backups' read-only kubeconfig: exactly deploy/kubernetes/resource-reader.yaml. */
+    resourceReaderKubeconfig: string;
   }
 }
 
@@ -124,6 +126,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const workflowBundlePath = join(dataDir, 'workflow-bundle.js');
     writeFileSync(workflowBundlePath, bundle.code);
     const workerKubeconfig = await grantWorkerAccess(plane, join(dataDir, 'kubernetes'));
+    const resourceReaderKubeconfig = await grantResourceReaderAccess(plane, join(dataDir, 'kubernetes'));
 
     project.provide('temporalAddress', `127.0.0.1:${temporalPort}`);
     project.provide('s3Servers', [
@@ -139,6 +142,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide('dataDir', dataDir);
     project.provide('kubeconfig', plane.adminKubeconfig);
     project.provide('workerKubeconfig', workerKubeconfig);
+    project.provide('resourceReaderKubeconfig', resourceReaderKubeconfig);
   } catch (err) {
     await teardown();
     throw err;
