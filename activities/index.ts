@@ -3,10 +3,12 @@ import type { LifeboatConfig } from '../core/config/schema.js';
 import { connectionOptions, temporalSettingsFromEnv } from '../runtime/temporal-connection.js';
 import type { ActivityDeps } from './deps.js';
 import { kubeFor } from './kube/client.js';
+import { clusterApiFor } from './kube/cluster-api.js';
 import { createEtcdBackupActivities } from './etcd-backup.js';
 import { createRestoreClusterActivities } from './etcd-restore-cluster.js';
 import { createRestoreInspectActivities } from './etcd-restore-inspect.js';
 import { createRestoreMemberActivities } from './etcd-restore-members.js';
+import { createResourceBackupActivities } from './resource-backup/index.js';
 import { createRetentionActivities } from './retention.js';
 import { createScheduleActivities } from './schedules.js';
 import { createStorageActivities } from './storage-check.js';
@@ -23,7 +25,7 @@ export function productionDeps(config: LifeboatConfig, env: NodeJS.ProcessEnv = 
     }
     return client;
   };
-  return { config, readSecretEnv: (name) => env[name], kubeFor, temporalClient };
+  return { config, readSecretEnv: (name) => env[name], kubeFor, clusterApiFor, temporalClient };
 }
 
 /** All activities, bound to their dependencies; the worker registers this object. */
@@ -31,6 +33,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createStorageActivities(deps),
     ...createEtcdBackupActivities(deps),
+    ...createResourceBackupActivities(deps),
     ...createRetentionActivities(deps),
     ...createScheduleActivities(deps),
     ...createRestoreInspectActivities(deps),

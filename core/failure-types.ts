@@ -26,6 +26,8 @@ export const nonRetryableFailureTypes: string[] = Object.values(FailureTypes);
 /** Failures that a later attempt may not see (a member restarting): thrown retryable, so the activity retries. */
 export const TransientFailureTypes = {
   EtcdUnavailable: 'EtcdUnavailable',
+  /** The cluster's own API did not answer (a resource backup's discovery or listing): the next attempt may reach it. */
+  KubernetesApiUnavailable: 'KubernetesApiUnavailable',
 } as const;
 
 /** How a workflow ends when it does not succeed; each message says what state the cluster was left in. */

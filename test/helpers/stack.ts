@@ -8,6 +8,7 @@ import type { LifeboatConfig } from '../../core/config/schema.js';
 import { validateConfig } from '../../core/config/parse.js';
 import type { ActivityDeps } from '../../activities/index.js';
 import { kubeFor } from '../../activities/kube/client.js';
+import { clusterApiFor } from '../../activities/kube/cluster-api.js';
 import { createLifeboatWorker } from '../../worker/create-worker.js';
 import { FILE_NAMESPACE, fileNamespace } from './temporal-namespace.js';
 
@@ -89,7 +90,7 @@ export function testDeps(config: LifeboatConfig, secrets: Map<string, string> = 
       connection: Connection.lazy({ address: inject('temporalAddress') }),
       namespace: FILE_NAMESPACE,
     }));
-  return { config, readSecretEnv: (name) => secrets.get(name), kubeFor, temporalClient };
+  return { config, readSecretEnv: (name) => secrets.get(name), kubeFor, clusterApiFor, temporalClient };
 }
 
 export interface TestWorker {

@@ -1,0 +1,152 @@
+import type { ClusterConfig, KubernetesAccess } from '../../core/config/schema.js';
+import { resourceApi } from '../../core/config/clusters.js';
+import { FailureTypes } from '../../core/failure-types.js';
+import { nonRetryable } from '../failures.js';
+
+/**
+ * A cluster's OWN API (clusters[].api, or `kubernetes` for a cluster without etcd: core/config/clusters.ts), as a
+ * resource backup reads it: raw GETs of discovery documents, lists and objects, parsed with JSON.parse.
+ *
+ * Why not the client's typed APIs: they cover built-in kinds only and run every object through their model
+ * serializer, which costs more CPU than the whole gzip of the archive. The KubeConfig still does everything that
+ * needs care (client certificates, tokens, exec and OIDC plugins, proxies, TLS): each request takes its headers from
+ * `applySecurityAuthentication`, and goes out through the client's own HTTP library (undici's fetch, the version the
+ * client was built with; Node's global fetch refuses dispatchers of newer undici releases).
+ */
+export interface ClusterApi {
+  /** The API server's URL, for messages. */
+  server: string;
+  /** GET `path` (`/api/v1/configmaps`) with `query`; the parsed JSON body. A non-2xx answer throws an ApiError. */
+  get<T>(path: string, options?: GetOptions): Promise<T>;
+  /** Closes the connections; further calls fail. */
+  close(): Promise<void>;
+}
+
+export interface GetOptions {
+  query?: Record<string, string | undefined>;
+  /** Accept header; JSON by default. */
+  accept?: string;
+  signal?: AbortSignal;
+}
+
+/** A status the API answered with, and its reason in the API's own words (the Status object's message). */
+export class ApiError extends Error {
+  override name = 'ApiError';
+  constructor(
+    readonly status: number,
+    /** The Status object's `reason` (`Forbidden`, `NotFound`, `Expired`), or the HTTP status text. */
+    readonly reason: string,
+    message: string,
+    /** A 410 on a continued list carries a token to go on with, inconsistently (activities/kube/list-pages.ts). */
+    readonly continueToken?: string,
+    /** Seconds the server asked to wait (429, 503). */
+    readonly retryAfter?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** How long one request may take; a LIST page of 500 large objects from a loaded server takes seconds, not minutes. */
+const REQUEST_TIMEOUT_MS = 60_000;
+
+interface StatusBody {
+  kind?: string;
+  reason?: string;
+  message?: string;
+  metadata?: { continue?: string };
+}
+
+function parseStatus(text: string): StatusBody | undefined {
+  try {
+    const body = JSON.parse(text) as StatusBody;
+    return typeof body === 'object' && body !== null ? body : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function configError(cluster: ClusterConfig, field: string, detail: string): Error {
+  return nonRetryable(
+    FailureTypes.InvalidConfig,
+    `clusters[${cluster.name}].${field}: ${detail}; check the worker's config.`,
+  );
+}
+
+/** Which access a resource backup of this cluster uses, or an InvalidConfig failure saying how to give it one. */
+export function resourceAccess(cluster: ClusterConfig): { access: KubernetesAccess; field: 'api' | 'kubernetes' } {
+  const access = resourceApi(cluster);
+  if (!access) {
+    throw configError(
+      cluster,
+      'api',
+      `cluster ${cluster.name} has etcd and no api, so Lifeboat does not know which API holds its objects ` +
+        `(its kubernetes settings reach the cluster that hosts its etcd); set clusters[${cluster.name}].api to ` +
+        `the cluster's own API (kubeconfig, context), or api: {} when the management cluster itself is meant`,
+    );
+  }
+  return { access, field: cluster.api ? 'api' : 'kubernetes' };
+}
+
+/**
+ * Connects to the cluster's own API. The client library is loaded on first use, as for kubeFor (it costs a worker
+ * about 70 MiB that a worker with only etcd backups never needs).
+ */
+export async function clusterApiFor(cluster: ClusterConfig): Promise<ClusterApi> {
+  const { access, field } = resourceAccess(cluster);
+  const k8s = await import('@kubernetes/client-node');
+  const config = new k8s.KubeConfig();
+  try {
+    if (access.kubeconfig) config.loadFromFile(access.kubeconfig);
+    else config.loadFromDefault();
+    if (access.context) config.setCurrentContext(access.context);
+  } catch (err) {
+    throw configError(cluster, `${field}.kubeconfig`, `cannot load the kubeconfig: ${(err as Error).message}`);
+  }
+  const server = config.getCurrentCluster()?.server;
+  if (!server) {
+    throw configError(cluster, field, `the kubeconfig's current context names no cluster with a server URL`);
+  }
+  const base = server.replace(/\/+$/, '');
+  const http = new k8s.IsomorphicFetchHttpLibrary();
+  // applySecurityAuthentication builds a new connection pool on every call; keeping the first one reuses its
+  // keep-alive connections (a fresh TLS handshake per page would cost more than the page).
+  type Dispatcher = NonNullable<ReturnType<InstanceType<typeof k8s.RequestContext>['getDispatcher']>>;
+  let dispatcher: Dispatcher | undefined;
+  let closed = false;
+
+  return {
+    server: base,
+    async get<T>(path: string, options: GetOptions = {}): Promise<T> {
+      if (closed) throw new Error(`the connection to ${base} is closed`);
+      const request = new k8s.RequestContext(base + path, k8s.HttpMethod.GET);
+      for (const [name, value] of Object.entries(options.query ?? {}))
+        if (value !== undefined && value !== '') request.setQueryParam(name, value);
+      await config.applySecurityAuthentication(request);
+      const own = request.getDispatcher();
+      if (own) {
+        if (dispatcher) await own.close();
+        else dispatcher = own;
+        request.setDispatcher(dispatcher);
+      }
+      request.setHeaderParam('Accept', options.accept ?? 'application/json');
+      const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+      request.setSignal(options.signal ? AbortSignal.any([options.signal, timeout]) : timeout);
+      const response = await http.send(request).toPromise();
+      const text = await response.body.text();
+      if (response.httpStatusCode >= 200 && response.httpStatusCode < 300) return JSON.parse(text) as T;
+      const status = parseStatus(text);
+      const retryAfter = Number(response.headers['retry-after']);
+      throw new ApiError(
+        response.httpStatusCode,
+        status?.reason || `HTTP ${response.httpStatusCode}`,
+        status?.message || text.slice(0, 200) || `HTTP ${response.httpStatusCode} from ${path}`,
+        status?.metadata?.continue || undefined,
+        Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
+      );
+    },
+    async close() {
+      closed = true;
+      await dispatcher?.close();
+    },
+  };
+}

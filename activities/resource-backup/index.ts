@@ -1,0 +1,339 @@
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { activityInfo, cancellationSignal, heartbeat, log } from '@temporalio/activity';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+import type { ResourceBackupPolicy, StorageLocation } from '../../core/config/schema.js';
+import { parseDuration } from '../../core/duration.js';
+import { FailureTypes, TransientFailureTypes } from '../../core/failure-types.js';
+import {
+  BackupKinds,
+  manifestKey,
+  resourceListKey,
+  resourceResultsKey,
+  resourcesArchiveKey,
+  veleroBackupKey,
+  type ResourceBackupRef,
+} from '../../core/layout.js';
+import { serializeManifest, type ResourceArchiveFacts, type ResourceBackupManifest } from '../../core/manifest.js';
+import type { ItemProblem, ListingPlan, ResourceBackupCounters } from '../../core/resources/model.js';
+import { appliedFilters, planListing, type LiveNamespace } from '../../core/resources/selection.js';
+import { veleroBackupRecord, serializeVeleroRecord } from '../../core/velero/backup-record.js';
+import { ResourceList } from '../../core/velero/resource-list.js';
+import { serializeVeleroResults, veleroResults } from '../../core/velero/results.js';
+import { findCluster, findLocation, findPolicy } from '../config-lookup.js';
+import type { ActivityDeps } from '../deps.js';
+import { nonRetryable, transient } from '../failures.js';
+import type { ClusterApi } from '../kube/cluster-api.js';
+import { discover } from '../kube/discovery.js';
+import { apiReason, listPages, type KubeObject } from '../kube/list-pages.js';
+import { classifyS3Error, s3ClientFor, withS3 } from '../storage/s3.js';
+import { ApiUnreachable, collectObjects, type Collected } from './collect.js';
+import { uploadArchive } from './stream.js';
+
+export interface ArchiveRequest {
+  cluster: string;
+  policy: string;
+  backup: string;
+  /** ISO-8601, from the workflow: every entry's mtime, as Velero stamps entries with its backup's time. */
+  startedAt: string;
+}
+
+/** What an attempt leaves its successor (heartbeat details pass through the payload codec; no object contents). */
+export interface ArchiveHeartbeat {
+  uploadId?: string;
+  counters: ResourceBackupCounters;
+}
+
+/** Heartbeats flow on a timer, not only with progress: a slow LIST page must not look like a dead worker. */
+const HEARTBEAT_EVERY_MS = 5_000;
+/** How often the workflow hears the counters (its UI details and progress query follow them). */
+const SIGNAL_EVERY_MS = 5_000;
+/**
+ * The progress signal's name, as workflows/resource-backup-api.ts defines `resourceBackupCounters`; activities may
+ * not import workflows/ (eslint.config.js), so the name is repeated here.
+ */
+const COUNTERS_SIGNAL = 'counters';
+
+const gzipAsync = promisify(gzip);
+
+/** The resource policy by name (config-lookup's findPolicy knows both kinds; an etcd policy here is a caller's bug). */
+function findResourcePolicy(deps: ActivityDeps, cluster: string, name: string): ResourceBackupPolicy {
+  const found = findPolicy(deps, cluster, name);
+  if (found.kind !== BackupKinds.resources) {
+    throw nonRetryable(
+      FailureTypes.InvalidConfig,
+      `Policy "${cluster}/${name}" is an etcd backup policy, not a resource backup policy; check the worker's config.`,
+    );
+  }
+  return found.policy;
+}
+
+function unreachable(api: ClusterApi, cluster: string, err: unknown): Error {
+  return transient(
+    TransientFailureTypes.KubernetesApiUnavailable,
+    `The API of cluster ${cluster} (${api.server}) did not answer: ${apiReason(err)}`,
+  );
+}
+
+/** The live namespaces the plan expands globs against (a namespace that cannot be listed is an error of the results). */
+async function liveNamespaces(api: ClusterApi, signal: AbortSignal, problems: ItemProblem[]): Promise<LiveNamespace[]> {
+  const namespaces: LiveNamespace[] = [];
+  const resource = {
+    group: '',
+    version: 'v1',
+    resource: 'namespaces',
+    kind: 'Namespace',
+    namespaced: false,
+    shortNames: [],
+    singularName: 'namespace',
+    verbs: [],
+  };
+  for await (const event of listPages(api, { resource, signal })) {
+    if ('problem' in event) {
+      problems.push({ ...event.problem, message: `${event.problem.message}; no namespace could be backed up` });
+      continue;
+    }
+    for (const ns of event.items) {
+      const status = ns['status'] as { phase?: string } | undefined;
+      namespaces.push({
+        name: ns.metadata?.name ?? '',
+        labels: ns.metadata?.labels ?? {},
+        active: status?.phase === 'Active',
+      });
+    }
+  }
+  return namespaces;
+}
+
+/**
+ * Velero's `.gz` files: gzip of the content, stored as such. No Content-Encoding header: an HTTP client that sees one
+ * (Velero's CLI downloading through a presigned URL) unzips on the fly, and the gunzip that follows would then fail.
+ */
+async function putGzip(s3: S3Client, bucket: string, key: string, text: string): Promise<void> {
+  await s3.send(
+    new PutObjectCommand({ Bucket: bucket, Key: key, Body: await gzipAsync(text), ContentType: 'application/gzip' }),
+  );
+}
+
+function problemCounts(problems: ItemProblem[]): { warnings: number; errors: number } {
+  const errors = problems.filter((p) => p.level === 'error').length;
+  return { errors, warnings: problems.length - errors };
+}
+
+function resourceRef(location: StorageLocation, cluster: string, backup: string): ResourceBackupRef {
+  return { prefix: location.prefix, kind: BackupKinds.resources, cluster, backup };
+}
+
+export function createResourceBackupActivities(deps: ActivityDeps) {
+  /** Throttled, fire-and-forget: the workflow's details are a courtesy, a lost signal costs nothing. */
+  function signalCounters(counters: ResourceBackupCounters): Promise<void> {
+    const workflowId = activityInfo().workflowExecution?.workflowId;
+    if (!workflowId) return Promise.resolve();
+    return deps
+      .temporalClient()
+      .workflow.getHandle(workflowId)
+      .signal<[ResourceBackupCounters]>(COUNTERS_SIGNAL, counters)
+      .catch((err: unknown) => {
+        log.debug('progress signal failed', { error: (err as Error).message });
+      });
+  }
+
+  return {
+    /**
+     * Lists the objects the policy selects and streams them as Velero's tar.gz into one multipart upload, then writes
+     * the resource list and the results beside it. Never holds more than a page or two of objects: the upload's
+     * backpressure paces the listing. A retry (a SIGKILLed worker) reattaches to the earlier attempt's upload id from
+     * the heartbeat and sends every part again, so the bucket ends with one object and no open upload.
+     */
+    async archiveResources(req: ArchiveRequest): Promise<ResourceArchiveFacts> {
+      const cluster = findCluster(deps, req.cluster);
+      const policy = findResourcePolicy(deps, req.cluster, req.policy);
+      const location = findLocation(deps, policy.location);
+      const ref = resourceRef(location, req.cluster, req.backup);
+      const recipients = policy.encryption?.recipients ?? [];
+      const key = resourcesArchiveKey(ref, recipients.length > 0);
+      const signal = cancellationSignal();
+      const previous = activityInfo().heartbeatDetails as ArchiveHeartbeat | undefined;
+      const counters: ResourceBackupCounters = {
+        resourcesDone: 0,
+        resourcesTotal: 0,
+        items: 0,
+        bytes: 0,
+        warnings: 0,
+        errors: 0,
+      };
+      const state: ArchiveHeartbeat = { ...(previous?.uploadId ? { uploadId: previous.uploadId } : {}), counters };
+      heartbeat(state);
+      let signalling: Promise<void> | undefined;
+      let lastSignal = 0;
+      const ticker = setInterval(() => {
+        heartbeat(state);
+        if (!signalling && Date.now() - lastSignal >= SIGNAL_EVERY_MS) {
+          lastSignal = Date.now();
+          signalling = signalCounters({ ...counters }).finally(() => (signalling = undefined));
+        }
+      }, HEARTBEAT_EVERY_MS);
+
+      const api = await deps.clusterApiFor(cluster);
+      const s3 = s3ClientFor(deps, location);
+      try {
+        const problems: ItemProblem[] = [];
+        let discovery;
+        try {
+          discovery = await discover(api, signal);
+        } catch (err) {
+          throw unreachable(api, req.cluster, err);
+        }
+        for (const g of discovery.failedGroups)
+          problems.push({
+            level: 'warning',
+            message: `API group ${g.groupVersion} could not be discovered, so none of its resources were backed up: ${g.error}`,
+          });
+        let plan: ListingPlan;
+        try {
+          plan = planListing({ discovery, filters: policy, namespaces: await liveNamespaces(api, signal, problems) });
+        } catch (err) {
+          // listPages reports what the API refused as problems; what it throws is the API not answering.
+          throw unreachable(api, req.cluster, err);
+        }
+        for (const warning of plan.warnings) problems.push({ level: 'warning', message: warning });
+        counters.resourcesTotal = plan.resources.length;
+        const onProblem = (p: ItemProblem) => {
+          problems.push(p);
+          if (p.level === 'error') counters.errors++;
+          else counters.warnings++;
+        };
+        Object.assign(counters, problemCounts(problems));
+
+        const resourceList = new ResourceList();
+        let collected: Collected | undefined;
+        const mtime = Math.floor(Date.parse(req.startedAt) / 1000);
+        log.info('archiving resources', {
+          cluster: req.cluster,
+          backup: req.backup,
+          resources: plan.resources.length,
+          selectors: plan.selectors.length,
+          resumeUploadId: state.uploadId ?? null,
+        });
+        const tar = collectObjects({
+          api,
+          plan,
+          discovery,
+          filters: policy,
+          mtimeSeconds: Number.isFinite(mtime) ? mtime : Math.floor(Date.now() / 1000),
+          signal,
+          counters,
+          onProblem,
+          onItem: (object: KubeObject) =>
+            resourceList.add(
+              object.apiVersion ?? '',
+              object.kind ?? '',
+              object.metadata?.namespace || undefined,
+              object.metadata?.name ?? '',
+            ),
+          done: (c) => (collected = c),
+        });
+        let upload;
+        try {
+          upload = await uploadArchive(tar, {
+            s3,
+            bucket: location.bucket,
+            key,
+            recipients,
+            ...(state.uploadId ? { resumeUploadId: state.uploadId } : {}),
+            signal,
+            onProgress: (p) => {
+              // The first call comes right after the upload is created: its id is in the very next heartbeat.
+              if (state.uploadId !== p.uploadId) {
+                state.uploadId = p.uploadId;
+                heartbeat(state);
+              }
+              counters.bytes = p.bytes;
+            },
+          });
+        } catch (err) {
+          if (err instanceof ApiUnreachable) throw unreachable(api, req.cluster, err.cause);
+          throw err;
+        }
+        counters.bytes = upload.stored.bytes;
+        counters.resourcesDone = plan.resources.length;
+        delete counters.current;
+
+        const resourceListKeyName = resourceListKey(ref);
+        const resultsKey = resourceResultsKey(ref);
+        await putGzip(s3, location.bucket, resourceListKeyName, resourceList.serialize());
+        await putGzip(s3, location.bucket, resultsKey, serializeVeleroResults(veleroResults(problems)));
+        const { warnings, errors } = problemCounts(problems);
+        log.info('archived resources', {
+          cluster: req.cluster,
+          backup: req.backup,
+          items: counters.items,
+          bytes: upload.stored.bytes,
+          parts: upload.parts,
+          resumed: upload.resumed,
+          warnings,
+          errors,
+        });
+        return {
+          location: location.name,
+          key,
+          recipients,
+          stored: upload.stored,
+          storeChecksum: upload.storeChecksum,
+          kubernetes: discovery.server,
+          filters: appliedFilters(policy),
+          counts: { items: counters.items, resources: collected?.counts ?? {}, warnings, errors },
+          problems,
+          resourceList: resourceListKeyName,
+          results: resultsKey,
+          veleroRecord: recipients.length > 0 ? null : veleroBackupKey(ref),
+        };
+      } catch (err) {
+        return classifyS3Error(location, err);
+      } finally {
+        clearInterval(ticker);
+        s3.destroy();
+        await api.close();
+      }
+    },
+
+    /**
+     * Writes Velero's record (none for an encrypted backup) and then, last, the manifest: the commit marker. Plain
+     * PUTs of content fixed by the manifest, so a retry writes the same again.
+     */
+    async commitResourceBackup(manifest: ResourceBackupManifest, locationName: string): Promise<string> {
+      const location = findLocation(deps, locationName);
+      const ref = resourceRef(location, manifest.cluster, manifest.backup);
+      const policy = deps.config.resourceBackups.find(
+        (p) => p.cluster === manifest.cluster && p.name === manifest.policy,
+      );
+      const ttlMs = policy?.ttl !== undefined ? parseDuration(policy.ttl) : undefined;
+      const key = manifestKey(ref);
+      await withS3(deps, location, async (s3) => {
+        if (manifest.files.veleroRecord !== null) {
+          const record = veleroBackupRecord(manifest, {
+            storageLocation: location.name,
+            ...(ttlMs !== undefined ? { ttlMs } : {}),
+          });
+          await s3.send(
+            new PutObjectCommand({
+              Bucket: location.bucket,
+              Key: veleroBackupKey(ref),
+              Body: serializeVeleroRecord(record),
+              ContentType: 'application/json',
+            }),
+          );
+        }
+        await s3.send(
+          new PutObjectCommand({
+            Bucket: location.bucket,
+            Key: key,
+            Body: serializeManifest(manifest),
+            ContentType: 'application/json',
+          }),
+        );
+      });
+      return key;
+    },
+  };
+}
