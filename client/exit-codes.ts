@@ -5,6 +5,12 @@ export const ExitCode = {
   Failed: 1,
   /** Bad input: unknown option, invalid config file, unknown name. Nothing was changed. */
   BadInput: 2,
+  /**
+   * A resource backup ended Completed with errors (Velero's PartiallyFailed): the backup exists and can be restored,
+   * but some items or resources are not in it; `lifeboat backups results NAME` lists them. Completed with warnings
+   * only is 0. Apart from 1 so a script can keep the backup and still alert on it.
+   */
+  CompletedWithErrors: 3,
 } as const;
 
 /** An error the CLI prints as-is (no stack) and exits with its code. */

@@ -39,7 +39,11 @@ export async function buildProgram(argv: string[] = []): Promise<Command> {
     restore.registerRestore(program);
   }
   (await job).registerJob(program);
-  program.addHelpText('after', '\nExit codes: 0 ok, 1 the operation failed, 2 bad input (nothing was changed).');
+  program.addHelpText(
+    'after',
+    '\nExit codes: 0 ok, 1 the operation failed, 2 bad input (nothing was changed), 3 a resource backup completed\n' +
+      'with errors (it exists; lifeboat backups results NAME says what it lacks).',
+  );
   return program;
 }
 

@@ -75,3 +75,22 @@ export function printFields(rows: [string, string][]): void {
     console.log(`${label.padEnd(width)}${value.split('\n').join(`\n${' '.repeat(width)}`)}`);
   }
 }
+
+/**
+ * A resource backup's outcome as people read it, with its counts: "Completed", "Completed with 2 warnings",
+ * "Completed with 3 errors and 1 warning" (Velero would say only PartiallyFailed).
+ */
+export function resourceOutcomeText(m: {
+  outcome: 'Completed' | 'CompletedWithWarnings' | 'CompletedWithErrors';
+  counts: { warnings: number; errors: number };
+}): string {
+  const n = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
+  switch (m.outcome) {
+    case 'Completed':
+      return 'Completed';
+    case 'CompletedWithWarnings':
+      return `Completed with ${n(m.counts.warnings, 'warning')}`;
+    case 'CompletedWithErrors':
+      return `Completed with ${n(m.counts.errors, 'error')}${m.counts.warnings > 0 ? ` and ${n(m.counts.warnings, 'warning')}` : ''}`;
+  }
+}

@@ -1,4 +1,5 @@
-import type { S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { gunzipSync } from 'node:zlib';
 import type { LifeboatConfig, StorageLocation } from '../core/config/schema.js';
 import { s3ClientFor } from '../activities/storage/s3.js';
 import { CliError, ExitCode } from './exit-codes.js';
@@ -36,4 +37,25 @@ export function selectLocations(config: LifeboatConfig, names: string[] | undefi
     );
   }
   return config.storageLocations.filter((l) => names.includes(l.name));
+}
+
+/** A whole object, as bytes: the small files beside a backup (resource list, results, records). */
+export async function readObject(s3: S3Client, bucket: string, key: string): Promise<Uint8Array> {
+  const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return response.Body!.transformToByteArray();
+}
+
+/** A gzip-compressed JSON file beside a backup (Velero's `*.json.gz` and `-results.gz`), as text. */
+export async function readGzipText(s3: S3Client, bucket: string, key: string): Promise<string> {
+  return gunzipSync(await readObject(s3, bucket, key)).toString('utf8');
+}
+
+/** Every key under a prefix of a bucket, page by page. */
+export async function* listKeys(s3: S3Client, bucket: string, prefix: string): AsyncGenerator<string> {
+  let token: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+    for (const object of page.Contents ?? []) yield object.Key!;
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
 }

@@ -1,18 +1,48 @@
-import type { ClusterConfig, EtcdBackupPolicy, LifeboatConfig } from '../core/config/schema.js';
+import type { ClusterConfig, EtcdBackupPolicy, LifeboatConfig, ResourceBackupPolicy } from '../core/config/schema.js';
+import { BackupKinds } from '../core/layout.js';
 import { CliError, ExitCode } from './exit-codes.js';
 
-/** `<cluster>/<policy>` as given on the command line, checked against the config. */
-export function resolvePolicy(config: LifeboatConfig, target: string): EtcdBackupPolicy {
+/** A policy of either kind, as `backup now` takes it: policy names are unique per cluster across kinds. */
+export type AnyBackupPolicy =
+  | { kind: typeof BackupKinds.etcd; policy: EtcdBackupPolicy }
+  | { kind: typeof BackupKinds.resources; policy: ResourceBackupPolicy };
+
+function splitTarget(target: string): [cluster: string, policy: string] {
   const [cluster, policy, ...rest] = target.split('/');
   if (!cluster || !policy || rest.length > 0) {
     throw new CliError(`"${target}" is not <cluster>/<policy>, e.g. demo/hourly.`, ExitCode.BadInput);
   }
+  return [cluster, policy];
+}
+
+const ids = (policies: { cluster: string; name: string }[]) =>
+  policies.map((p) => `${p.cluster}/${p.name}`).join(', ') || 'none';
+
+/** `<cluster>/<policy>` of an etcd policy, as given on the command line, checked against the config. */
+export function resolvePolicy(config: LifeboatConfig, target: string): EtcdBackupPolicy {
+  const [cluster, policy] = splitTarget(target);
   const found = config.etcdBackups.find((p) => p.cluster === cluster && p.name === policy);
   if (!found) {
-    const known = config.etcdBackups.map((p) => `${p.cluster}/${p.name}`).join(', ') || 'none';
-    throw new CliError(`No etcd backup policy ${target} in the config (known: ${known}).`, ExitCode.BadInput);
+    throw new CliError(
+      `No etcd backup policy ${target} in the config (known: ${ids(config.etcdBackups)}).`,
+      ExitCode.BadInput,
+    );
   }
   return found;
+}
+
+/** `<cluster>/<policy>` of a policy of any kind; an unknown one is named with the known policies of both kinds. */
+export function resolveAnyPolicy(config: LifeboatConfig, target: string): AnyBackupPolicy {
+  const [cluster, policy] = splitTarget(target);
+  const etcd = config.etcdBackups.find((p) => p.cluster === cluster && p.name === policy);
+  if (etcd) return { kind: BackupKinds.etcd, policy: etcd };
+  const resources = config.resourceBackups.find((p) => p.cluster === cluster && p.name === policy);
+  if (resources) return { kind: BackupKinds.resources, policy: resources };
+  throw new CliError(
+    `No backup policy ${target} in the config (known etcd policies: ${ids(config.etcdBackups)}; ` +
+      `known resource policies: ${ids(config.resourceBackups)}).`,
+    ExitCode.BadInput,
+  );
 }
 
 /** A cluster named on the command line, checked against the config file it should be in. */

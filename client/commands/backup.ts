@@ -1,84 +1,216 @@
 import type { Command } from 'commander';
+import type { EtcdBackupPolicy, ResourceBackupPolicy } from '../../core/config/schema.js';
 import { DURATION_RULE, parseDuration } from '../../core/duration.js';
+import { BackupKinds } from '../../core/layout.js';
+import type { ResourceBackupManifest } from '../../core/manifest.js';
 import { backupName, workflowIds } from '../../core/naming.js';
+import type { ResourceBackupCounters } from '../../core/resources/model.js';
 import { LifeboatCluster, LifeboatKind, LifeboatKinds, LifeboatPolicy } from '../../core/search-attributes.js';
 import { loadConfigFile } from '../../runtime/config-file.js';
 import { etcdBackupProgress, type EtcdBackupPhase } from '../../workflows/etcd-backup.js';
 import type { etcdBackup } from '../../workflows/index.js';
+import { resourceBackupProgress, type ResourceBackupInput } from '../../workflows/resource-backup-api.js';
 import { CliError, ExitCode } from '../exit-codes.js';
-import { humanBytes } from '../output.js';
-import { resolvePolicy } from '../targets.js';
-import { withTemporal, workflowFailureMessage } from '../temporal.js';
+import { humanBytes, resourceOutcomeText } from '../output.js';
+import { resolveAnyPolicy } from '../targets.js';
+import { withTemporal, workflowFailureMessage, type TemporalSession } from '../temporal.js';
+
+/** The resource backup workflow's signature, as the client sees it (workflows/resource-backup.ts implements it). */
+type ResourceBackupWorkflow = (input: ResourceBackupInput) => Promise<ResourceBackupManifest>;
+
+interface NowOptions {
+  file: string;
+  wait: boolean;
+  giveUpAfter?: string;
+}
+
+/** Seconds since `started`, the prefix of every progress line on stderr. */
+const elapsed = (started: number) => `${((Date.now() - started) / 1000).toFixed(1)}s`;
+
+/**
+ * Polls a running workflow's progress query about once a second and prints a line when what it says changed,
+ * until the workflow's result arrives (which is returned, or thrown as the backup's failure).
+ */
+async function follow<R, P>(
+  result: () => Promise<R>,
+  query: () => Promise<P>,
+  line: (progress: P) => string,
+  name: string,
+): Promise<R> {
+  const started = Date.now();
+  let last: string | undefined;
+  const report = (text: string) => {
+    if (text !== last) console.error(`  ${elapsed(started)}  ${text}`);
+    last = text;
+  };
+  const poll = () =>
+    query()
+      .then((p) => report(line(p)))
+      .catch(() => undefined); // not started yet, or already closed
+  await poll();
+  const ticker = setInterval(() => void poll(), 1000);
+  try {
+    const value = await result();
+    clearInterval(ticker);
+    report('done');
+    return value;
+  } catch (err) {
+    throw new CliError(`backup ${name} failed: ${workflowFailureMessage(err)}`);
+  } finally {
+    clearInterval(ticker);
+  }
+}
+
+async function etcdBackupNow(
+  { client, settings }: TemporalSession,
+  policy: EtcdBackupPolicy,
+  opts: NowOptions,
+  requestedAt: Date,
+): Promise<void> {
+  const name = backupName(policy.name, requestedAt);
+  const handle = await client.workflow.start<typeof etcdBackup>('etcdBackup', {
+    args: [
+      {
+        cluster: policy.cluster,
+        policy: policy.name,
+        requestedAt: requestedAt.toISOString(),
+        ...(opts.giveUpAfter ? { giveUpAfter: opts.giveUpAfter } : {}),
+      },
+    ],
+    taskQueue: settings.taskQueue,
+    workflowId: workflowIds.etcdBackup(policy.cluster, policy.name, name),
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    typedSearchAttributes: [
+      { key: LifeboatCluster, value: policy.cluster },
+      { key: LifeboatPolicy, value: policy.name },
+      { key: LifeboatKind, value: LifeboatKinds.etcdBackup },
+    ],
+    staticSummary: `one-off etcd backup of ${policy.cluster} (${policy.name})`,
+  });
+  console.log(`started backup ${name} (workflow ${handle.workflowId})`);
+  if (!opts.wait) return;
+  const manifest = await follow(
+    () => handle.result(),
+    () => handle.query(etcdBackupProgress),
+    (p): EtcdBackupPhase => p.phase,
+    name,
+  );
+  console.log(
+    `backup ${manifest.backup} complete: ${humanBytes(manifest.object.bytes)} at ${manifest.object.key}, ` +
+      `etcd revision ${manifest.etcd.revision} from ${manifest.etcd.member}`,
+  );
+}
+
+/** One progress line of a resource backup: resources done of total, the current one, items, bytes, problems. */
+export function resourceProgressLine(phase: string, c: ResourceBackupCounters): string {
+  const current = c.current ? ` (${c.current})` : '';
+  return (
+    `${phase}: resources ${c.resourcesDone}/${c.resourcesTotal}${current}, ${c.items} items, ` +
+    `${humanBytes(c.bytes)}, ${c.warnings} warnings, ${c.errors} errors`
+  );
+}
+
+async function resourceBackupNow(
+  { client, settings }: TemporalSession,
+  policy: ResourceBackupPolicy,
+  opts: NowOptions,
+  requestedAt: Date,
+): Promise<void> {
+  const name = backupName(policy.name, requestedAt);
+  const input: ResourceBackupInput = {
+    cluster: policy.cluster,
+    policy: policy.name,
+    requestedAt: requestedAt.toISOString(),
+  };
+  const handle = await client.workflow.start<ResourceBackupWorkflow>('resourceBackup', {
+    args: [input],
+    taskQueue: settings.taskQueue,
+    workflowId: workflowIds.resourceBackup(policy.cluster, policy.name, name),
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    typedSearchAttributes: [
+      { key: LifeboatCluster, value: policy.cluster },
+      { key: LifeboatPolicy, value: policy.name },
+      { key: LifeboatKind, value: LifeboatKinds.resourceBackup },
+    ],
+    staticSummary: `one-off resource backup of ${policy.cluster} (${policy.name})`,
+  });
+  console.log(`started backup ${name} (workflow ${handle.workflowId})`);
+  if (!opts.wait) return;
+  const manifest = await follow(
+    () => handle.result(),
+    () => handle.query(resourceBackupProgress),
+    (p) => resourceProgressLine(p.phase, p),
+    name,
+  );
+  const { counts } = manifest;
+  const resources = Object.keys(counts.resources).length;
+  console.log(
+    `backup ${manifest.backup} ${resourceOutcomeText(manifest)}: ${counts.items} items in ${resources} resources, ` +
+      `${humanBytes(manifest.object.bytes)} at ${manifest.object.key}`,
+  );
+  if (manifest.outcome === 'CompletedWithErrors') {
+    throw new CliError(
+      `backup ${manifest.backup} exists but lacks what its ${counts.errors} error(s) name: ` +
+        `see lifeboat backups results ${manifest.backup}`,
+      ExitCode.CompletedWithErrors,
+    );
+  }
+}
 
 export function registerBackup(program: Command): void {
   const backup = program.command('backup').description('Take backups outside their schedule');
   backup
     .command('now')
-    .description("Back up a cluster now with a policy's settings (a one-off backup, kept unless keepOneOff is false)")
+    .description(
+      "Back up a cluster now with a policy's settings (a one-off backup, kept unless keepOneOff is false). " +
+        'Takes etcd and resource backup policies alike.',
+    )
     .argument('<cluster/policy>', 'the policy to back up with, e.g. demo/hourly')
     .requiredOption('-f, --file <path>', 'the config file', process.env.LIFEBOAT_CONFIG)
-    .option('-w, --wait', 'follow the backup until it ends; exit 0 only if it succeeded', false)
-    .option('--give-up-after <duration>', 'stop retrying an unreachable etcd or storage after this long, e.g. 10m')
-    .action(async (target: string, opts: { file: string; wait: boolean; giveUpAfter?: string }) => {
-      if (opts.giveUpAfter !== undefined && parseDuration(opts.giveUpAfter) === undefined) {
-        throw new CliError(
-          `--give-up-after "${opts.giveUpAfter}" is not a duration: use ${DURATION_RULE}`,
-          ExitCode.BadInput,
-        );
-      }
+    .option(
+      '-w, --wait',
+      'follow the backup until it ends, printing its progress; exit 0 only if it succeeded ' +
+        `(a resource backup completed with errors exits ${ExitCode.CompletedWithErrors})`,
+      false,
+    )
+    .option(
+      '--give-up-after <duration>',
+      'etcd policies only: stop retrying an unreachable etcd or storage after this long, e.g. 10m',
+    )
+    .addHelpText(
+      'after',
+      [
+        '',
+        'A resource backup ends Completed, Completed with N warnings (exit 0), or Completed with',
+        `N errors (exit ${ExitCode.CompletedWithErrors}): the backup exists but lacks what the errors name.`,
+        '`lifeboat backups results NAME` lists every warning and error; resource names in the',
+        'policy that no API serves are warnings there (a CRD may be installed later).',
+      ].join('\n'),
+    )
+    .action(async (target: string, opts: NowOptions) => {
       const config = loadConfigFile(opts.file);
-      const policy = resolvePolicy(config, target);
+      const resolved = resolveAnyPolicy(config, target);
+      if (opts.giveUpAfter !== undefined) {
+        if (resolved.kind === BackupKinds.resources) {
+          throw new CliError(
+            `--give-up-after bounds the retries of an etcd backup; ${target} is a resource backup policy, ` +
+              'which does not take it: leave the option out.',
+            ExitCode.BadInput,
+          );
+        }
+        if (parseDuration(opts.giveUpAfter) === undefined) {
+          throw new CliError(
+            `--give-up-after "${opts.giveUpAfter}" is not a duration: use ${DURATION_RULE}`,
+            ExitCode.BadInput,
+          );
+        }
+      }
       // Second precision: the name is the contract (ARCHITECTURE.md, "Names": <policy>-<yyyymmddhhmmss>).
       const requestedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
-      const name = backupName(policy.name, requestedAt);
-      await withTemporal(async ({ client, settings }) => {
-        const handle = await client.workflow.start<typeof etcdBackup>('etcdBackup', {
-          args: [
-            {
-              cluster: policy.cluster,
-              policy: policy.name,
-              requestedAt: requestedAt.toISOString(),
-              ...(opts.giveUpAfter ? { giveUpAfter: opts.giveUpAfter } : {}),
-            },
-          ],
-          taskQueue: settings.taskQueue,
-          workflowId: workflowIds.etcdBackup(policy.cluster, policy.name, name),
-          workflowIdConflictPolicy: 'USE_EXISTING',
-          typedSearchAttributes: [
-            { key: LifeboatCluster, value: policy.cluster },
-            { key: LifeboatPolicy, value: policy.name },
-            { key: LifeboatKind, value: LifeboatKinds.etcdBackup },
-          ],
-          staticSummary: `one-off etcd backup of ${policy.cluster} (${policy.name})`,
-        });
-        console.log(`started backup ${name} (workflow ${handle.workflowId})`);
-        if (!opts.wait) return;
-        let last: EtcdBackupPhase | undefined;
-        const started = Date.now();
-        const report = (phase: EtcdBackupPhase) => {
-          if (phase !== last) console.error(`  ${((Date.now() - started) / 1000).toFixed(1)}s  ${phase}`);
-          last = phase;
-        };
-        const poll = () =>
-          handle
-            .query(etcdBackupProgress)
-            .then((p) => report(p.phase))
-            .catch(() => undefined); // not started yet, or already closed
-        await poll();
-        const ticker = setInterval(() => void poll(), 1000);
-        try {
-          const manifest = await handle.result();
-          clearInterval(ticker);
-          report('done');
-          console.log(
-            `backup ${manifest.backup} complete: ${humanBytes(manifest.object.bytes)} at ${manifest.object.key}, ` +
-              `etcd revision ${manifest.etcd.revision} from ${manifest.etcd.member}`,
-          );
-        } catch (err) {
-          throw new CliError(`backup ${name} failed: ${workflowFailureMessage(err)}`);
-        } finally {
-          clearInterval(ticker);
-        }
-      });
+      await withTemporal((session) =>
+        resolved.kind === BackupKinds.etcd
+          ? etcdBackupNow(session, resolved.policy, opts, requestedAt)
+          : resourceBackupNow(session, resolved.policy, opts, requestedAt),
+      );
     });
 }

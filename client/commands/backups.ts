@@ -1,61 +1,27 @@
-import type { Command } from 'commander';
-import { listBackups, readManifest } from '../../activities/storage/catalog.js';
+import { Option, type Command } from 'commander';
 import { BackupKinds } from '../../core/layout.js';
-import type { EtcdBackupManifest } from '../../core/manifest.js';
 import { loadConfigFile } from '../../runtime/config-file.js';
 import { CliError, ExitCode } from '../exit-codes.js';
-import { humanAge, humanBytes, printJson, table } from '../output.js';
-import { selectLocations, withLocation } from '../storage.js';
+import { printJson } from '../output.js';
+import { withLocation } from '../storage.js';
+import {
+  collect,
+  findBackup,
+  KIND_CHOICES,
+  locationOf,
+  type BackupRow,
+  type SelectOptions,
+} from './backups/collect.js';
+import { describeEtcd, describeResources, readResourceList, resourceListText } from './backups/describe.js';
+import { backupsTable } from './backups/list.js';
+import { readResults, resultsTable } from './backups/results.js';
+import { listVeleroBackups, parseVeleroSpec, veleroTable } from './backups/velero.js';
 
-export interface BackupRow {
-  location: string;
-  cluster: string;
-  policy: string;
-  backup: string;
-  time: string;
-  status: 'complete' | 'incomplete';
-  bytes: number;
-  manifest: EtcdBackupManifest | undefined;
-}
-
-interface ListOptions {
-  file: string;
-  cluster?: string;
-  policy?: string;
-  location?: string[];
+interface OutputOptions {
   output: string;
 }
 
-async function collect(opts: ListOptions): Promise<BackupRow[]> {
-  const config = loadConfigFile(opts.file);
-  const rows: BackupRow[] = [];
-  for (const location of selectLocations(config, opts.location)) {
-    await withLocation(config, location, async (s3) => {
-      const filter = {
-        ...(opts.cluster ? { cluster: opts.cluster } : {}),
-        ...(opts.policy ? { policy: opts.policy } : {}),
-      };
-      for (const entry of await listBackups(s3, location, BackupKinds.etcd, filter)) {
-        const manifest = entry.manifestKey
-          ? await readManifest(s3, location, entry.manifestKey, BackupKinds.etcd)
-          : undefined;
-        rows.push({
-          location: location.name,
-          cluster: entry.cluster,
-          policy: entry.policy,
-          backup: entry.backup,
-          time: entry.time.toISOString(),
-          status: manifest ? 'complete' : 'incomplete',
-          bytes: manifest?.object.bytes ?? entry.bytes,
-          manifest,
-        });
-      }
-    });
-  }
-  return rows;
-}
-
-const listOptions = (command: Command) =>
+const selectOptions = (command: Command, withKind: boolean) => {
   command
     .requiredOption(
       '-f, --file <path>',
@@ -66,69 +32,136 @@ const listOptions = (command: Command) =>
     .option('-p, --policy <name>', 'only this policy')
     .option('-l, --location <name...>', 'only these storage locations (default: all)')
     .option('-o, --output <format>', 'table or json', 'table');
+  if (withKind) {
+    command.addOption(
+      new Option('-k, --kind <kind>', 'only backups of this kind (default: both)').choices(KIND_CHOICES),
+    );
+  }
+  return command;
+};
+
+/** A resource backup with its manifest, for the commands that read the files beside it. */
+function requireResourceManifest(row: BackupRow) {
+  if (row.kind !== BackupKinds.resources) {
+    throw new CliError(
+      `${row.backup} is an etcd backup: it has one snapshot and no per-item results or resource list.`,
+      ExitCode.BadInput,
+    );
+  }
+  if (!row.manifest) {
+    throw new CliError(
+      `${row.backup} has no manifest: it is still running, or it died before it finished (nothing to read yet).`,
+      ExitCode.BadInput,
+    );
+  }
+  return row.manifest;
+}
+
+function registerList(backups: Command): void {
+  selectOptions(
+    backups
+      .command('list')
+      .description(
+        'List backups of both kinds, newest first (reads the bucket, not Temporal). ' +
+          "With --velero, list the backups of a Velero BackupStorageLocation instead: Velero's own or Lifeboat's.",
+      ),
+    true,
+  )
+    .option(
+      '--velero <location[:prefix]>',
+      'read velero-backup.json records under PREFIX/backups/ in the bucket of this storage location ' +
+        "(PREFIX: the BackupStorageLocation's objectStorage.prefix; none for the bucket's root). " +
+        "Lifeboat's own resource backups of a cluster are under <location prefix>/resources/<cluster>.",
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  lifeboat backups list --kind resources -c prod\n' +
+        '  lifeboat backups list --velero minio:velero           # stock Velero, BSL prefix velero\n' +
+        '  lifeboat backups list --velero minio:lb/resources/prod # Lifeboat backups of prod, as Velero sees them',
+    )
+    .action(async (opts: SelectOptions & OutputOptions & { velero?: string }) => {
+      if (opts.velero !== undefined) {
+        if (opts.kind || opts.cluster || opts.policy || opts.location) {
+          throw new CliError(
+            '--velero lists one BackupStorageLocation, named by the option itself: leave out --kind, --cluster, ' +
+              '--policy and --location.',
+            ExitCode.BadInput,
+          );
+        }
+        const config = loadConfigFile(opts.file);
+        const spec = parseVeleroSpec(config, opts.velero);
+        const rows = await listVeleroBackups(config, spec);
+        if (opts.output === 'json') return printJson(rows);
+        if (rows.length === 0) {
+          return console.log(`No Velero backups under "${spec.prefix}" in ${spec.location.name}.`);
+        }
+        return console.log(veleroTable(rows));
+      }
+      const { rows } = await collect(opts);
+      if (opts.output === 'json') return printJson(rows);
+      if (rows.length === 0) return console.log('No backups found.');
+      console.log(backupsTable(rows));
+    });
+}
+
+function registerDescribe(backups: Command): void {
+  selectOptions(
+    backups
+      .command('describe')
+      .description(
+        'Show one backup: its manifest, checksums and where it is stored; for a resource backup also its filters, ' +
+          'outcome and items per resource, and with --details every item (as velero backup describe --details)',
+      )
+      .argument('<name>', 'the backup name, e.g. hourly-20261121030000'),
+    false,
+  )
+    .option('--details', "a resource backup's every resource and item, from its resource list", false)
+    .action(async (name: string, opts: SelectOptions & OutputOptions & { details: boolean }) => {
+      const { config, row } = await findBackup(name, opts);
+      const list =
+        opts.details && row.kind === BackupKinds.resources
+          ? await withLocation(config, locationOf(config, row), (s3) =>
+              readResourceList(s3, locationOf(config, row).bucket, requireResourceManifest(row)),
+            )
+          : undefined;
+      if (opts.output === 'json') {
+        const manifest = row.manifest ?? row;
+        return printJson(list ? { manifest, resourceList: list } : manifest);
+      }
+      if (row.kind === BackupKinds.etcd) {
+        if (opts.details) console.error('(--details applies to resource backups; an etcd backup has none)');
+        return console.log(describeEtcd(row, row.manifest));
+      }
+      describeResources(row, row.manifest);
+      if (list) console.log(`\n${resourceListText(list)}`);
+    });
+}
+
+function registerResults(backups: Command): void {
+  selectOptions(
+    backups
+      .command('results')
+      .description(
+        'Every warning and error of a resource backup, per item (like velero backup logs, but only what ' +
+          "went wrong, with the resource, namespace, name and the API's reason), read from its results file",
+      )
+      .argument('<name>', 'the backup name, e.g. apps-20261121030000'),
+    false,
+  ).action(async (name: string, opts: SelectOptions & OutputOptions) => {
+    const { config, row } = await findBackup(name, opts);
+    const manifest = requireResourceManifest(row);
+    const location = locationOf(config, row);
+    const problems = await withLocation(config, location, (s3) => readResults(s3, location.bucket, manifest));
+    if (opts.output === 'json') return printJson(problems);
+    if (problems.length === 0) return console.log(`No warnings or errors: backup ${name} ${manifest.outcome}.`);
+    console.log(resultsTable(problems));
+  });
+}
 
 export function registerBackups(program: Command): void {
   const backups = program.command('backups').description('List and inspect backups, read from the storage locations');
-  listOptions(
-    backups.command('list').description('List etcd backups, newest first (reads the bucket, not Temporal)'),
-  ).action(async (opts: ListOptions) => {
-    const rows = await collect(opts);
-    if (opts.output === 'json') return printJson(rows);
-    if (rows.length === 0) return console.log('No backups found.');
-    console.log(
-      table(
-        ['name', 'cluster/policy', 'time (UTC)', 'size', 'revision', 'age', 'encrypted', 'status', 'location'],
-        rows.map((r) => [
-          r.backup,
-          `${r.cluster}/${r.policy}`,
-          r.time.replace('T', ' ').replace('.000Z', ''),
-          humanBytes(r.bytes),
-          r.manifest?.etcd.revision ?? '-',
-          humanAge(new Date(r.time)),
-          r.manifest ? (r.manifest.object.encryption ? 'yes' : 'no') : '-',
-          r.status,
-          r.location,
-        ]),
-      ),
-    );
-  });
-  listOptions(
-    backups
-      .command('describe')
-      .description('Show one backup: its manifest, checksums and where it is stored')
-      .argument('<name>', 'the backup name, e.g. hourly-20261121030000'),
-  ).action(async (name: string, opts: ListOptions) => {
-    const matches = (await collect(opts)).filter((r) => r.backup === name);
-    if (matches.length === 0)
-      throw new CliError(`No backup named ${name} in the selected locations.`, ExitCode.BadInput);
-    if (matches.length > 1 && !opts.cluster) {
-      const where = matches.map((m) => `${m.cluster} in ${m.location}`).join(', ');
-      throw new CliError(
-        `${name} exists more than once (${where}); narrow it with --cluster or --location.`,
-        ExitCode.BadInput,
-      );
-    }
-    const row = matches[0]!;
-    if (opts.output === 'json') return printJson(row.manifest ?? row);
-    const m = row.manifest;
-    const lines = [
-      `backup:        ${row.backup}`,
-      `cluster/policy: ${row.cluster}/${row.policy}`,
-      `status:        ${row.status}${m ? '' : ' (no manifest: in progress, or died; retention removes it after the grace period)'}`,
-      `location:      ${row.location}`,
-    ];
-    if (m) {
-      lines.push(
-        `nominal time:  ${m.nominalTime}${m.oneOff ? ' (one-off)' : ''}`,
-        `took:          ${m.startedAt} .. ${m.completedAt}`,
-        `etcd:          revision ${m.etcd.revision}, version ${m.etcd.version}, from ${m.etcd.member} (${m.etcd.endpoint})`,
-        `object:        ${m.object.key}`,
-        `               ${humanBytes(m.object.bytes)}, compression ${m.object.compression}, encryption ${m.object.encryption ? `age (${m.object.encryption.recipients.length} recipient(s))` : 'none'}`,
-        `               sha256 ${m.object.sha256}`,
-        `snapshot:      ${humanBytes(m.snapshot.bytes)}, sha256 ${m.snapshot.sha256}`,
-        `made by:       workflow ${m.createdBy.workflowId} (run ${m.createdBy.runId})`,
-      );
-    }
-    console.log(lines.join('\n'));
-  });
+  registerList(backups);
+  registerDescribe(backups);
+  registerResults(backups);
 }
