@@ -117,10 +117,11 @@ function named(candidates: ApiResource[], x: string): ApiResource | undefined {
 /**
  * Resolves one filter name (plural, plural.group, plural.version.group, singular, short name, kind case-insensitively,
  * or a glob like `*`) against discovery, as kubectl/Velero would: every groupResource it names (empty: no API serves
- * it). A bare name served by several groups is the first group's, in discovery order (kubectl's group priority: core
- * first). A glob is matched against the groupResource (`deployments.apps`), case-sensitively, as Velero matches it.
+ * it). Subresources (`pods/log`) name nothing. A bare name served by several groups is the first group's in Velero's
+ * order (core first, `extensions` last: `deployments` is deployments.apps). A glob is matched against the groupResource (`deployments.apps`), case-sensitively, as Velero matches it.
  */
-export function resolveResourceName(resources: ApiResource[], name: string): string[] {
+export function resolveResourceName(served: ApiResource[], name: string): string[] {
+  const resources = groupOrder(served.filter((r) => !r.resource.includes('/')));
   if (isGlob(name)) return unique(resources.map(groupResource).filter((gr) => globMatch(name, gr)));
   const lower = name.toLowerCase();
   const bare = named(resources, lower);
@@ -280,16 +281,24 @@ function corePriority(resource: string): number {
 }
 
 /**
- * Velero's processing order (notes: Discovery): groups in discovery order with `extensions` last; in the core group
- * pods, PVCs, PVs, then the rest in discovery order (a stable sort, as Velero's sortCoreGroup).
+ * Groups as Velero's discovery helper orders them (notes: Discovery): the core group first (kube-apiserver serves it
+ * first, said here so the order does not depend on how the adapter joins groups), `extensions` last, the others in
+ * discovery order; each group's resources in discovery order.
  */
-function veleroOrder(resources: ApiResource[]): ApiResource[] {
+function groupOrder(resources: ApiResource[]): ApiResource[] {
   const groups = unique(resources.map((r) => r.group));
-  const ordered = [...groups.filter((g) => g !== 'extensions'), ...groups.filter((g) => g === 'extensions')];
-  return ordered.flatMap((g) => {
-    const members = resources.filter((r) => r.group === g);
-    return g === '' ? members.sort((a, b) => corePriority(a.resource) - corePriority(b.resource)) : members;
-  });
+  const rank = (g: string) => (g === '' ? 0 : g === 'extensions' ? 2 : 1);
+  return groups.sort((a, b) => rank(a) - rank(b)).flatMap((g) => resources.filter((r) => r.group === g));
+}
+
+/** Velero's processing order: groupOrder, and in the core group pods, PVCs, PVs, then the rest (its sortCoreGroup). */
+function veleroOrder(resources: ApiResource[]): ApiResource[] {
+  const ordered = groupOrder(resources);
+  const core = ordered.filter((r) => r.group === '');
+  return [
+    ...core.sort((a, b) => corePriority(a.resource) - corePriority(b.resource)),
+    ...ordered.filter((r) => r.group !== ''),
+  ];
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
