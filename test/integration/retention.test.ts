@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { validateConfig } from '../../core/config/parse.js';
 import type { LifeboatConfig } from '../../core/config/schema.js';
+import { resourceManifest, serializeManifest } from '../../core/manifest.js';
 import { backupName, workflowIds } from '../../core/naming.js';
 import type { etcdBackup, retention } from '../../workflows/index.js';
 import { frozenAtCrashPoint, workerProcess } from '../helpers/faults.js';
@@ -35,6 +36,18 @@ describe('retention (real worker, real S3)', () => {
     bucket = isolated.buckets.versitygw!;
     const result = validateConfig({
       ...isolated.config,
+      // A cluster reached only through its API (no etcd): resource backups, which retention treats by name.
+      clusters: [...isolated.config.clusters, { name: 'hub' }],
+      resourceBackups: [
+        {
+          name: 'objects',
+          cluster: 'hub',
+          location: 'versitygw',
+          keep: 2,
+          keepOneOff: false,
+          incompleteGracePeriod: '1h',
+        },
+      ],
       etcdBackups: [
         {
           name: 'ret',
@@ -142,6 +155,75 @@ describe('retention (real worker, real S3)', () => {
     const after = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: 'it/etcd/local/uploads/' }));
     s3.destroy();
     expect(after.Uploads ?? []).toEqual([]);
+  });
+
+  it("sweeps a resource policy: whole Velero-layout folders of its own backups, never another policy's", async () => {
+    // Retention reads only keys and manifests, so the backups are written here as the engine lays them out.
+    const dir = 'it/resources/hub/backups/';
+    const files = (backup: string) => [
+      `${dir}${backup}/${backup}.tar.gz`,
+      `${dir}${backup}/${backup}-resource-list.json.gz`,
+      `${dir}${backup}/${backup}-results.gz`,
+      `${dir}${backup}/velero-backup.json`,
+      `${dir}${backup}/manifest.json`,
+    ];
+    const times = ['2026-03-01T00:00:00Z', '2026-03-02T00:00:00Z', '2026-03-03T00:00:00Z'];
+    const complete = times.map((t) => backupName('objects', new Date(t)));
+    const incomplete = backupName('objects', new Date('2020-01-01T00:00:00Z'));
+    // Another policy's backup in the same folder (Velero's layout has no policy level): its name keeps it out.
+    const other = backupName('objects-extra', new Date('2020-01-01T00:00:00Z'));
+    const s3 = s3ClientFor(server);
+    try {
+      const put = (Key: string, Body: string) => s3.send(new PutObjectCommand({ Bucket: bucket, Key, Body }));
+      for (const [i, backup] of complete.entries()) {
+        for (const key of files(backup).slice(0, -1)) await put(key, 'data');
+        const manifest = resourceManifest({
+          cluster: 'hub',
+          policy: 'objects',
+          backup,
+          nominalTime: new Date(times[i]!),
+          oneOff: false,
+          startedAt: times[i]!,
+          completedAt: times[i]!,
+          archive: {
+            location: 'versitygw',
+            key: files(backup)[0]!,
+            recipients: [],
+            stored: { bytes: 4, sha256: 'c'.repeat(64) },
+            kubernetes: { gitVersion: 'v1.35.0', major: '1', minor: '35' },
+            filters: {
+              includedNamespaces: ['*'],
+              excludedNamespaces: [],
+              includedResources: ['*'],
+              excludedResources: [],
+              includeClusterResources: null,
+              labelSelectors: [],
+            },
+            counts: { items: 1, resources: { configmaps: 1 }, warnings: 0, errors: 0 },
+            problems: [],
+            resourceList: files(backup)[1]!,
+            results: files(backup)[2]!,
+            veleroRecord: files(backup)[3]!,
+          },
+          createdBy: { workflowId: `resource-backup/hub/objects/${backup}`, runId: 'r' },
+        });
+        await put(files(backup)[4]!, serializeManifest(manifest));
+      }
+      await put(`${dir}${incomplete}/${incomplete}.tar.gz`, 'partial');
+      for (const key of files(other)) await put(key, 'not ours to judge');
+    } finally {
+      s3.destroy();
+    }
+
+    const result = await tw.client.workflow.execute<typeof retention>('retention', {
+      args: [{ cluster: 'hub', policy: 'objects' }],
+      taskQueue: tw.taskQueue,
+      workflowId: workflowIds.retention('hub', 'objects'),
+    });
+
+    expect(result.kept.sort()).toEqual([complete[1], complete[2]].sort());
+    expect(result.deleted.sort()).toEqual([complete[0], incomplete].sort());
+    expect(await keysUnder(dir)).toEqual([...files(complete[1]!), ...files(complete[2]!), ...files(other)].sort());
   });
 
   it(
