@@ -318,7 +318,7 @@ export function planListing(input: {
   const ns = namespaceFilter(filters, input.namespaces, warnings);
   const icr = filters.includeClusterResources;
   // The tri-state (notes: includeClusterResources tri-state): true lists every cluster-scoped resource the filters
-  // allow, false none, unset only when the namespace filter is everything.
+  // allow, false none (Namespace objects neither), unset only when the namespace filter is everything.
   const listClusterScoped = icr === true || (icr === undefined && ns.everything);
   const namespacedScope = (): ResourceToList['scope'] =>
     ns.allNamespaces
@@ -342,9 +342,12 @@ export function planListing(input: {
     if (AUTO_EXCLUDED_RESOURCES.includes(name) || !allowed.allows(name) || resources.some((x) => x.name === name))
       continue;
     if (name === NAMESPACES) {
-      // Listed whatever includeClusterResources says: Namespace objects follow the namespace filter (notes: the
-      // tri-state's exception), and last, so the activity knows which namespaces held items before it lists them.
-      namespacesEntry = { resource: r, name };
+      // Namespace objects follow the namespace filter, not the cluster-scoped default, and are listed last, so the
+      // activity knows which namespaces held items before it lists them. But false means none: Velero v1.18's
+      // GlobalIncludesExcludes.ShouldInclude refuses every cluster-scoped type, namespaces included, before its
+      // collector reaches them (pkg/util/collections/includes_excludes.go; the notes' "exception" is the item
+      // backupper's, for Namespace objects a plugin adds, which Lifeboat has none of).
+      if (icr !== false) namespacesEntry = { resource: r, name };
       continue;
     }
     if (!r.namespaced && !listClusterScoped) continue;

@@ -337,9 +337,14 @@ describe('includeClusterResources (tri-state) with and without a namespace filte
     const p = plan(filters, live);
     expect(listedClusterScoped(p)).toEqual(cluster);
     expect(p.relatedClusterItems).toBe(related);
-    // Namespace objects are the exception: listed in every case, last, filtered by the namespace filter per item.
-    expect(names(p).at(-1)).toBe('namespaces');
+    // Namespace objects follow the namespace filter (per item), listed last, except that false lists none.
+    expect(names(p).includes('namespaces')).toBe(filters.includeClusterResources !== false);
+    if (filters.includeClusterResources !== false) expect(names(p).at(-1)).toBe('namespaces');
     expect(names(p).filter((n) => NAMESPACED.includes(n))).toEqual(NAMESPACED);
+  });
+
+  it('false lists no Namespace objects either, even when named (Velero v1.18 refuses them before listing)', () => {
+    expect(names(plan({ includeClusterResources: false, includedResources: ['cm', 'ns'] }))).toEqual(['configmaps']);
   });
 
   it('true lists only the cluster-scoped resources the resource filters allow', () => {
