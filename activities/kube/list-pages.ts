@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { apiVersionOf, groupResource, type ApiResource, type ItemProblem } from '../../core/resources/model.js';
+import { EXCLUSION_SELECTOR } from '../../core/resources/selection.js';
 import { ApiError, type ClusterApi } from './cluster-api.js';
 
 /**
@@ -109,7 +110,9 @@ function complete(items: KubeObject[], apiVersion: string, kind: string): KubeOb
 
 function where(req: ListRequest): string {
   const scope = req.namespace ? ` in namespace ${req.namespace}` : '';
-  const selector = req.labelSelector ? ` (selector ${req.labelSelector})` : '';
+  // Every LIST carries the exclude-from-backup rules; only a policy's own selector is worth naming.
+  const own = req.labelSelector?.replace(EXCLUSION_SELECTOR, '').replace(/^,|,$/g, '');
+  const selector = own ? ` (selector ${own})` : '';
   return `${groupResource(req.resource)}${scope}${selector}`;
 }
 

@@ -15,7 +15,7 @@ import {
   type ResourceBackupRef,
 } from '../../core/layout.js';
 import { serializeManifest, type ResourceArchiveFacts, type ResourceBackupManifest } from '../../core/manifest.js';
-import type { ItemProblem, ListingPlan, ResourceBackupCounters } from '../../core/resources/model.js';
+import type { Discovery, ItemProblem, ListingPlan, ResourceBackupCounters } from '../../core/resources/model.js';
 import { appliedFilters, planListing, type LiveNamespace } from '../../core/resources/selection.js';
 import { veleroBackupRecord, serializeVeleroRecord } from '../../core/velero/backup-record.js';
 import { ResourceList } from '../../core/velero/resource-list.js';
@@ -76,7 +76,11 @@ function unreachable(api: ClusterApi, cluster: string, err: unknown): Error {
 }
 
 /** The live namespaces the plan expands globs against (a namespace that cannot be listed is an error of the results). */
-async function liveNamespaces(api: ClusterApi, signal: AbortSignal, problems: ItemProblem[]): Promise<LiveNamespace[]> {
+async function liveNamespaces(
+  api: ClusterApi,
+  signal: AbortSignal,
+  onProblem: (p: ItemProblem) => void,
+): Promise<LiveNamespace[]> {
   const namespaces: LiveNamespace[] = [];
   const resource = {
     group: '',
@@ -90,7 +94,7 @@ async function liveNamespaces(api: ClusterApi, signal: AbortSignal, problems: It
   };
   for await (const event of listPages(api, { resource, signal })) {
     if ('problem' in event) {
-      problems.push({ ...event.problem, message: `${event.problem.message}; no namespace could be backed up` });
+      onProblem({ ...event.problem, message: `${event.problem.message}; no namespace could be backed up` });
       continue;
     }
     for (const ns of event.items) {
@@ -126,16 +130,17 @@ function resourceRef(location: StorageLocation, cluster: string, backup: string)
 
 export function createResourceBackupActivities(deps: ActivityDeps) {
   /** Throttled, fire-and-forget: the workflow's details are a courtesy, a lost signal costs nothing. */
-  function signalCounters(counters: ResourceBackupCounters): Promise<void> {
+  async function signalCounters(counters: ResourceBackupCounters): Promise<void> {
     const workflowId = activityInfo().workflowExecution?.workflowId;
-    if (!workflowId) return Promise.resolve();
-    return deps
-      .temporalClient()
-      .workflow.getHandle(workflowId)
-      .signal<[ResourceBackupCounters]>(COUNTERS_SIGNAL, counters)
-      .catch((err: unknown) => {
-        log.debug('progress signal failed', { error: (err as Error).message });
-      });
+    if (!workflowId) return;
+    try {
+      await deps
+        .temporalClient()
+        .workflow.getHandle(workflowId)
+        .signal<[ResourceBackupCounters]>(COUNTERS_SIGNAL, counters);
+    } catch (err) {
+      log.debug('progress signal failed', { error: (err as Error).message });
+    }
   }
 
   return {
@@ -163,59 +168,58 @@ export function createResourceBackupActivities(deps: ActivityDeps) {
         errors: 0,
       };
       const state: ArchiveHeartbeat = { ...(previous?.uploadId ? { uploadId: previous.uploadId } : {}), counters };
-      heartbeat(state);
+      // No heartbeat before the upload exists: the SDK sends the first one at once and throttles the rest, so the first
+      // must carry the upload id (a worker killed later then leaves its successor an upload to reattach to). The
+      // upload is therefore created first, and discovery runs as the stream's first step, under the ticker.
+      let ticker: NodeJS.Timeout | undefined;
       let signalling: Promise<void> | undefined;
       let lastSignal = 0;
-      const ticker = setInterval(() => {
+      const tick = () => {
         heartbeat(state);
         if (!signalling && Date.now() - lastSignal >= SIGNAL_EVERY_MS) {
           lastSignal = Date.now();
           signalling = signalCounters({ ...counters }).finally(() => (signalling = undefined));
         }
-      }, HEARTBEAT_EVERY_MS);
+      };
 
       const api = await deps.clusterApiFor(cluster);
       const s3 = s3ClientFor(deps, location);
-      try {
-        const problems: ItemProblem[] = [];
-        let discovery;
-        try {
-          discovery = await discover(api, signal);
-        } catch (err) {
-          throw unreachable(api, req.cluster, err);
-        }
-        for (const g of discovery.failedGroups)
-          problems.push({
-            level: 'warning',
-            message: `API group ${g.groupVersion} could not be discovered, so none of its resources were backed up: ${g.error}`,
-          });
+      const problems: ItemProblem[] = [];
+      const onProblem = (p: ItemProblem) => {
+        problems.push(p);
+        if (p.level === 'error') counters.errors++;
+        else counters.warnings++;
+      };
+      const resourceList = new ResourceList();
+      let discovery: Discovery | undefined;
+      let collected: Collected | undefined;
+      const mtime = Math.floor(Date.parse(req.startedAt) / 1000);
+
+      async function* archive(): AsyncGenerator<Buffer> {
         let plan: ListingPlan;
         try {
-          plan = planListing({ discovery, filters: policy, namespaces: await liveNamespaces(api, signal, problems) });
+          discovery = await discover(api, signal);
+          for (const g of discovery.failedGroups)
+            onProblem({
+              level: 'warning',
+              message: `API group ${g.groupVersion} could not be discovered, so none of its resources were backed up: ${g.error}`,
+            });
+          plan = planListing({ discovery, filters: policy, namespaces: await liveNamespaces(api, signal, onProblem) });
         } catch (err) {
-          // listPages reports what the API refused as problems; what it throws is the API not answering.
-          throw unreachable(api, req.cluster, err);
+          // What the API refused is a problem of the results already; what is thrown is the API not answering.
+          if (signal.aborted) throw err;
+          throw new ApiUnreachable(err);
         }
-        for (const warning of plan.warnings) problems.push({ level: 'warning', message: warning });
+        for (const warning of plan.warnings) onProblem({ level: 'warning', message: warning });
         counters.resourcesTotal = plan.resources.length;
-        const onProblem = (p: ItemProblem) => {
-          problems.push(p);
-          if (p.level === 'error') counters.errors++;
-          else counters.warnings++;
-        };
-        Object.assign(counters, problemCounts(problems));
-
-        const resourceList = new ResourceList();
-        let collected: Collected | undefined;
-        const mtime = Math.floor(Date.parse(req.startedAt) / 1000);
         log.info('archiving resources', {
           cluster: req.cluster,
           backup: req.backup,
           resources: plan.resources.length,
           selectors: plan.selectors.length,
-          resumeUploadId: state.uploadId ?? null,
+          uploadId: state.uploadId ?? null,
         });
-        const tar = collectObjects({
+        yield* collectObjects({
           api,
           plan,
           discovery,
@@ -233,9 +237,12 @@ export function createResourceBackupActivities(deps: ActivityDeps) {
             ),
           done: (c) => (collected = c),
         });
+      }
+
+      try {
         let upload;
         try {
-          upload = await uploadArchive(tar, {
+          upload = await uploadArchive(archive(), {
             s3,
             bucket: location.bucket,
             key,
@@ -243,12 +250,12 @@ export function createResourceBackupActivities(deps: ActivityDeps) {
             ...(state.uploadId ? { resumeUploadId: state.uploadId } : {}),
             signal,
             onProgress: (p) => {
-              // The first call comes right after the upload is created: its id is in the very next heartbeat.
-              if (state.uploadId !== p.uploadId) {
-                state.uploadId = p.uploadId;
-                heartbeat(state);
-              }
+              // The first call comes right after the upload is created (or found again), before any part.
               counters.bytes = p.bytes;
+              if (ticker) return;
+              state.uploadId = p.uploadId;
+              heartbeat(state);
+              ticker = setInterval(tick, HEARTBEAT_EVERY_MS);
             },
           });
         } catch (err) {
@@ -256,9 +263,6 @@ export function createResourceBackupActivities(deps: ActivityDeps) {
           throw err;
         }
         counters.bytes = upload.stored.bytes;
-        counters.resourcesDone = plan.resources.length;
-        delete counters.current;
-
         const resourceListKeyName = resourceListKey(ref);
         const resultsKey = resourceResultsKey(ref);
         await putGzip(s3, location.bucket, resourceListKeyName, resourceList.serialize());
@@ -280,7 +284,7 @@ export function createResourceBackupActivities(deps: ActivityDeps) {
           recipients,
           stored: upload.stored,
           storeChecksum: upload.storeChecksum,
-          kubernetes: discovery.server,
+          kubernetes: discovery!.server,
           filters: appliedFilters(policy),
           counts: { items: counters.items, resources: collected?.counts ?? {}, warnings, errors },
           problems,
