@@ -107,6 +107,21 @@ describe('tarFileHeader', () => {
     }
   });
 
+  it('puts a size beyond 8 GiB - 1 and a non-ASCII name in PAX records, which the reader applies', () => {
+    const size = 2 ** 33;
+    const h = tarFileHeader('resources/é/cluster/big.json', size, 0);
+    const paxSize = parseInt(field(h, 124, 11), 8);
+    const records = field(h, 512, paxSize);
+    expect(records).toContain(' path=resources/é/cluster/big.json\n');
+    expect(records).toContain(` size=${size}\n`);
+    const fileHeader = h.subarray(h.length - 512);
+    expect(field(fileHeader, 124, 12)).toBe('00000000000\0');
+    // Read the headers back with a small body in place of 8 GiB: the PAX size is what the reader expects.
+    const reader = new TarReader();
+    expect(reader.push(h)).toEqual([]);
+    expect(() => reader.end()).toThrow(/inside an entry/);
+  });
+
   it('refuses names with NUL and sizes that are not whole numbers', () => {
     expect(() => tarFileHeader('a\0b', 1, 0)).toThrow(/NUL/);
     expect(() => tarFileHeader('a', -1, 0)).toThrow(/size/);
@@ -132,6 +147,7 @@ describe('TarReader', () => {
     { name: 'resources/configmaps/namespaces/team-a/settings.json', content: '{"kind":"ConfigMap"}' },
     { name: 'resources/empty/cluster/nothing.json', content: '' },
     { name: 'resources/block/cluster/exact.json', content: 'b'.repeat(512) },
+    { name: 'resources/ünïcode/cluster/ä.json', content: 'u' },
     { name: `resources/configmaps/namespaces/team-a/${'long-'.repeat(40)}name.json`, content: 'é'.repeat(700) },
   ];
 
