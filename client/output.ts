@@ -76,6 +76,11 @@ export function printFields(rows: [string, string][]): void {
   }
 }
 
+/** `1 warning`, `2 warnings`: a count with its noun. */
+export function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
 /**
  * A resource backup's outcome as people read it, with its counts: "Completed", "Completed with 2 warnings",
  * "Completed with 3 errors and 1 warning" (Velero would say only PartiallyFailed).
@@ -84,13 +89,12 @@ export function resourceOutcomeText(m: {
   outcome: 'Completed' | 'CompletedWithWarnings' | 'CompletedWithErrors';
   counts: { warnings: number; errors: number };
 }): string {
-  const n = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
   switch (m.outcome) {
     case 'Completed':
       return 'Completed';
     case 'CompletedWithWarnings':
-      return `Completed with ${n(m.counts.warnings, 'warning')}`;
+      return `Completed with ${plural(m.counts.warnings, 'warning')}`;
     case 'CompletedWithErrors':
-      return `Completed with ${n(m.counts.errors, 'error')}${m.counts.warnings > 0 ? ` and ${n(m.counts.warnings, 'warning')}` : ''}`;
+      return `Completed with ${plural(m.counts.errors, 'error')}${m.counts.warnings > 0 ? ` and ${plural(m.counts.warnings, 'warning')}` : ''}`;
   }
 }

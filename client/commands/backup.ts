@@ -2,21 +2,17 @@ import type { Command } from 'commander';
 import type { EtcdBackupPolicy, ResourceBackupPolicy } from '../../core/config/schema.js';
 import { DURATION_RULE, parseDuration } from '../../core/duration.js';
 import { BackupKinds } from '../../core/layout.js';
-import type { ResourceBackupManifest } from '../../core/manifest.js';
 import { backupName, workflowIds } from '../../core/naming.js';
 import type { ResourceBackupCounters } from '../../core/resources/model.js';
 import { LifeboatCluster, LifeboatKind, LifeboatKinds, LifeboatPolicy } from '../../core/search-attributes.js';
 import { loadConfigFile } from '../../runtime/config-file.js';
 import { etcdBackupProgress, type EtcdBackupPhase } from '../../workflows/etcd-backup.js';
-import type { etcdBackup } from '../../workflows/index.js';
+import type { etcdBackup, resourceBackup } from '../../workflows/index.js';
 import { resourceBackupProgress, type ResourceBackupInput } from '../../workflows/resource-backup-api.js';
 import { CliError, ExitCode } from '../exit-codes.js';
-import { humanBytes, resourceOutcomeText } from '../output.js';
+import { humanBytes, plural, resourceOutcomeText } from '../output.js';
 import { resolveAnyPolicy } from '../targets.js';
 import { withTemporal, workflowFailureMessage, type TemporalSession } from '../temporal.js';
-
-/** The resource backup workflow's signature, as the client sees it (workflows/resource-backup.ts implements it). */
-type ResourceBackupWorkflow = (input: ResourceBackupInput) => Promise<ResourceBackupManifest>;
 
 interface NowOptions {
   file: string;
@@ -106,7 +102,7 @@ export function resourceProgressLine(phase: string, c: ResourceBackupCounters): 
   const current = c.current ? ` (${c.current})` : '';
   return (
     `${phase}: resources ${c.resourcesDone}/${c.resourcesTotal}${current}, ${c.items} items, ` +
-    `${humanBytes(c.bytes)}, ${c.warnings} warnings, ${c.errors} errors`
+    `${humanBytes(c.bytes)}, ${plural(c.warnings, 'warning')}, ${plural(c.errors, 'error')}`
   );
 }
 
@@ -122,7 +118,7 @@ async function resourceBackupNow(
     policy: policy.name,
     requestedAt: requestedAt.toISOString(),
   };
-  const handle = await client.workflow.start<ResourceBackupWorkflow>('resourceBackup', {
+  const handle = await client.workflow.start<typeof resourceBackup>('resourceBackup', {
     args: [input],
     taskQueue: settings.taskQueue,
     workflowId: workflowIds.resourceBackup(policy.cluster, policy.name, name),
@@ -145,7 +141,8 @@ async function resourceBackupNow(
   const { counts } = manifest;
   const resources = Object.keys(counts.resources).length;
   console.log(
-    `backup ${manifest.backup} ${resourceOutcomeText(manifest)}: ${counts.items} items in ${resources} resources, ` +
+    `backup ${manifest.backup} ${resourceOutcomeText(manifest)}: ${plural(counts.items, 'item')} in ` +
+      `${plural(resources, 'resource')}, ` +
       `${humanBytes(manifest.object.bytes)} at ${manifest.object.key}`,
   );
   if (manifest.outcome === 'CompletedWithErrors') {

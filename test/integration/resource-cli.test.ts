@@ -97,7 +97,7 @@ describe('the lifeboat CLI for resource backups', { timeout: 240_000 }, () => {
     expect(run.stderr).toMatch(/\d+\.\ds {2}(archiving|committing): resources \d+\/\d+/);
     expect(run.stderr).toMatch(/\d+\.\ds {2}done/);
     expect(run.code, run.stderr).toBe(0);
-    const done = /backup (apps-\d{14}) Completed with 1 warning: (\d+) items in 1 resources, /.exec(run.stdout);
+    const done = /backup (apps-\d{14}) Completed with 1 warning: (\d+) items in 1 resource, /.exec(run.stdout);
     expect(done, run.stdout).not.toBeNull();
     const [, name, items] = done!;
     // The namespace's own kube-root-ca.crt is a ConfigMap too, when a controller manager made it.

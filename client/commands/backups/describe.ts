@@ -1,7 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { EtcdBackupManifest, ResourceBackupManifest } from '../../../core/manifest.js';
 import { parseResourceList } from '../../../core/velero/resource-list.js';
-import { humanBytes, printFields, resourceOutcomeText, table } from '../../output.js';
+import { humanBytes, plural, printFields, resourceOutcomeText, table } from '../../output.js';
 import { readGzipText } from '../../storage.js';
 import type { BackupRow } from './collect.js';
 
@@ -70,7 +70,10 @@ export function describeResources(row: BackupRow, m: ResourceBackupManifest | un
     ['took:', `${m.startedAt} .. ${m.completedAt}`],
     ['kubernetes:', `${m.kubernetes.gitVersion} (${m.kubernetes.major}.${m.kubernetes.minor})`],
     ['filters:', filterLines(m.filters)],
-    ['items:', `${m.counts.items} in ${resources} resources, ${m.counts.warnings} warnings, ${m.counts.errors} errors`],
+    [
+      'items:',
+      `${m.counts.items} in ${plural(resources, 'resource')}, ${plural(m.counts.warnings, 'warning')}, ${plural(m.counts.errors, 'error')}`,
+    ],
     [
       'object:',
       `${m.object.key}\n${humanBytes(m.object.bytes)}, encryption ${

@@ -1,10 +1,10 @@
-import { humanAge, humanBytes, resourceOutcomeText, table } from '../../output.js';
+import { humanAge, humanBytes, plural, resourceOutcomeText, table } from '../../output.js';
 import type { BackupRow } from './collect.js';
 
 /** What a backup holds, by kind: an etcd backup's revision, a resource backup's items. */
 function contents(row: BackupRow): string {
   if (!row.manifest) return '-';
-  return row.kind === 'etcd' ? `revision ${row.manifest.etcd.revision}` : `${row.manifest.counts.items} items`;
+  return row.kind === 'etcd' ? `revision ${row.manifest.etcd.revision}` : plural(row.manifest.counts.items, 'item');
 }
 
 /** complete or incomplete; a complete resource backup says its outcome instead. */
