@@ -1,0 +1,196 @@
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { applySchedules } from '../../client/schedules-sync.js';
+import { validateConfig } from '../../core/config/parse.js';
+import type { LifeboatConfig } from '../../core/config/schema.js';
+import { manifestKey } from '../../core/layout.js';
+import { parseManifestOfKind, type ResourceBackupManifest } from '../../core/manifest.js';
+import { backupName, scheduleIds, workflowIds } from '../../core/naming.js';
+import {
+  LifeboatBackup,
+  LifeboatCluster,
+  LifeboatKind,
+  LifeboatPhase,
+  LifeboatPolicy,
+} from '../../core/search-attributes.js';
+import type { resourceBackup, retention } from '../../workflows/index.js';
+import { resourceBackupProgress } from '../../workflows/resource-backup-api.js';
+import { recordHistory } from '../helpers/histories.js';
+import { secretsInHistory } from '../helpers/secrets.js';
+import {
+  bucketState,
+  isolatedConfig,
+  s3ClientFor,
+  s3SecretKeys,
+  startTestWorker,
+  uniqueName,
+  type TestWorker,
+} from '../helpers/stack.js';
+
+// The resourceBackup workflow as the UI and the CLI see it: its name from the nominal time, search attributes,
+// progress query, activity summaries, the manifest it returns (the one it stored), the retention it starts, a run
+// started by the schedule `lifeboat apply` made, and no secret in its history, not even the Secret it backed up.
+// What the archive holds is resource-backup.test.ts's subject; here the cluster holds two objects.
+const server = inject('s3Servers').find((s) => s.name === 'versitygw')!;
+const kc = new KubeConfig();
+kc.loadFromFile(inject('kubeconfig'));
+const core = kc.makeApiClient(CoreV1Api);
+
+describe('the resourceBackup workflow', () => {
+  const namespace = uniqueName('wf');
+  const label = { 'lifeboat.dev/test': namespace };
+  // The Secret's value: backed up into the archive, and never in the workflow's history.
+  const secretValue = `planted-${randomBytes(12).toString('hex')}`;
+  let config: LifeboatConfig;
+  let bucket: string;
+  let tw: TestWorker;
+
+  beforeAll(async () => {
+    await core.createNamespace({ body: { metadata: { name: namespace } } });
+    await core.createNamespacedConfigMap({
+      namespace,
+      body: { metadata: { name: 'settings', labels: label }, data: { mode: 'fast' } },
+    });
+    await core.createNamespacedSecret({
+      namespace,
+      body: { metadata: { name: 'token', labels: label }, stringData: { token: secretValue } },
+    });
+    const isolated = await isolatedConfig();
+    bucket = isolated.buckets.versitygw!;
+    const result = validateConfig({
+      ...isolated.config,
+      clusters: [{ name: 'local', api: { kubeconfig: inject('resourceReaderKubeconfig') } }],
+      resourceBackups: [
+        {
+          name: 'objects',
+          cluster: 'local',
+          location: 'versitygw',
+          // Never due on its own within the test: runs come from `backup now` or the schedule's trigger.
+          schedule: { cron: '0 0 1 1 *' },
+          includedNamespaces: [namespace],
+          labelSelector: `lifeboat.dev/test=${namespace}`,
+          keep: 5,
+        },
+      ],
+    });
+    if (!result.ok) throw new Error(JSON.stringify(result.issues));
+    config = result.config;
+    tw = await startTestWorker(config);
+  }, 180_000);
+
+  afterAll(async () => {
+    await tw?.close();
+    await core.deleteNamespace({ name: namespace }).catch(() => undefined);
+  });
+
+  async function storedManifest(backup: string): Promise<ResourceBackupManifest> {
+    const s3 = s3ClientFor(server);
+    try {
+      const key = manifestKey({ prefix: 'it', kind: 'resources', cluster: 'local', backup });
+      const body = await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString();
+      const parsed = parseManifestOfKind(body, 'resources');
+      if (!parsed.ok) throw new Error(parsed.error);
+      return parsed.manifest;
+    } finally {
+      s3.destroy();
+    }
+  }
+
+  it('a one-off backup: named from its trigger time, searchable, queryable, summarised, then retention', async () => {
+    const requestedAt = '2026-04-05T06:07:08.000Z';
+    const backup = backupName('objects', new Date(requestedAt));
+    const handle = await tw.client.workflow.start<typeof resourceBackup>('resourceBackup', {
+      args: [{ cluster: 'local', policy: 'objects', requestedAt }],
+      taskQueue: tw.taskQueue,
+      workflowId: workflowIds.resourceBackup('local', 'objects', backup),
+    });
+    const manifest = await handle.result();
+    await recordHistory('resource-backup-completed', handle);
+
+    // The result is the manifest, as stored: the commit marker of the backup its nominal time names.
+    expect(manifest).toEqual(await storedManifest(backup));
+    expect(manifest).toMatchObject({
+      backup,
+      nominalTime: requestedAt,
+      oneOff: true,
+      outcome: 'Completed',
+      counts: { items: 2, resources: { configmaps: 1, secrets: 1 }, warnings: 0, errors: 0 },
+    });
+
+    expect(await handle.query(resourceBackupProgress)).toEqual({
+      backup,
+      phase: 'done',
+      manifestKey: manifestKey({ prefix: 'it', kind: 'resources', cluster: 'local', backup }),
+      resourcesDone: expect.any(Number) as number,
+      resourcesTotal: expect.any(Number) as number,
+      items: 2,
+      bytes: manifest.object.bytes,
+      warnings: 0,
+      errors: 0,
+    });
+    const attributes = (await handle.describe()).typedSearchAttributes;
+    expect({
+      cluster: attributes.get(LifeboatCluster),
+      policy: attributes.get(LifeboatPolicy),
+      kind: attributes.get(LifeboatKind),
+      backup: attributes.get(LifeboatBackup),
+      phase: attributes.get(LifeboatPhase),
+    }).toEqual({ cluster: 'local', policy: 'objects', kind: 'resource-backup', backup, phase: 'done' });
+
+    const history = await handle.fetchHistory();
+    const summaries = (history.events ?? []).flatMap((e) =>
+      e.activityTaskScheduledEventAttributes && e.userMetadata?.summary?.data
+        ? [JSON.parse(Buffer.from(e.userMetadata.summary.data).toString()) as string]
+        : [],
+    );
+    expect(summaries).toEqual([
+      `archive the resources of local (objects) as ${backup}`,
+      `commit ${backup}: write its Velero record and manifest`,
+    ]);
+    expect(await secretsInHistory(history, { ...s3SecretKeys(), 'the backed-up Secret': secretValue })).toEqual([]);
+
+    // Retention of the policy ran after the backup (keep: 5, so nothing went).
+    const sweep = await tw.client.workflow
+      .getHandle<typeof retention>(workflowIds.retention('local', 'objects'))
+      .result();
+    expect(sweep).toMatchObject({ cluster: 'local', policy: 'objects', deleted: [] });
+    expect(sweep.kept).toContain(backup);
+  });
+
+  it("a run of the schedule lifeboat apply made: named from the schedule's nominal time, not one-off", async () => {
+    const plan = await applySchedules(tw.client, config, tw.taskQueue, { dryRun: false });
+    const id = scheduleIds.resourceBackup('local', 'objects');
+    expect(plan.create.map((s) => [s.id, s.workflowType])).toEqual([[id, 'resourceBackup']]);
+    const schedule = tw.client.schedule.getHandle(id);
+    try {
+      await schedule.trigger();
+      let action;
+      for (let i = 0; i < 100 && !action; i++) {
+        action = (await schedule.describe()).info.recentActions[0]?.action;
+        if (!action) await new Promise((r) => setTimeout(r, 200));
+      }
+      if (!action) throw new Error(`schedule ${id} started no run`);
+      expect(action.workflow.workflowId.startsWith(id)).toBe(true);
+      const run = tw.client.workflow.getHandle<typeof resourceBackup>(
+        action.workflow.workflowId,
+        action.workflow.firstExecutionRunId,
+      );
+      const manifest = await run.result();
+      expect(manifest.oneOff).toBe(false);
+      expect(manifest.backup).toBe(backupName('objects', new Date(manifest.nominalTime)));
+      expect(manifest.outcome).toBe('Completed');
+      const attributes = (await run.describe()).typedSearchAttributes;
+      expect(attributes.get(LifeboatKind)).toBe('resource-backup');
+      expect(attributes.get(LifeboatBackup)).toBe(manifest.backup);
+      const { keys, uploads } = await bucketState(server, bucket);
+      expect(keys).toContain(
+        manifestKey({ prefix: 'it', kind: 'resources', cluster: 'local', backup: manifest.backup }),
+      );
+      expect(uploads).toEqual([]);
+    } finally {
+      await schedule.delete();
+    }
+  });
+});
