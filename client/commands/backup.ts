@@ -1,9 +1,12 @@
 import type { Command } from 'commander';
-import type { EtcdBackupPolicy, ResourceBackupPolicy } from '../../core/config/schema.js';
+import { clusterApiFor, type ClusterApi } from '../../activities/kube/cluster-api.js';
+import { discover } from '../../activities/kube/discovery.js';
+import type { EtcdBackupPolicy, LifeboatConfig, ResourceBackupPolicy } from '../../core/config/schema.js';
 import { DURATION_RULE, parseDuration } from '../../core/duration.js';
 import { BackupKinds } from '../../core/layout.js';
 import { backupName, workflowIds } from '../../core/naming.js';
 import type { ResourceBackupCounters } from '../../core/resources/model.js';
+import { resolveResourceName } from '../../core/resources/selection.js';
 import { LifeboatCluster, LifeboatKind, LifeboatKinds, LifeboatPolicy } from '../../core/search-attributes.js';
 import { loadConfigFile } from '../../runtime/config-file.js';
 import { etcdBackupProgress, type EtcdBackupPhase } from '../../workflows/etcd-backup.js';
@@ -106,6 +109,41 @@ export function resourceProgressLine(phase: string, c: ResourceBackupCounters): 
   );
 }
 
+/** How long `backup now` waits for the cluster's discovery before it starts the backup without the check. */
+const DISCOVERY_CHECK_TIMEOUT_MS = 10_000;
+
+/**
+ * Best effort, before a resource backup starts: says on stderr which resource names of the policy no API of the
+ * cluster serves (the backup would report them as warnings in its results; a CRD may be installed later, so this
+ * never stops it). A policy without resource names costs nothing; a cluster the CLI cannot reach is a note.
+ */
+async function warnUnservedNames(config: LifeboatConfig, policy: ResourceBackupPolicy): Promise<void> {
+  const names = (['includedResources', 'excludedResources'] as const).flatMap((field) =>
+    (policy[field] ?? []).filter((name) => name !== '*').map((name) => ({ field, name })),
+  );
+  if (names.length === 0) return;
+  const cluster = config.clusters.find((c) => c.name === policy.cluster)!;
+  let api: ClusterApi | undefined;
+  try {
+    api = await clusterApiFor(cluster);
+    const { resources } = await discover(api, AbortSignal.timeout(DISCOVERY_CHECK_TIMEOUT_MS));
+    for (const { field, name } of names) {
+      if (resolveResourceName(resources, name).length > 0) continue;
+      console.error(
+        `warning: ${field}: "${name}" is served by no API of cluster ${cluster.name} (a CRD may be installed ` +
+          'later); the backup goes ahead without it, and its results will say so.',
+      );
+    }
+  } catch (err) {
+    console.error(
+      `note: could not check the policy's resource names against cluster ${cluster.name}'s API ` +
+        `(${(err as Error).message}); the backup's results will name any that no API serves.`,
+    );
+  } finally {
+    await api?.close();
+  }
+}
+
 async function resourceBackupNow(
   { client, settings }: TemporalSession,
   policy: ResourceBackupPolicy,
@@ -180,8 +218,9 @@ export function registerBackup(program: Command): void {
         '',
         'A resource backup ends Completed, Completed with N warnings (exit 0), or Completed with',
         `N errors (exit ${ExitCode.CompletedWithErrors}): the backup exists but lacks what the errors name.`,
-        '`lifeboat backups results NAME` lists every warning and error; resource names in the',
-        'policy that no API serves are warnings there (a CRD may be installed later).',
+        '`lifeboat backups results NAME` lists every warning and error. Resource names in the',
+        'policy that no API serves are warnings there (a CRD may be installed later); backup now',
+        "also says so before it starts, when it can reach the cluster's API.",
       ].join('\n'),
     )
     .action(async (target: string, opts: NowOptions) => {
@@ -204,6 +243,7 @@ export function registerBackup(program: Command): void {
       }
       // Second precision: the name is the contract (ARCHITECTURE.md, "Names": <policy>-<yyyymmddhhmmss>).
       const requestedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
+      if (resolved.kind === BackupKinds.resources) await warnUnservedNames(config, resolved.policy);
       await withTemporal((session) =>
         resolved.kind === BackupKinds.etcd
           ? etcdBackupNow(session, resolved.policy, opts, requestedAt)
