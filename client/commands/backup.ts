@@ -38,18 +38,21 @@ async function follow<R, P>(
 ): Promise<R> {
   const started = Date.now();
   let last: string | undefined;
+  let ended = false;
   const report = (text: string) => {
     if (text !== last) console.error(`  ${elapsed(started)}  ${text}`);
     last = text;
   };
   const poll = () =>
     query()
-      .then((p) => report(line(p)))
+      // A query answered after the result arrived is older than "done": not printed.
+      .then((p) => !ended && report(line(p)))
       .catch(() => undefined); // not started yet, or already closed
   await poll();
   const ticker = setInterval(() => void poll(), 1000);
   try {
     const value = await result();
+    ended = true;
     clearInterval(ticker);
     report('done');
     return value;
