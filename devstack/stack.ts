@@ -14,7 +14,8 @@ import { loadConfigFile } from '../runtime/config-file.js';
 import { ensureSearchAttributes } from '../runtime/search-attributes.js';
 import { startControlPlane, type ControlPlane } from './kube/control-plane.js';
 import { applyTenant, waitForTenant } from './kube/etcd-tenant.js';
-import { grantWorkerAccess } from './kube/worker-access.js';
+import { seedDemoApps } from './kube/demo-apps.js';
+import { grantResourceReaderAccess, grantWorkerAccess } from './kube/worker-access.js';
 import { startNodeAgent, type NodeAgent } from './node-agent/agent.js';
 import { prepareNodeIdentity } from './node-agent/identity.js';
 import { killRecordedContainers } from './node-agent/leftovers.js';
@@ -86,11 +87,22 @@ function localS3Credentials(dataDir: string): { accessKeyId: string; secretAcces
   return { accessKeyId: values[S3_ACCESS_KEY_ENV]!, secretAccessKey: values[S3_SECRET_KEY_ENV]!, file };
 }
 
-/** The example config with this stack's S3 endpoint and the worker's kubeconfig filled in. */
-function renderConfig(template: string, s3Endpoint: string, kubeconfig: string, out: string): string {
+/**
+ * The example config with this stack's S3 endpoint and kubeconfigs filled in: the worker's least-privilege one for
+ * the demo tenant's etcd, and the resource reader's (deploy/kubernetes/resource-reader.yaml) as the API of both the
+ * tenant and the hub. The stack has one control plane, so the demo's "own API" and the hub are that cluster.
+ */
+function renderConfig(
+  template: string,
+  s3Endpoint: string,
+  kubeconfigs: { worker: string; resourceReader: string },
+  out: string,
+): string {
   const doc = parseDocument(readFileSync(template, 'utf8'));
   doc.setIn(['storageLocations', 0, 'endpoint'], s3Endpoint);
-  doc.setIn(['clusters', 0, 'kubernetes', 'kubeconfig'], kubeconfig);
+  doc.setIn(['clusters', 0, 'kubernetes', 'kubeconfig'], kubeconfigs.worker);
+  doc.setIn(['clusters', 0, 'api', 'kubeconfig'], kubeconfigs.resourceReader);
+  doc.setIn(['clusters', 1, 'kubernetes', 'kubeconfig'], kubeconfigs.resourceReader);
   writeFileSync(out, `# Rendered by the dev stack from ${template}\n${doc.toString()}`);
   return out;
 }
@@ -246,6 +258,8 @@ export class DevStack {
     const admin = new KubeConfig();
     admin.loadFromFile(plane.adminKubeconfig);
     const workerKubeconfig = await grantWorkerAccess(plane, kubeDir);
+    const resourceReaderKubeconfig = await grantResourceReaderAccess(plane, kubeDir);
+    await seedDemoApps(admin);
     await applyTenant(admin, {
       namespace: DEMO_TENANT,
       pkiDir: join(kubeDir, 'tenant-pki'),
@@ -257,7 +271,7 @@ export class DevStack {
     const configPath = renderConfig(
       opts.configTemplate,
       s3Endpoint,
-      workerKubeconfig,
+      { worker: workerKubeconfig, resourceReader: resourceReaderKubeconfig },
       join(opts.dataDir, 'lifeboat.yaml'),
     );
     const config = loadConfigFile(configPath);
@@ -314,6 +328,7 @@ export class DevStack {
       `  export LIFEBOAT_CONFIG=${configPath} TEMPORAL_ADDRESS=127.0.0.1:${opts.temporalPort}`,
       `  set -a; . ${credentialsFile}; set +a      # the S3 keys, for the commands that read the bucket`,
       '  npx lifeboat backup now demo/hourly --wait',
+      '  npx lifeboat backup now demo/apps --wait     # the API objects the apps policy selects, in Velero format',
       '  npx lifeboat backups list',
       `  KUBECONFIG=${kubeconfig} kubectl get sts,pods,pvc -n ${DEMO_TENANT}`,
       '',
