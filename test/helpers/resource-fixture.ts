@@ -16,8 +16,8 @@ import { waitFor } from './kube.js';
  * A uniquely named set of objects in the test control plane for resource backups to read: three namespaces holding
  * the common kinds, a CRD with custom resources, cluster-scoped objects (ClusterRoles, a StorageClass, a PV bound to
  * a PVC), labels for the selectors, and objects of several kinds carrying each exclude label. Everything it creates
- * carries `lifeboat.dev/fixture=<id>`, so a selector on that label reads this fixture and nothing of the test files
- * running beside it. Created as cluster admin; the backups read it as their own identity.
+ * but the namespaces carries `lifeboat.dev/fixture=<id>`, so a selector on that label reads this fixture and nothing
+ * of the test files running beside it. Created as cluster admin; the backups read it as their own identity.
  *
  * Workloads have no replicas (no Pod runs), but the controllers still make their by-products (ReplicaSets, a
  * ControllerRevision, Endpoints, EndpointSlices, each namespace's `default` ServiceAccount and `kube-root-ca.crt`):
@@ -25,6 +25,8 @@ import { waitFor } from './kube.js';
  */
 
 export const FIXTURE_LABEL = 'lifeboat.dev/fixture';
+/** On the fixture's namespaces instead of FIXTURE_LABEL. */
+export const NAMESPACE_LABEL = 'lifeboat.dev/fixture-namespace';
 export const LIFEBOAT_EXCLUDE = 'lifeboat.dev/exclude-from-backup';
 export const VELERO_EXCLUDE = 'velero.io/exclude-from-backup';
 
@@ -182,12 +184,10 @@ export async function createResourceFixture(kc: KubeConfig): Promise<ResourceFix
     }) as never;
 
   // Cluster-scoped first: the namespaces, the CRD (established before its objects), the storage.
+  // Not under the fixture label: Velero keeps a Namespace a selector matches even outside the namespace filter
+  // (nsTracker), a quirk the cases should not depend on.
   for (const name of [...Object.values(ns), aux])
-    await create({
-      apiVersion: 'v1',
-      kind: 'Namespace',
-      metadata: name === aux ? { name } : meta(name, undefined),
-    });
+    await create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { [NAMESPACE_LABEL]: id } } });
   await create({
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
@@ -362,7 +362,11 @@ export async function createResourceFixture(kc: KubeConfig): Promise<ResourceFix
     const namespaced = await Promise.all(
       [...Object.values(ns), aux].flatMap((namespace) => [...NAMESPACED, widgets].map((l) => list(l, namespace))),
     );
-    const clusterScoped = await Promise.all(CLUSTER_SCOPED.map((l) => list(l, undefined, `${FIXTURE_LABEL}=${id}`)));
+    const clusterScoped = await Promise.all(
+      CLUSTER_SCOPED.map((l) =>
+        list(l, undefined, `${l.kind === 'Namespace' ? NAMESPACE_LABEL : FIXTURE_LABEL}=${id}`),
+      ),
+    );
     return [...namespaced, ...clusterScoped].flat();
   };
 
