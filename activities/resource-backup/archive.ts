@@ -11,9 +11,12 @@ import type { KubeObject } from '../kube/list-pages.js';
  * Objects to the entries of Velero's tarball (core/velero/ forms the names and headers): `metadata/version` first,
  * then every object twice, at its version-less path and under `<version>-preferredversion/` (Velero writes both for
  * every object listed at the server's preferred version, which is how a backup lists), as the compact JSON of the
- * object as listed. Entries of a whole page come out as one buffer: the gzip stage after this works best on large
- * chunks, and a page is bounded (500 objects).
+ * object as listed. Entries come out in buffers of a few MiB, not one per entry: the gzip stage after this works
+ * best on large chunks.
  */
+/** The size the entries are cut at for the gzip stage: large enough for its throughput, small against a part. */
+const CHUNK_BYTES = 4 * 1024 * 1024;
+
 export class ArchiveWriter {
   constructor(
     /** Velero stamps every entry with the time it wrote it; one time for the whole backup keeps archives comparable. */
@@ -28,10 +31,12 @@ export class ArchiveWriter {
 
   /**
    * The entries of `objects`, all of one resource (`groupResource`) listed at `version`; namespaced objects go under
-   * their namespace, cluster-scoped ones under `cluster/`.
+   * their namespace, cluster-scoped ones under `cluster/`. In chunks of about CHUNK_BYTES: a page of large objects
+   * (500 Secrets near their 1 MiB limit) never becomes one buffer twice its size.
    */
-  entries(groupResource: string, version: string, objects: KubeObject[]): Buffer {
-    const parts: Uint8Array[] = [];
+  *entries(groupResource: string, version: string, objects: KubeObject[]): Generator<Buffer> {
+    let parts: Uint8Array[] = [];
+    let size = 0;
     for (const object of objects) {
       const name = object.metadata?.name ?? '';
       const namespace = object.metadata?.namespace || undefined;
@@ -43,8 +48,14 @@ export class ArchiveWriter {
         content,
         padding,
       );
+      size += 2 * (content.length + padding.length + 512);
+      if (size >= CHUNK_BYTES) {
+        yield Buffer.concat(parts);
+        parts = [];
+        size = 0;
+      }
     }
-    return Buffer.concat(parts);
+    if (parts.length > 0) yield Buffer.concat(parts);
   }
 
   /** The end-of-archive blocks. */

@@ -123,7 +123,7 @@ export async function* collectObjects(o: CollectOptions): AsyncGenerator<Buffer>
           );
           if (kept.length === 0) continue;
           written(target.name, kept);
-          yield writer.entries(target.name, target.resource.version, kept);
+          yield* writer.entries(target.name, target.resource.version, kept);
         }
       }
     }
@@ -162,7 +162,7 @@ export async function* collectObjects(o: CollectOptions): AsyncGenerator<Buffer>
     }
     if (itemVerdict(object, plan) !== 'keep') return;
     written(gr, [object]);
-    yield writer.entries(gr, r.version, [object]);
+    yield* writer.entries(gr, r.version, [object]);
   }
 
   yield writer.begin();
