@@ -299,10 +299,10 @@ function childrenOf(pid: number): number[] {
   return children;
 }
 
-/** Velero's `-o json` prints one object for one match and a List for several. */
+/** Velero's `-o json` prints a list of one as that one object, any other list as a BackupList or RestoreList. */
 function itemsOf<T>(json: string): T[] {
-  const parsed = JSON.parse(json) as { kind?: string; items?: T[] };
-  return parsed.kind === 'List' || Array.isArray(parsed.items) ? (parsed.items ?? []) : [parsed as T];
+  const parsed = JSON.parse(json) as { kind?: string; items?: T[] | null };
+  return parsed.kind?.endsWith('List') ? (parsed.items ?? []) : [parsed as T];
 }
 
 /**

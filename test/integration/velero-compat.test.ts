@@ -1,9 +1,19 @@
 import { AppsV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { stringify } from 'yaml';
+import type { VeleroRow } from '../../client/commands/backups/velero.js';
+import { resourcesLocationPrefix } from '../../core/layout.js';
+import { backupName, workflowIds } from '../../core/naming.js';
 import { startVelero, type Velero } from '../../devstack/servers/velero.js';
-import { bucketState, createBucket, uniqueName } from '../helpers/stack.js';
+import { loadConfigFile } from '../../runtime/config-file.js';
+import type { resourceBackup } from '../../workflows/index.js';
+import { lifeboat } from '../helpers/cli.js';
+import { waitFor } from '../helpers/kube.js';
+import { bucketState, isolatedConfig, startTestWorker, testSecrets, uniqueName } from '../helpers/stack.js';
+import { temporalEnv } from '../helpers/temporal-namespace.js';
 
 // Lock-in in both directions, against a real stock Velero v1.18.3 (with velero-plugin-for-aws v1.14.3) running on
 // the host against the test control plane and versitygw: Velero reads what Lifeboat writes, Lifeboat reads what
@@ -105,16 +115,59 @@ async function contents(namespace: string) {
 
 describe('stock Velero and Lifeboat read each other’s resource backups', { timeout: 420_000 }, () => {
   const namespace = uniqueName('vc-app');
-  const bucket = uniqueName('t-velero');
+  const dir = mkdtempSync(join(tmpdir(), 'lifeboat-velero-compat-'));
+  const configFile = join(dir, 'lifeboat.yaml');
   /** Velero's own location: where stock Velero writes the backups Lifeboat must list. */
   const veleroPrefix = 'velero';
+  /** Lifeboat's BackupStorageLocation prefix for this cluster, the one a stock Velero is pointed at. */
+  const lifeboatPrefix = resourcesLocationPrefix('it', 'local');
+  let bucket: string;
+  let env: Record<string, string>;
+  let lifeboatBackup: string;
+  /** Every key under Lifeboat's backups/ right after its backup: Velero (ReadOnly) must not change one of them. */
+  let lifeboatKeys: string[];
   let velero: Velero;
 
   beforeAll(async () => {
     const binaries = veleroTools();
-    await createBucket(server, bucket);
+    const isolated = await isolatedConfig();
+    bucket = isolated.buckets.versitygw!;
+    const document = {
+      apiVersion: 'lifeboat.dev/v1alpha1',
+      kind: 'LifeboatConfig',
+      storageLocations: isolated.config.storageLocations,
+      // Read as exactly the role production ships for resource backups (deploy/kubernetes/resource-reader.yaml).
+      clusters: [{ name: 'local', api: { kubeconfig: inject('resourceReaderKubeconfig') } }],
+      resourceBackups: [{ name: 'compat', cluster: 'local', location: 'versitygw', includedNamespaces: [namespace] }],
+    };
+    writeFileSync(configFile, stringify(document));
+    const config = loadConfigFile(configFile);
+    env = { ...temporalEnv(), ...Object.fromEntries(testSecrets()) };
+
     const api = KubernetesObjectApi.makeApiClient(kc);
     for (const object of fixture(namespace)) await api.create(object);
+    // The Deployment controller's ReplicaSet is part of what both tools back up: let it exist first.
+    await waitFor('the fixture Deployment’s ReplicaSet', async () => {
+      const sets = await apps.listNamespacedReplicaSet({ namespace });
+      return sets.items.length > 0;
+    });
+
+    const tw = await startTestWorker(config);
+    try {
+      const requestedAt = new Date();
+      lifeboatBackup = backupName('compat', requestedAt);
+      const manifest = await tw.client.workflow.execute<typeof resourceBackup>('resourceBackup', {
+        taskQueue: tw.taskQueue,
+        workflowId: workflowIds.resourceBackup('local', 'compat', lifeboatBackup),
+        args: [{ cluster: 'local', policy: 'compat', requestedAt: requestedAt.toISOString() }],
+      });
+      expect(manifest.outcome).toBe('Completed');
+      expect(manifest.files.veleroRecord).not.toBeNull();
+    } finally {
+      await tw.close();
+    }
+    lifeboatKeys = (await bucketState(server, bucket)).keys.filter((k) => k.startsWith(`${lifeboatPrefix}/backups/`));
+
     const dataDir = join(inject('dataDir'), uniqueName('velero'));
     mkdirSync(dataDir, { recursive: true });
     velero = await startVelero({
@@ -123,7 +176,10 @@ describe('stock Velero and Lifeboat read each other’s resource backups', { tim
       dataDir,
       namespace: uniqueName('velero'),
       store: server,
-      locations: [{ name: 'velero', bucket, prefix: veleroPrefix, default: true }],
+      locations: [
+        { name: 'velero', bucket, prefix: veleroPrefix, default: true },
+        { name: 'lifeboat', bucket, prefix: lifeboatPrefix, readOnly: true },
+      ],
     });
   }, 300_000);
 
@@ -131,7 +187,34 @@ describe('stock Velero and Lifeboat read each other’s resource backups', { tim
     await velero?.stop();
   });
 
-  it('a backup stock Velero made of the fixture is in Velero’s layout in its own prefix', async () => {
+  it('stock Velero lists, describes and restores a backup Lifeboat made, and changes none of its files', async () => {
+    // Velero's backup sync imports a location's new backups once a minute.
+    const listed = await velero.waitForBackup(lifeboatBackup);
+    expect(listed.status?.phase).toBe('Completed');
+    expect(listed.spec.storageLocation).toBe('lifeboat');
+
+    const described = await velero.describe(lifeboatBackup);
+    expect(described).not.toContain('<error');
+    for (const line of ['v1/ConfigMap:', 'v1/Secret:', 'apps/v1/Deployment:', 'v1/ServiceAccount:'])
+      expect(described).toContain(line);
+    for (const item of [`${namespace}/web-config`, `${namespace}/web-credentials`, `${namespace}/web`])
+      expect(described).toContain(`- ${item}`);
+
+    const target = uniqueName('vc-from-lifeboat');
+    const restore = await velero.restore(uniqueName('restore'), {
+      fromBackup: lifeboatBackup,
+      namespaceMappings: { [namespace]: target },
+    });
+    expect(restore.status?.phase).toBe('Completed');
+    expect(restore.status?.errors ?? 0).toBe(0);
+    expect(await contents(target)).toEqual(await contents(namespace));
+
+    // ReadOnly: Velero wrote its restore's results under restores/, and nothing under backups/.
+    const keys = (await bucketState(server, bucket)).keys;
+    expect(keys.filter((k) => k.startsWith(`${lifeboatPrefix}/backups/`))).toEqual(lifeboatKeys);
+  });
+
+  it('Lifeboat lists a backup stock Velero made of the same fixture', async () => {
     const name = uniqueName('by-velero');
     const backup = await velero.createBackup(name, { location: 'velero', includeNamespaces: [namespace] });
     expect(backup.status?.phase).toBe('Completed');
@@ -141,17 +224,27 @@ describe('stock Velero and Lifeboat read each other’s resource backups', { tim
     expect(keys.filter((k) => k.startsWith(dir)).map((k) => k.slice(dir.length))).toEqual(
       expect.arrayContaining([`${name}.tar.gz`, 'velero-backup.json', `${name}-resource-list.json.gz`]),
     );
-    const described = await velero.describe(name);
-    for (const item of [`${namespace}/web-config`, `${namespace}/web-credentials`, `${namespace}/web`])
-      expect(described).toContain(item);
 
-    // A restore of Velero's own backup into a mapped namespace: the baseline the Lifeboat backup is held to below.
-    const target = uniqueName('vc-restored');
-    const restore = await velero.restore(uniqueName('restore'), {
-      fromBackup: name,
-      namespaceMappings: { [namespace]: target },
+    const run = await lifeboat(
+      ['backups', 'list', '--velero', `versitygw:${veleroPrefix}`, '-o', 'json', '-f', configFile],
+      env,
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const rows = JSON.parse(run.stdout) as VeleroRow[];
+    const row = rows.find((r) => r.backup === name);
+    expect(row).toMatchObject({ ok: true, summary: { name, phase: 'Completed', writtenByLifeboat: false } });
+    expect(row?.ok && row.summary.itemsBackedUp).toBe(backup.status?.progress?.itemsBackedUp);
+    expect(row?.ok && row.summary.includedNamespaces).toEqual([namespace]);
+
+    // The same listing of Lifeboat's own location shows its backup as Velero sees it, written by Lifeboat.
+    const own = await lifeboat(
+      ['backups', 'list', '--velero', `versitygw:${lifeboatPrefix}`, '-o', 'json', '-f', configFile],
+      env,
+    );
+    expect(own.code, own.stderr).toBe(0);
+    expect((JSON.parse(own.stdout) as VeleroRow[]).find((r) => r.backup === lifeboatBackup)).toMatchObject({
+      ok: true,
+      summary: { phase: 'Completed', writtenByLifeboat: true },
     });
-    expect(restore.status?.phase).toBe('Completed');
-    expect(await contents(target)).toEqual(await contents(namespace));
   });
 });

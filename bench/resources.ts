@@ -1,0 +1,348 @@
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger } from '@temporalio/worker';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { stringify } from 'yaml';
+import { DEFAULT_PAGE_SIZE } from '../activities/kube/list-pages.js';
+import { GZIP_LEVEL } from '../activities/resource-backup/stream.js';
+import { buildDist } from '../build/bundle.js';
+import { repoRoot } from '../build/repo-root.js';
+import type { ResourceBackupManifest } from '../core/manifest.js';
+import { backupName, workflowIds } from '../core/naming.js';
+import { startControlPlane } from '../devstack/kube/control-plane.js';
+import { grantResourceReaderAccess, grantWorkerAccess } from '../devstack/kube/worker-access.js';
+import { freePorts } from '../devstack/ports.js';
+import { ManagedProcess } from '../devstack/process.js';
+import { ensureBucket } from '../devstack/s3-bucket.js';
+import { temporalServer } from '../devstack/servers/temporal.js';
+import { startVelero } from '../devstack/servers/velero.js';
+import { versitygwServer } from '../devstack/servers/versitygw.js';
+import { consoleProgress, ensureTools } from '../devstack/tools/build.js';
+import { builtWorker, workerProcessSpec } from '../devstack/worker-process.js';
+import type { resourceBackup } from '../workflows/index.js';
+import { LOADED, loadObjects, listFloor, namespaceName, RawApi, widgetCrd } from './lib/resource-load.js';
+import { Teardown } from './lib/teardown.js';
+
+/**
+ * bench/resources: how fast Lifeboat backs up many Kubernetes objects, against the floor the API sets and against
+ * stock Velero, in one run on one machine.
+ *   (a) Lifeboat: the resourceBackup workflow, run as production runs it (the built worker, `npm run build`, as a
+ *       child process, a fresh one per backup so its peak RSS, VmHWM, is that backup's), on a Temporal dev server,
+ *       reading the local kube-apiserver as the resource-reader identity, writing to versitygw; timed from the
+ *       workflow's start to its close as Temporal records them.
+ *   (b) the floor: a paged LIST of the same resources at the backup's page size, every page's body gzipped at the
+ *       archive's level and thrown away (bench/lib/resource-load.ts): what any backup of these objects must at least
+ *       do, without writing anything.
+ *   (c) stock Velero v1.18.3 (default server flags, printed), backing up the same kinds to the same store, on the
+ *       first namespaces only (--velero-objects of them), and (a) again on exactly that subset.
+ * Load: ConfigMaps (40%), Secrets (30%) and custom resources (30%) of realistic sizes in --namespaces namespaces;
+ * (a) and (b) run at 10k objects and at --objects, to show the worker's memory does not grow with the cluster.
+ * Options: --objects N (default 50000), --namespaces N (100), --velero-objects N (5000; 0 skips Velero), --rounds N
+ * (3; medians of (a) and (b), the worst peak RSS), --keep (leave the temp dir and its logs).
+ */
+const { values: args } = parseArgs({
+  options: {
+    objects: { type: 'string', default: '50000' },
+    namespaces: { type: 'string', default: '100' },
+    'velero-objects': { type: 'string', default: '5000' },
+    rounds: { type: 'string', default: '3' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const OBJECTS = Number(args.objects);
+const NAMESPACES = Number(args.namespaces);
+const VELERO_OBJECTS = Number(args['velero-objects']);
+const ROUNDS = Number(args.rounds);
+for (const [flag, value, min] of [
+  ['--objects', OBJECTS, 1],
+  ['--namespaces', NAMESPACES, 1],
+  ['--velero-objects', VELERO_OBJECTS, 0],
+  ['--rounds', ROUNDS, 1],
+] as const)
+  if (!Number.isInteger(value) || value < min) throw new Error(`${flag} must be a whole number >= ${min}`);
+const STAGES = [...new Set([Math.min(10_000, OBJECTS), OBJECTS])];
+/** The namespaces Velero's subset covers: the first of them, as many as hold --velero-objects objects. */
+const VELERO_NAMESPACES = Math.max(1, Math.round((NAMESPACES * Math.min(VELERO_OBJECTS, OBJECTS)) / OBJECTS));
+const CLUSTER = 'bench';
+const RESOURCES = LOADED.map((l) => l.resource);
+
+const say = (line: string) => process.stderr.write(`${line}\n`);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const procStatusMiB = (pid: number, field: string) =>
+  Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+const rate = (items: number, seconds: number) => `${Math.round(items / seconds)} items/s`;
+
+interface LifeboatRun {
+  seconds: number;
+  items: number;
+  peakRssMiB: number;
+  storedBytes: number;
+  outcome: string;
+}
+
+async function main(): Promise<void> {
+  const teardown = new Teardown(say);
+  teardown.trapSignals();
+  const dir = mkdtempSync(join(tmpdir(), 'lifeboat-bench-resources-'));
+  if (!args.keep) teardown.add('temp dir', () => rmSync(dir, { recursive: true, force: true }));
+  try {
+    await run(dir, teardown);
+  } finally {
+    await teardown.run();
+    if (args.keep) say(`kept ${dir}`);
+  }
+}
+
+async function run(dir: string, teardown: Teardown): Promise<void> {
+  const tools = await ensureTools(consoleProgress(), [
+    'etcd',
+    'kubernetes',
+    'versitygw',
+    'temporal',
+    ...(VELERO_OBJECTS > 0 ? ['velero'] : []),
+  ]);
+  const [temporalPort, s3Port, apiServerPort, kubeEtcdClient, kubeEtcdPeer, schedulerPort] = (await freePorts(6)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const s3 = { endpoint: `http://127.0.0.1:${s3Port}`, accessKeyId: 'bench', secretAccessKey: 'bench-secret-12345678' };
+  const bucket = 'bench';
+  const servers = [
+    temporalServer({ binary: tools.temporal, dataDir: join(dir, 'temporal'), port: temporalPort }),
+    versitygwServer({ binary: tools.versitygw, dataDir: join(dir, 's3'), port: s3Port, ...s3 }),
+  ].map((spec) => new ManagedProcess(spec));
+  teardown.add('Temporal and versitygw', () => Promise.all(servers.map((p) => p.stop())));
+  teardown.atExit(() => servers.forEach((p) => p.pid && p.running && process.kill(p.pid, 'SIGKILL')));
+
+  say('building the worker as production runs it (npm run build); starting Temporal, versitygw and Kubernetes...');
+  const kubeDir = join(dir, 'kubernetes');
+  const planeStarting = startControlPlane({
+    tools,
+    dataDir: kubeDir,
+    apiServerPort,
+    etcdClientPort: kubeEtcdClient,
+    etcdPeerPort: kubeEtcdPeer,
+    schedulerPort,
+  });
+  teardown.add('Kubernetes control plane', async () => (await planeStarting.catch(() => undefined))?.stop());
+  const dist = join(dir, 'dist');
+  symlinkSync(join(repoRoot, 'node_modules'), join(dir, 'node_modules'));
+  const [, plane] = await Promise.all([
+    Promise.all(servers.map((p) => p.start())),
+    planeStarting,
+    buildDist(dist, new DefaultLogger('WARN')),
+  ]);
+  teardown.atExit(() => plane.processes.forEach((p) => p.pid && p.running && process.kill(p.pid, 'SIGKILL')));
+  await ensureBucket(s3, bucket);
+  await grantWorkerAccess(plane, kubeDir);
+  const readerKubeconfig = await grantResourceReaderAccess(plane, kubeDir);
+
+  const api = new RawApi({
+    server: plane.server,
+    caFile: plane.pki.ca.cert,
+    certFile: plane.pki.admin.cert,
+    keyFile: plane.pki.admin.key,
+  });
+  teardown.add('API connections', () => api.close());
+  await api.create('/apis/apiextensions.k8s.io/v1/customresourcedefinitions', widgetCrd);
+  for (let i = 0; i < NAMESPACES; i++)
+    await api.create('/api/v1/namespaces', {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: namespaceName(i) },
+    });
+  // The CRD's collection answers once the CRD is established.
+  for (let tries = 0; (await api.send('GET', '/apis/bench.lifeboat.dev/v1/widgets?limit=1')).status !== 200; tries++) {
+    if (tries > 100) throw new Error('the Widget CRD did not become established');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+
+  const subset = Array.from({ length: VELERO_NAMESPACES }, (_, i) => namespaceName(i));
+  const configFile = join(dir, 'lifeboat.yaml');
+  writeFileSync(
+    configFile,
+    stringify({
+      apiVersion: 'lifeboat.dev/v1alpha1',
+      kind: 'LifeboatConfig',
+      storageLocations: [
+        {
+          name: 'bench',
+          endpoint: s3.endpoint,
+          bucket,
+          credentials: { accessKeyIdEnv: 'BENCH_KEY', secretAccessKeyEnv: 'BENCH_SECRET' },
+        },
+      ],
+      clusters: [{ name: CLUSTER, api: { kubeconfig: readerKubeconfig } }],
+      resourceBackups: [
+        { name: 'all', cluster: CLUSTER, location: 'bench', includedResources: RESOURCES },
+        {
+          name: 'subset',
+          cluster: CLUSTER,
+          location: 'bench',
+          includedResources: RESOURCES,
+          includedNamespaces: subset,
+        },
+      ],
+    }),
+  );
+  const workerEnv = {
+    HOME: dir,
+    LIFEBOAT_CONFIG: configFile,
+    TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
+    LIFEBOAT_TASK_QUEUE: 'bench',
+    BENCH_KEY: s3.accessKeyId,
+    BENCH_SECRET: s3.secretAccessKey,
+  };
+  const connection = await Connection.connect({ address: workerEnv.TEMPORAL_ADDRESS });
+  teardown.add('Temporal client', () => connection.close());
+  const temporal = new Client({ connection });
+
+  /** Distinct one-off backup names: each run's requestedAt is a second after the one before. */
+  let runIndex = 0;
+  const base = Date.UTC(2026, 0, 1);
+  const lifeboat = async (policy: string): Promise<LifeboatRun> => {
+    const worker = new ManagedProcess(
+      workerProcessSpec(builtWorker(dist), { env: workerEnv, logFile: join(dir, `worker-${runIndex}.log`) }),
+    );
+    await worker.start();
+    try {
+      const requestedAt = new Date(base + 1000 * runIndex++);
+      const handle = await temporal.workflow.start<typeof resourceBackup>('resourceBackup', {
+        taskQueue: 'bench',
+        workflowId: workflowIds.resourceBackup(CLUSTER, policy, backupName(policy, requestedAt)),
+        args: [{ cluster: CLUSTER, policy, requestedAt: requestedAt.toISOString() }],
+      });
+      const manifest: ResourceBackupManifest = await handle.result();
+      const peakRssMiB = procStatusMiB(worker.pid!, 'VmHWM');
+      const described = await handle.describe();
+      return {
+        seconds: (described.closeTime!.getTime() - described.startTime.getTime()) / 1000,
+        items: manifest.counts.items,
+        peakRssMiB,
+        storedBytes: manifest.object.bytes,
+        outcome: manifest.outcome,
+      };
+    } finally {
+      await worker.stop();
+    }
+  };
+  const floor = async () => {
+    const started = performance.now();
+    const items = await listFloor(api, DEFAULT_PAGE_SIZE, GZIP_LEVEL);
+    return { seconds: (performance.now() - started) / 1000, items };
+  };
+
+  const lines: string[] = [];
+  const stages: { objects: number; a: LifeboatRun[]; b: { seconds: number; items: number }[] }[] = [];
+  let loaded = 0;
+  for (const objects of STAGES) {
+    say(`loading objects ${loaded}..${objects} into ${NAMESPACES} namespaces...`);
+    const started = performance.now();
+    await loadObjects(api, { from: loaded, to: objects, namespaces: NAMESPACES }, 48, (done) =>
+      say(`  ${loaded + done} objects`),
+    );
+    say(`  loaded ${objects - loaded} in ${((performance.now() - started) / 1000).toFixed(1)}s`);
+    loaded = objects;
+    const stage = { objects, a: [] as LifeboatRun[], b: [] as { seconds: number; items: number }[] };
+    for (let round = 0; round < ROUNDS; round++) {
+      // The side that goes first alternates: neither always finds the API server's caches cold.
+      const order = round % 2 === 0 ? ['b', 'a'] : ['a', 'b'];
+      for (const side of order) {
+        if (side === 'b') {
+          stage.b.push(await floor());
+          say(`  [${objects}] (b) floor:    ${stage.b.at(-1)!.seconds.toFixed(2)}s, ${stage.b.at(-1)!.items} items`);
+        } else {
+          const result = await lifeboat('all');
+          stage.a.push(result);
+          say(
+            `  [${objects}] (a) lifeboat: ${result.seconds.toFixed(2)}s, ${result.items} items, ${result.outcome}, ` +
+              `worker peak RSS ${result.peakRssMiB.toFixed(0)} MiB, stored ${(result.storedBytes / 1024 / 1024).toFixed(1)} MiB`,
+          );
+        }
+      }
+    }
+    stages.push(stage);
+  }
+
+  const last = stages.at(-1)!;
+  const aLast = median(last.a.map((r) => r.seconds));
+  const itemsLast = last.a[0]!.items;
+  lines.push(
+    '',
+    `bench/resources: ${OBJECTS} objects (${LOADED.map((l) => `${Math.round(l.share * 100)}% ${l.resource}`).join(', ')}) ` +
+      `in ${NAMESPACES} namespaces; page size ${DEFAULT_PAGE_SIZE}, gzip level ${GZIP_LEVEL}, store versitygw, ` +
+      `${ROUNDS} round(s), medians; ${availableParallelism()} cores, load average ${loadavg()[0]!.toFixed(1)}`,
+  );
+  for (const stage of stages) {
+    const am = median(stage.a.map((r) => r.seconds));
+    const bm = median(stage.b.map((r) => r.seconds));
+    const items = stage.a[0]!.items;
+    lines.push(
+      `  ${String(stage.objects).padStart(6)} objects: (a) lifeboat ${am.toFixed(2)}s ${rate(items, am)}  ` +
+        `(b) floor ${bm.toFixed(2)}s ${rate(stage.b[0]!.items, bm)}  a/b=${(am / bm).toFixed(2)}  ` +
+        `worker peak RSS ${Math.max(...stage.a.map((r) => r.peakRssMiB)).toFixed(0)} MiB`,
+    );
+  }
+  if (stages.length > 1) {
+    const [small, large] = [stages[0]!, last].map((s) => Math.max(...s.a.map((r) => r.peakRssMiB))) as [number, number];
+    lines.push(
+      `  peak RSS ${stages[0]!.objects} -> ${last.objects} objects: ${small.toFixed(0)} -> ${large.toFixed(0)} MiB ` +
+        `(${(((large - small) / small) * 100).toFixed(1)}%)`,
+    );
+  }
+
+  if (VELERO_OBJECTS > 0) {
+    say(`starting stock Velero (default server flags) and backing up ${VELERO_NAMESPACES} namespaces...`);
+    const veleroDir = join(dir, 'velero');
+    mkdirSync(veleroDir, { recursive: true });
+    const velero = await startVelero({
+      tools: { velero: tools.velero, plugin: tools['velero-plugin-for-aws'] },
+      kubeconfig: plane.adminKubeconfig,
+      dataDir: veleroDir,
+      store: s3,
+      locations: [{ name: 'default', bucket, prefix: 'velero', default: true }],
+    });
+    teardown.add('Velero', () => velero.stop());
+    const started = performance.now();
+    const backup = await velero.createBackup('bench-subset', {
+      location: 'default',
+      includeNamespaces: subset,
+      includeResources: RESOURCES,
+    });
+    const wall = (performance.now() - started) / 1000;
+    const veleroRss = velero.pid ? procStatusMiB(velero.pid, 'VmHWM') : NaN;
+    await velero.stop();
+    const cItems = backup.status?.progress?.itemsBackedUp ?? 0;
+    const recorded =
+      backup.status?.startTimestamp && backup.status.completionTimestamp
+        ? (Date.parse(backup.status.completionTimestamp) - Date.parse(backup.status.startTimestamp)) / 1000
+        : NaN;
+    const subsetRuns: LifeboatRun[] = [];
+    for (let round = 0; round < ROUNDS; round++) subsetRuns.push(await lifeboat('subset'));
+    const aSubset = median(subsetRuns.map((r) => r.seconds));
+    const aItems = subsetRuns[0]!.items;
+    const veleroPerItem = wall / cItems;
+    lines.push(
+      `  (c) stock Velero v1.18.3, ${VELERO_NAMESPACES} namespaces, ${cItems} items, phase ${backup.status?.phase}: ` +
+        `${wall.toFixed(2)}s by the CLI's --wait (${recorded.toFixed(0)}s by its own timestamps) ${rate(cItems, wall)}, ` +
+        `server peak RSS ${veleroRss.toFixed(0)} MiB`,
+      `      velero ${velero.serverArgs.join(' ')}`,
+      `      (only the ports, the plugin dir and the text log format are set: every other flag is Velero's default)`,
+      `  (a) lifeboat on the same subset: ${aSubset.toFixed(2)}s, ${aItems} items, ${rate(aItems, aSubset)}`,
+      `  Velero's time per item over Lifeboat's: ${(veleroPerItem / (aSubset / aItems)).toFixed(1)}x on the subset, ` +
+        `${(veleroPerItem / (aLast / itemsLast)).toFixed(1)}x against the ${last.objects}-object run`,
+    );
+  }
+  lines.push(
+    '  targets: a/b <= 1.3; Lifeboat >= 10x Velero items/s; peak RSS < 300 MiB and within 15% from 10k to 50k',
+  );
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+await main();
