@@ -33,7 +33,10 @@ interface AggregatedGroup {
 
 interface GroupList {
   kind?: string;
-  groups?: (AggregatedGroup & { name?: string; preferredVersion?: { version: string } })[];
+  /** APIGroupDiscoveryList's groups. */
+  items?: AggregatedGroup[];
+  /** APIGroupList's groups. */
+  groups?: { name?: string; versions?: { version: string }[]; preferredVersion?: { version: string } }[];
   /** /api's plain answer (APIVersions). */
   versions?: unknown[];
 }
@@ -69,7 +72,7 @@ function fromAggregated(group: string, version: string, r: AggregatedResource): 
 }
 
 function aggregatedGroups(list: GroupList): GroupVersions[] {
-  return (list.groups ?? []).map((g) => ({
+  return (list.items ?? []).map((g) => ({
     group: g.metadata?.name ?? '',
     versions: (g.versions ?? []).map((v) =>
       v.freshness === 'Stale'
@@ -122,7 +125,7 @@ function plainVersions(
   return [
     ...(core ? [{ group: '', versions: (core.versions ?? []).filter((v): v is string => typeof v === 'string') }] : []),
     ...(apis?.groups ?? []).map((g) => {
-      const all = ((g as { versions?: { version: string }[] }).versions ?? []).map((v) => v.version);
+      const all = (g.versions ?? []).map((v) => v.version);
       const first = g.preferredVersion?.version;
       return { group: g.name ?? '', versions: first ? [first, ...all.filter((v) => v !== first)] : all };
     }),

@@ -23,7 +23,7 @@ import { serializeVeleroResults, veleroResults } from '../../core/velero/results
 import { findCluster, findLocation, findPolicy } from '../config-lookup.js';
 import type { ActivityDeps } from '../deps.js';
 import { nonRetryable, transient } from '../failures.js';
-import type { ClusterApi } from '../kube/cluster-api.js';
+import { ApiError, type ClusterApi } from '../kube/cluster-api.js';
 import { discover } from '../kube/discovery.js';
 import { apiReason, listPages, type KubeObject } from '../kube/list-pages.js';
 import { classifyS3Error, s3ClientFor, withS3 } from '../storage/s3.js';
@@ -68,11 +68,28 @@ function findResourcePolicy(deps: ActivityDeps, cluster: string, name: string): 
   return found.policy;
 }
 
-function unreachable(api: ClusterApi, cluster: string, err: unknown): Error {
-  return transient(
-    TransientFailureTypes.KubernetesApiUnavailable,
-    `The API of cluster ${cluster} (${api.server}) did not answer: ${apiReason(err)}`,
-  );
+/**
+ * The cluster's API failing the backup as a whole (discovery, or no answer at all mid-listing): refused credentials or
+ * a role that may not even read discovery are config errors no retry fixes; anything else may pass, and is retried.
+ */
+function apiFailure(api: ClusterApi, cluster: string, err: unknown): Error {
+  const where = `The API of cluster ${cluster} (${api.server})`;
+  if (err instanceof ApiError && err.status === 401) {
+    return nonRetryable(
+      FailureTypes.InvalidConfig,
+      `${where} refused the worker's credentials (${apiReason(err)}); check the kubeconfig of clusters[${cluster}].api ` +
+        `(or kubernetes, for a cluster without etcd).`,
+    );
+  }
+  if (err instanceof ApiError && err.status === 403) {
+    return nonRetryable(
+      FailureTypes.InvalidConfig,
+      `${where} does not let the worker read its discovery documents (${apiReason(err)}); bind the worker's identity ` +
+        `to the resource backup ClusterRole (deploy/kubernetes/resource-reader.yaml).`,
+    );
+  }
+  const what = err instanceof ApiError ? 'failed' : 'did not answer';
+  return transient(TransientFailureTypes.KubernetesApiUnavailable, `${where} ${what}: ${apiReason(err)}`);
 }
 
 /** The live namespaces the plan expands globs against (a namespace that cannot be listed is an error of the results). */
@@ -259,7 +276,7 @@ export function createResourceBackupActivities(deps: ActivityDeps) {
             },
           });
         } catch (err) {
-          if (err instanceof ApiUnreachable) throw unreachable(api, req.cluster, err.cause);
+          if (err instanceof ApiUnreachable) throw apiFailure(api, req.cluster, err.cause);
           throw err;
         }
         counters.bytes = upload.stored.bytes;
