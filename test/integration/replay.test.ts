@@ -22,6 +22,7 @@ const expected: Record<string, string> = {
   'etcd-backup-minio': 'etcd-backup.test.ts: a gzip backup to MinIO (direct mode)',
   'etcd-backup-versitygw': 'etcd-backup.test.ts: a gzip backup to versitygw (direct mode)',
   'etcd-backup-gave-up': 'backup-faults.test.ts: giveUpAfter runs out, BackupGaveUp',
+  'resource-backup-completed': 'resource-backup-workflow.test.ts: a one-off resource backup, then retention',
   retention: 'retention.test.ts: a sweep that deletes backups, manifests first',
   'retention-aborts-uploads': 'retention.test.ts: a sweep that aborts an abandoned multipart upload',
   'storage-check': 'storage-check.test.ts: lifeboat check of a location',

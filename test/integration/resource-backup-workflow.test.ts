@@ -116,7 +116,8 @@ describe('the resourceBackup workflow', () => {
       nominalTime: requestedAt,
       oneOff: true,
       outcome: 'Completed',
-      counts: { items: 2, resources: { configmaps: 1, secrets: 1 }, warnings: 0, errors: 0 },
+      // The two objects, and their Namespace, which Velero keeps for the items it holds.
+      counts: { items: 3, resources: { configmaps: 1, secrets: 1, namespaces: 1 }, warnings: 0, errors: 0 },
     });
 
     expect(await handle.query(resourceBackupProgress)).toEqual({
@@ -125,7 +126,7 @@ describe('the resourceBackup workflow', () => {
       manifestKey: manifestKey({ prefix: 'it', kind: 'resources', cluster: 'local', backup }),
       resourcesDone: expect.any(Number) as number,
       resourcesTotal: expect.any(Number) as number,
-      items: 2,
+      items: 3,
       bytes: manifest.object.bytes,
       warnings: 0,
       errors: 0,
