@@ -159,8 +159,11 @@ async function acquireHostLock(timeoutMs: number): Promise<() => void> {
   for (;;) {
     try {
       writeFileSync(file, String(process.pid), { flag: 'wx' });
+      let released = false;
       return () => {
-        if (readFileSync(file, 'utf8').trim() === String(process.pid)) rmSync(file, { force: true });
+        if (released) return;
+        released = true;
+        rmSync(file, { force: true });
       };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
