@@ -394,6 +394,7 @@ export async function createResourceFixture(kc: KubeConfig): Promise<ResourceFix
     );
   });
 
+  const narrowRoles: string[] = [];
   return {
     id,
     namespaces: ns,
@@ -418,6 +419,7 @@ export async function createResourceFixture(kc: KubeConfig): Promise<ResourceFix
       await Promise.all(Array.from({ length: parallel }, worker));
     },
     async narrowKubeconfig(name, rules, dir) {
+      narrowRoles.push(`${id}-${name}`);
       await create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace: aux } });
       await create({
         apiVersion: 'rbac.authorization.k8s.io/v1',
@@ -464,6 +466,11 @@ export async function createResourceFixture(kc: KubeConfig): Promise<ResourceFix
       await Promise.all([
         ...[...Object.values(ns), aux].map((name) => gone(core.deleteNamespace({ name }))),
         gone(ext.deleteCustomResourceDefinition({ name: crd.name })),
+        ...narrowRoles.flatMap((name) =>
+          ['ClusterRole', 'ClusterRoleBinding'].map((kind) =>
+            gone(api.delete({ apiVersion: 'rbac.authorization.k8s.io/v1', kind, metadata: { name } })),
+          ),
+        ),
         ...Object.entries(cluster).map(([what, name]) =>
           gone(
             api.delete({
