@@ -1,5 +1,6 @@
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { applySchedules } from '../../client/schedules-sync.js';
@@ -16,9 +17,10 @@ import {
   LifeboatPolicy,
 } from '../../core/search-attributes.js';
 import type { resourceBackup, retention } from '../../workflows/index.js';
-import { resourceBackupProgress } from '../../workflows/resource-backup-api.js';
+import { resourceBackupCounters, resourceBackupProgress } from '../../workflows/resource-backup-api.js';
 import { recordHistory } from '../helpers/histories.js';
 import { secretsInHistory } from '../helpers/secrets.js';
+import { fileNamespace } from '../helpers/temporal-namespace.js';
 import {
   bucketState,
   isolatedConfig,
@@ -30,7 +32,7 @@ import {
 } from '../helpers/stack.js';
 
 // The resourceBackup workflow as the UI and the CLI see it: its name from the nominal time, search attributes,
-// progress query, activity summaries, the manifest it returns (the one it stored), the retention it starts, a run
+// progress query and current details (fed by the archive's counters signal), activity summaries, the manifest it returns (the one it stored), the retention it starts, a run
 // started by the schedule `lifeboat apply` made, and no secret in its history, not even the Secret it backed up.
 // What the archive holds is resource-backup.test.ts's subject; here the cluster holds two objects.
 const server = inject('s3Servers').find((s) => s.name === 'versitygw')!;
@@ -158,6 +160,77 @@ describe('the resourceBackup workflow', () => {
       .result();
     expect(sweep).toMatchObject({ cluster: 'local', policy: 'objects', deleted: [] });
     expect(sweep.kept).toContain(backup);
+  });
+
+  it("while archiving, the archive's counters signal drives the progress query and the UI's current details", async () => {
+    // A worker with the workflows and no activities: the archive activity stays scheduled, so the run stays in its
+    // archiving phase for as long as the test needs, and the signal is the test's (the engine sends the same one).
+    const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
+    const taskQueue = uniqueName('workflows-only');
+    const worker = await Worker.create({
+      connection,
+      namespace: await fileNamespace(),
+      taskQueue,
+      workflowBundle: { codePath: inject('workflowBundlePath') },
+    });
+    const backup = backupName('objects', new Date('2026-04-06T00:00:00Z'));
+    try {
+      await worker.runUntil(async () => {
+        const handle = await tw.client.workflow.start<typeof resourceBackup>('resourceBackup', {
+          args: [{ cluster: 'local', policy: 'objects', requestedAt: '2026-04-06T00:00:00Z' }],
+          taskQueue,
+          workflowId: uniqueName('resource-backup-signalled'),
+        });
+        try {
+          // The first workflow task may still be running: a query waits for none.
+          for (let i = 0; i < 50; i++) {
+            const ready = await handle.query(resourceBackupProgress).then(
+              () => true,
+              () => false,
+            );
+            if (ready) break;
+            await new Promise((r) => setTimeout(r, 100));
+          }
+          const details = async () =>
+            (await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata')).currentDetails;
+          expect(await handle.query(resourceBackupProgress)).toEqual({
+            backup,
+            phase: 'archiving',
+            resourcesDone: 0,
+            resourcesTotal: 0,
+            items: 0,
+            bytes: 0,
+            warnings: 0,
+            errors: 0,
+          });
+          expect(await details()).toBe(
+            `**${backup}** (local/objects): discovering the API and listing the resources the policy selects`,
+          );
+          const counters = {
+            resourcesDone: 2,
+            resourcesTotal: 9,
+            current: 'secrets',
+            items: 120,
+            bytes: 4096,
+            warnings: 1,
+            errors: 0,
+          };
+          await handle.signal(resourceBackupCounters, counters);
+          expect(await handle.query(resourceBackupProgress)).toEqual({ backup, phase: 'archiving', ...counters });
+          expect(await details()).toBe(
+            `**${backup}** (local/objects): resource 3 of 9 (secrets), 120 items, 4096 bytes stored, 1 warning, 0 errors`,
+          );
+          // Counters replace the last ones whole: between resources there is no current one.
+          await handle.signal(resourceBackupCounters, { ...counters, resourcesDone: 3, current: undefined });
+          expect(await handle.query(resourceBackupProgress)).not.toHaveProperty('current');
+          expect(await details()).toMatch(/: 3 of 9 resources done, 120 items, /);
+        } finally {
+          await handle.terminate('the test is done');
+        }
+      });
+    } finally {
+      await connection.close();
+    }
   });
 
   it("a run of the schedule lifeboat apply made: named from the schedule's nominal time, not one-off", async () => {
