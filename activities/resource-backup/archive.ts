@@ -17,6 +17,9 @@ import type { KubeObject } from '../kube/list-pages.js';
 /** The size the entries are cut at for the gzip stage: large enough for its throughput, small against a part. */
 const CHUNK_BYTES = 4 * 1024 * 1024;
 
+/** An entry's content and its zero padding to the next 512-byte block (tar's unit). */
+const padded = (size: number) => size + ((512 - (size % 512)) % 512);
+
 export class ArchiveWriter {
   constructor(
     /** Velero stamps every entry with the time it wrote it; one time for the whole backup keeps archives comparable. */
@@ -35,27 +38,38 @@ export class ArchiveWriter {
    * (500 Secrets near their 1 MiB limit) never becomes one buffer twice its size.
    */
   *entries(groupResource: string, version: string, objects: KubeObject[]): Generator<Buffer> {
-    let parts: Uint8Array[] = [];
-    let size = 0;
-    for (const object of objects) {
-      const name = object.metadata?.name ?? '';
-      const namespace = object.metadata?.namespace || undefined;
-      const content = Buffer.from(JSON.stringify(object));
-      const padding = tarPadding(content.length);
-      parts.push(this.header(itemPath(groupResource, namespace, name), content.length), content, padding);
-      parts.push(
-        this.header(preferredVersionItemPath(groupResource, version, namespace, name), content.length),
-        content,
-        padding,
-      );
-      size += 2 * (content.length + padding.length + 512);
-      if (size >= CHUNK_BYTES) {
-        yield Buffer.concat(parts);
-        parts = [];
-        size = 0;
+    // Each object's JSON is written straight into the chunk, twice, with its headers: no buffer per entry for the
+    // collector to chase (a backup of 50k objects would make 100k of them).
+    let from = 0;
+    while (from < objects.length) {
+      const batch: { json: string; size: number; headers: [Uint8Array, Uint8Array] }[] = [];
+      let bytes = 0;
+      for (; from < objects.length && (bytes < CHUNK_BYTES || batch.length === 0); from++) {
+        const object = objects[from]!;
+        const name = object.metadata?.name ?? '';
+        const namespace = object.metadata?.namespace || undefined;
+        const json = JSON.stringify(object);
+        const size = Buffer.byteLength(json);
+        const headers: [Uint8Array, Uint8Array] = [
+          this.header(itemPath(groupResource, namespace, name), size),
+          this.header(preferredVersionItemPath(groupResource, version, namespace, name), size),
+        ];
+        batch.push({ json, size, headers });
+        bytes += headers[0].length + headers[1].length + 2 * padded(size);
       }
+      const chunk = Buffer.allocUnsafe(bytes);
+      let at = 0;
+      for (const { json, size, headers } of batch) {
+        for (const header of headers) {
+          chunk.set(header, at);
+          at += header.length;
+          chunk.write(json, at, size, 'utf8');
+          chunk.fill(0, at + size, at + padded(size));
+          at += padded(size);
+        }
+      }
+      yield chunk;
     }
-    if (parts.length > 0) yield Buffer.concat(parts);
   }
 
   /** The end-of-archive blocks. */
