@@ -296,8 +296,8 @@ const patternList = (check: (item: string) => string | undefined) =>
  *   unset = cluster-scoped resources only when every namespace is backed up (no namespace filter).
  * - labelSelector or orLabelSelectors (not both): only objects matching the selector, or any one of the selectors.
  * The rules between fields (both selector kinds, "*" and items both included and excluded) are in references.ts,
- * so they are reported even when a field has a type error. Validated now; the workflow that runs these policies comes
- * next, so `lifeboat apply` schedules none yet.
+ * so they are reported even when a field has a type error. Each run is a resourceBackup workflow; `lifeboat apply`
+ * schedules those with a `schedule` (core/schedules.ts).
  */
 export const resourceBackupPolicySchema = z.strictObject({
   name,
