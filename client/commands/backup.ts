@@ -105,6 +105,8 @@ async function etcdBackupNow(
 
 /** One progress line of a resource backup: resources done of total, the current one, items, bytes, problems. */
 export function resourceProgressLine(phase: string, c: ResourceBackupCounters): string {
+  // Nothing counted yet: the archive activity is still reading the API's discovery and planning what to list.
+  if (c.resourcesTotal === 0 && c.items === 0 && phase === 'archiving') return 'archiving: discovering the API';
   const current = c.current ? ` (${c.current})` : '';
   return (
     `${phase}: resources ${c.resourcesDone}/${c.resourcesTotal}${current}, ${c.items} items, ` +

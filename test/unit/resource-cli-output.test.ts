@@ -31,6 +31,11 @@ describe('resourceProgressLine', () => {
     expect(resourceProgressLine('committing', counters)).toBe(
       'committing: resources 3/12, 1204 items, 2.0 KiB, 1 warning, 0 errors',
     );
+    const none = { resourcesDone: 0, resourcesTotal: 0, items: 0, bytes: 0, warnings: 0, errors: 0 };
+    expect(resourceProgressLine('archiving', none)).toBe('archiving: discovering the API');
+    expect(resourceProgressLine('committing', none)).toBe(
+      'committing: resources 0/0, 0 items, 0 B, 0 warnings, 0 errors',
+    );
   });
 });
 
