@@ -1,4 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
+import type { temporal } from '@temporalio/proto';
 import { DefaultLogger } from '@temporalio/worker';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -73,11 +74,26 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const procStatusMiB = (pid: number, field: string) =>
   Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 const rate = (items: number, seconds: number) => `${Math.round(items / seconds)} items/s`;
+const eventMs = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) =>
+  Number(t?.seconds ?? 0) * 1000 + (t?.nanos ?? 0) / 1e6;
+/** How long the first activity of a type took, from its scheduled event to its completion, as the history says. */
+function activitySeconds(history: temporal.api.history.v1.IHistory, type: string): number {
+  const events = history.events ?? [];
+  const scheduled = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === type);
+  const completed = events.find(
+    (e) => String(e.activityTaskCompletedEventAttributes?.scheduledEventId) === String(scheduled?.eventId),
+  );
+  return scheduled && completed ? (eventMs(completed.eventTime) - eventMs(scheduled.eventTime)) / 1000 : NaN;
+}
 
 interface LifeboatRun {
   seconds: number;
+  /** The archiveResources activity alone (scheduled to completed): the listing, the archive and its upload. */
+  archiveSeconds: number;
   items: number;
   peakRssMiB: number;
+  /** The worker's RSS before the backup: Node, Temporal's runtime, the workflow thread. */
+  idleRssMiB: number;
   storedBytes: number;
   outcome: string;
 }
@@ -212,6 +228,7 @@ async function run(dir: string, teardown: Teardown): Promise<void> {
     );
     await worker.start();
     try {
+      const idleRssMiB = procStatusMiB(worker.pid!, 'VmRSS');
       const requestedAt = new Date(base + 1000 * runIndex++);
       const handle = await temporal.workflow.start<typeof resourceBackup>('resourceBackup', {
         taskQueue: 'bench',
@@ -223,8 +240,10 @@ async function run(dir: string, teardown: Teardown): Promise<void> {
       const described = await handle.describe();
       return {
         seconds: (described.closeTime!.getTime() - described.startTime.getTime()) / 1000,
+        archiveSeconds: activitySeconds(await handle.fetchHistory(), 'archiveResources'),
         items: manifest.counts.items,
         peakRssMiB,
+        idleRssMiB,
         storedBytes: manifest.object.bytes,
         outcome: manifest.outcome,
       };
@@ -256,13 +275,18 @@ async function run(dir: string, teardown: Teardown): Promise<void> {
       for (const side of order) {
         if (side === 'b') {
           stage.b.push(await floor());
-          say(`  [${objects}] (b) floor:    ${stage.b.at(-1)!.seconds.toFixed(2)}s, ${stage.b.at(-1)!.items} items`);
+          say(
+            `  [${objects}] (b) floor:    ${stage.b.at(-1)!.seconds.toFixed(2)}s, ${stage.b.at(-1)!.items} items, ` +
+              `load average ${loadavg()[0]!.toFixed(1)}`,
+          );
         } else {
           const result = await lifeboat('all');
           stage.a.push(result);
           say(
-            `  [${objects}] (a) lifeboat: ${result.seconds.toFixed(2)}s, ${result.items} items, ${result.outcome}, ` +
-              `worker peak RSS ${result.peakRssMiB.toFixed(0)} MiB, stored ${(result.storedBytes / 1024 / 1024).toFixed(1)} MiB`,
+            `  [${objects}] (a) lifeboat: ${result.seconds.toFixed(2)}s (archive ${result.archiveSeconds.toFixed(2)}s), ` +
+              `${result.items} items, ${result.outcome}, worker peak RSS ${result.peakRssMiB.toFixed(0)} MiB ` +
+              `(idle ${result.idleRssMiB.toFixed(0)}), stored ${(result.storedBytes / 1024 / 1024).toFixed(1)} MiB, ` +
+              `load average ${loadavg()[0]!.toFixed(1)}`,
           );
         }
       }
@@ -286,7 +310,9 @@ async function run(dir: string, teardown: Teardown): Promise<void> {
     lines.push(
       `  ${String(stage.objects).padStart(6)} objects: (a) lifeboat ${am.toFixed(2)}s ${rate(items, am)}  ` +
         `(b) floor ${bm.toFixed(2)}s ${rate(stage.b[0]!.items, bm)}  a/b=${(am / bm).toFixed(2)}  ` +
-        `worker peak RSS ${Math.max(...stage.a.map((r) => r.peakRssMiB)).toFixed(0)} MiB`,
+        `(archive activity ${median(stage.a.map((r) => r.archiveSeconds)).toFixed(2)}s)  ` +
+        `worker peak RSS ${Math.max(...stage.a.map((r) => r.peakRssMiB)).toFixed(0)} MiB ` +
+        `(idle ${Math.max(...stage.a.map((r) => r.idleRssMiB)).toFixed(0)} MiB)`,
     );
   }
   if (stages.length > 1) {
