@@ -8,6 +8,7 @@ import {
   parseBackupKey,
   policyOfBackup,
   policyPrefix,
+  veleroBackupKey,
   type BackupKind,
 } from '../../core/layout.js';
 import { parseManifestOfKind, type ManifestOfKind } from '../../core/manifest.js';
@@ -143,7 +144,9 @@ export async function policyInventory(
   policy: InventoryPolicy,
   onProgress: (listed: number) => void = () => undefined,
 ): Promise<PolicyInventory> {
-  const entries = await listBackups(s3, location, kind, { cluster: policy.cluster, policy: policy.name });
+  const entries = (await listBackups(s3, location, kind, { cluster: policy.cluster, policy: policy.name })).filter(
+    (entry) => !writtenByVelero(location, entry),
+  );
   const backups: PolicyInventory['backups'] = [];
   for (let i = 0; i < entries.length; i += MANIFEST_READ_CONCURRENCY) {
     const batch = entries.slice(i, i + MANIFEST_READ_CONCURRENCY);
@@ -160,6 +163,22 @@ export async function policyInventory(
   }
   const uploads = await listPolicyUploads(s3, location, kind, policy);
   return { backups, uploads, rules: rulesFromPolicy(policy) };
+}
+
+/**
+ * A resource backup folder with Velero's record and no manifest: a stock Velero's backup (its schedules name backups
+ * `<schedule>-<yyyymmddhhmmss>`, as Lifeboat does), not an unfinished one of Lifeboat's, which writes the record only
+ * in its commit, just before the manifest. Retention never deletes what it did not write.
+ */
+function writtenByVelero(location: StorageLocation, entry: CatalogEntry): boolean {
+  if (entry.kind !== BackupKinds.resources || entry.manifestKey !== undefined) return false;
+  const record = veleroBackupKey({
+    prefix: location.prefix,
+    kind: entry.kind,
+    cluster: entry.cluster,
+    backup: entry.backup,
+  });
+  return entry.keys.includes(record);
 }
 
 /** The open uploads of one policy's backups: its folder's for etcd; for resources, those whose backup name is its. */

@@ -157,7 +157,7 @@ describe('retention (real worker, real S3)', () => {
     expect(after.Uploads ?? []).toEqual([]);
   });
 
-  it("sweeps a resource policy: whole Velero-layout folders of its own backups, never another policy's", async () => {
+  it("sweeps a resource policy: whole folders of its own backups, never another policy's nor Velero's", async () => {
     // Retention reads only keys and manifests, so the backups are written here as the engine lays them out.
     const dir = 'it/resources/hub/backups/';
     const files = (backup: string) => [
@@ -172,6 +172,8 @@ describe('retention (real worker, real S3)', () => {
     const incomplete = backupName('objects', new Date('2020-01-01T00:00:00Z'));
     // Another policy's backup in the same folder (Velero's layout has no policy level): its name keeps it out.
     const other = backupName('objects-extra', new Date('2020-01-01T00:00:00Z'));
+    // A stock Velero's backup of a schedule named like the policy: Velero's record, no manifest. Not Lifeboat's.
+    const velero = backupName('objects', new Date('2019-01-01T00:00:00Z'));
     const s3 = s3ClientFor(server);
     try {
       const put = (Key: string, Body: string) => s3.send(new PutObjectCommand({ Bucket: bucket, Key, Body }));
@@ -211,6 +213,7 @@ describe('retention (real worker, real S3)', () => {
       }
       await put(`${dir}${incomplete}/${incomplete}.tar.gz`, 'partial');
       for (const key of files(other)) await put(key, 'not ours to judge');
+      for (const key of files(velero).slice(0, -1)) await put(key, 'written by Velero');
     } finally {
       s3.destroy();
     }
@@ -223,7 +226,10 @@ describe('retention (real worker, real S3)', () => {
 
     expect(result.kept.sort()).toEqual([complete[1], complete[2]].sort());
     expect(result.deleted.sort()).toEqual([complete[0], incomplete].sort());
-    expect(await keysUnder(dir)).toEqual([...files(complete[1]!), ...files(complete[2]!), ...files(other)].sort());
+    expect(await keysUnder(dir)).toEqual(
+      [...files(complete[1]!), ...files(complete[2]!), ...files(other), ...files(velero).slice(0, -1)].sort(),
+    );
+    expect(result.decisions.map((d) => d.backup)).not.toContain(velero);
   });
 
   it(
