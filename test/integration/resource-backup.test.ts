@@ -18,7 +18,7 @@ import { parseVeleroResults } from '../../core/velero/results.js';
 import { TarReader, type TarEntry } from '../../core/velero/tar.js';
 import type { ManagedProcess } from '../../devstack/process.js';
 import type { resourceBackup } from '../../workflows/index.js';
-import { waitFor, workerProcess } from '../helpers/faults.js';
+import { pendingActivity, waitFor, workerProcess } from '../helpers/faults.js';
 import {
   createResourceFixture,
   FIXTURE_LABEL,
@@ -461,6 +461,10 @@ describe('resource backups in Velero format', { timeout: 300_000 }, () => {
         expect(open).toHaveLength(1);
         await first.kill();
         expect((await handle.describe()).status.name).toBe('RUNNING');
+        // Which case this run is: the server had the upload's id from a heartbeat (the next attempt can reattach),
+        // or not yet (it must find the upload itself). Both must end with no open upload.
+        const heartbeated = ((await pendingActivity(handle))?.details?.uploadId as string | undefined) ?? 'none';
+        console.log(`killed with upload ${open[0]!.UploadId} open; the server's last heartbeat had ${heartbeated}`);
         await startWorker();
         await handle.result();
         const b = await stored('bulk');
@@ -473,7 +477,7 @@ describe('resource backups in Velero format', { timeout: 300_000 }, () => {
         // The killed attempt's upload included: the next attempt completes it or aborts it, never leaves it open.
         expect(
           state.uploads.map((u) => u.UploadId),
-          `open uploads (the killed attempt's was ${open[0]!.UploadId})`,
+          `open uploads (the killed attempt's was ${open[0]!.UploadId}; the server's heartbeat had ${heartbeated})`,
         ).toEqual([]);
       } finally {
         for (const worker of workers) await worker.stop();
