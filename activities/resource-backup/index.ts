@@ -1,3 +1,4 @@
+import { abortUpload, openUploadsOf } from '../storage/multipart-upload.js';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { activityInfo, cancellationSignal, heartbeat, log } from '@temporalio/activity';
 import { promisify } from 'node:util';
@@ -257,6 +258,13 @@ export function createResourceBackupActivities(deps: ActivityDeps) {
       }
 
       try {
+        // An attempt killed before its first heartbeat reached the server left its upload open and unnamed: reattach
+        // to the newest such upload of this backup's key and abort any older one, so the bucket never keeps one.
+        if (!state.uploadId) {
+          const open = await openUploadsOf(s3, location.bucket, key);
+          state.uploadId = open.at(-1);
+          for (const stale of open.slice(0, -1)) await abortUpload(s3, location.bucket, key, stale);
+        }
         let upload;
         try {
           upload = await uploadArchive(archive(), {

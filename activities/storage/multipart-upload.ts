@@ -2,6 +2,7 @@ import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
+  ListMultipartUploadsCommand,
   ListPartsCommand,
   S3ServiceException,
   UploadPartCommand,
@@ -190,4 +191,30 @@ export async function abortUpload(s3: S3Client, bucket: string, key: string, upl
     if (!(err instanceof S3ServiceException && (err.name === 'NoSuchUpload' || err.$metadata.httpStatusCode === 404)))
       throw err;
   }
+}
+
+/**
+ * The open multipart uploads of exactly one key, oldest first. A key that is unique per backup has an open upload only
+ * when an earlier attempt died before its heartbeat (which carries the upload id) reached the server.
+ */
+export async function openUploadsOf(s3: S3Client, bucket: string, key: string): Promise<string[]> {
+  const found: { uploadId: string; initiated: number }[] = [];
+  let keyMarker: string | undefined;
+  let uploadIdMarker: string | undefined;
+  do {
+    const page = await s3.send(
+      new ListMultipartUploadsCommand({
+        Bucket: bucket,
+        Prefix: key,
+        KeyMarker: keyMarker,
+        UploadIdMarker: uploadIdMarker,
+      }),
+    );
+    for (const upload of page.Uploads ?? [])
+      if (upload.Key === key && upload.UploadId)
+        found.push({ uploadId: upload.UploadId, initiated: upload.Initiated?.getTime() ?? 0 });
+    keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+    uploadIdMarker = page.IsTruncated ? page.NextUploadIdMarker : undefined;
+  } while (keyMarker);
+  return found.sort((a, b) => a.initiated - b.initiated).map((u) => u.uploadId);
 }
