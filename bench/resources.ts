@@ -12,18 +12,15 @@ import { buildDist } from '../build/bundle.js';
 import { repoRoot } from '../build/repo-root.js';
 import type { ResourceBackupManifest } from '../core/manifest.js';
 import { backupName, workflowIds } from '../core/naming.js';
-import { startControlPlane } from '../devstack/kube/control-plane.js';
 import { grantResourceReaderAccess, grantWorkerAccess } from '../devstack/kube/worker-access.js';
-import { freePorts } from '../devstack/ports.js';
 import { ManagedProcess } from '../devstack/process.js';
 import { ensureBucket } from '../devstack/s3-bucket.js';
-import { temporalServer } from '../devstack/servers/temporal.js';
 import { startVelero } from '../devstack/servers/velero.js';
-import { versitygwServer } from '../devstack/servers/versitygw.js';
 import { consoleProgress, ensureTools } from '../devstack/tools/build.js';
 import { builtWorker, workerProcessSpec } from '../devstack/worker-process.js';
 import type { resourceBackup } from '../workflows/index.js';
 import { LOADED, loadObjects, listFloor, namespaceName, RawApi, widgetCrd } from './lib/resource-load.js';
+import { startBenchServers } from './lib/servers.js';
 import { Teardown } from './lib/teardown.js';
 
 /**
@@ -119,42 +116,13 @@ async function run(dir: string, teardown: Teardown): Promise<void> {
     'temporal',
     ...(VELERO_OBJECTS > 0 ? ['velero'] : []),
   ]);
-  const [temporalPort, s3Port, apiServerPort, kubeEtcdClient, kubeEtcdPeer, schedulerPort] = (await freePorts(6)) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  const s3 = { endpoint: `http://127.0.0.1:${s3Port}`, accessKeyId: 'bench', secretAccessKey: 'bench-secret-12345678' };
   const bucket = 'bench';
-  const servers = [
-    temporalServer({ binary: tools.temporal, dataDir: join(dir, 'temporal'), port: temporalPort }),
-    versitygwServer({ binary: tools.versitygw, dataDir: join(dir, 's3'), port: s3Port, ...s3 }),
-  ].map((spec) => new ManagedProcess(spec));
-  teardown.add('Temporal and versitygw', () => Promise.all(servers.map((p) => p.stop())));
-  teardown.atExit(() => servers.forEach((p) => p.pid && p.running && process.kill(p.pid, 'SIGKILL')));
-
   say('building the worker as production runs it (npm run build); starting Temporal, versitygw and Kubernetes...');
-  const kubeDir = join(dir, 'kubernetes');
-  const planeStarting = startControlPlane({
-    tools,
-    dataDir: kubeDir,
-    apiServerPort,
-    etcdClientPort: kubeEtcdClient,
-    etcdPeerPort: kubeEtcdPeer,
-    schedulerPort,
-  });
-  teardown.add('Kubernetes control plane', async () => (await planeStarting.catch(() => undefined))?.stop());
   const dist = join(dir, 'dist');
   symlinkSync(join(repoRoot, 'node_modules'), join(dir, 'node_modules'));
-  const [, plane] = await Promise.all([
-    Promise.all(servers.map((p) => p.start())),
-    planeStarting,
-    buildDist(dist, new DefaultLogger('WARN')),
-  ]);
-  teardown.atExit(() => plane.processes.forEach((p) => p.pid && p.running && process.kill(p.pid, 'SIGKILL')));
+  const { temporalPort, s3, plane, kubeDir } = await startBenchServers(tools, dir, teardown, {
+    alongside: buildDist(dist, new DefaultLogger('WARN')),
+  });
   await ensureBucket(s3, bucket);
   await grantWorkerAccess(plane, kubeDir);
   const readerKubeconfig = await grantResourceReaderAccess(plane, kubeDir);

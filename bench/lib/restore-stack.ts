@@ -7,19 +7,15 @@ import { productionDeps, type ActivityDeps } from '../../activities/index.js';
 import { applySchedules } from '../../client/schedules-sync.js';
 import { validateConfig } from '../../core/config/parse.js';
 import type { LifeboatConfig } from '../../core/config/schema.js';
-import { startControlPlane } from '../../devstack/kube/control-plane.js';
 import { applyTenant, TENANT_NAMES, waitForTenant } from '../../devstack/kube/etcd-tenant.js';
 import { grantWorkerAccess } from '../../devstack/kube/worker-access.js';
 import { startNodeAgent } from '../../devstack/node-agent/agent.js';
 import { prepareNodeIdentity } from '../../devstack/node-agent/identity.js';
 import { killRecordedContainers } from '../../devstack/node-agent/leftovers.js';
-import { freePorts } from '../../devstack/ports.js';
-import { ManagedProcess } from '../../devstack/process.js';
-import { ensureBucket, type S3Endpoint } from '../../devstack/s3-bucket.js';
-import { temporalServer } from '../../devstack/servers/temporal.js';
-import { versitygwServer } from '../../devstack/servers/versitygw.js';
+import { ensureBucket } from '../../devstack/s3-bucket.js';
 import type { ToolPaths } from '../../devstack/tools/build.js';
 import { createLifeboatWorker, workflowsPath } from '../../worker/create-worker.js';
+import { startBenchServers } from './servers.js';
 import type { Teardown } from './teardown.js';
 
 /** The one cluster, policy and tenant the restore benchmark works on. */
@@ -46,42 +42,16 @@ export async function startRestoreStack(
   teardown: Teardown,
   say: (line: string) => void,
 ): Promise<RestoreStack> {
-  const [temporalPort, s3Port, apiServerPort, kubeEtcdClient, kubeEtcdPeer, schedulerPort, kubeletPort] =
-    (await freePorts(7)) as [number, number, number, number, number, number, number];
-  const s3: S3Endpoint = {
-    endpoint: `http://127.0.0.1:${s3Port}`,
-    accessKeyId: 'bench',
-    secretAccessKey: 'bench-secret-12345678',
-  };
-  const servers = [
-    temporalServer({ binary: tools.temporal, dataDir: join(dir, 'temporal'), port: temporalPort }),
-    versitygwServer({ binary: tools.versitygw, dataDir: join(dir, 's3'), port: s3Port, ...s3 }),
-  ].map((spec) => new ManagedProcess(spec));
-  const killNow = (procs: ManagedProcess[]) =>
-    procs.forEach((p) => p.pid && p.running && process.kill(p.pid, 'SIGKILL'));
-  teardown.add('Temporal and versitygw', () => Promise.all(servers.map((p) => p.stop())));
-  teardown.atExit(() => killNow(servers));
-
   say('starting Temporal, versitygw and Kubernetes (etcd, kube-apiserver, controller-manager, scheduler)...');
-  const kubeDir = join(dir, 'kubernetes');
-  const planeStarting = startControlPlane({
-    tools,
-    dataDir: kubeDir,
-    apiServerPort,
-    etcdClientPort: kubeEtcdClient,
-    etcdPeerPort: kubeEtcdPeer,
-    schedulerPort,
-  });
-  // Registered before it is up: a teardown during the start waits for it (a failed start stops itself).
-  teardown.add('Kubernetes control plane', async () => (await planeStarting.catch(() => undefined))?.stop());
   const bundlePath = join(dir, 'workflow-bundle.js');
   const quiet = new DefaultLogger('WARN');
-  const [, plane] = await Promise.all([
-    Promise.all(servers.map((p) => p.start())),
-    planeStarting,
-    bundleWorkflowCode({ workflowsPath, logger: quiet }).then((bundle) => writeFileSync(bundlePath, bundle.code)),
-  ]);
-  teardown.atExit(() => killNow(plane.processes));
+  const { temporalPort, s3, plane, kubeDir, extraPorts } = await startBenchServers(tools, dir, teardown, {
+    alongside: bundleWorkflowCode({ workflowsPath, logger: quiet }).then((bundle) =>
+      writeFileSync(bundlePath, bundle.code),
+    ),
+    extraPorts: 1,
+  });
+  const kubeletPort = extraPorts[0]!;
 
   say('starting the node agent and the tenant (a three-member TLS etcd StatefulSet)...');
   const agentDir = join(kubeDir, 'node-agent');
