@@ -3,6 +3,7 @@ import type { Activities } from '../activities/index.js';
 import { resourceManifest, type ResourceBackupManifest } from '../core/manifest.js';
 import { backupName } from '../core/naming.js';
 import type { ResourceBackupCounters } from '../core/resources/model.js';
+import { zeroCounters } from '../core/resources/model.js';
 import { countersDetails, outcomeText } from '../core/resources/progress.js';
 import {
   LifeboatBackup,
@@ -42,16 +43,7 @@ export async function resourceBackup(input: ResourceBackupInput): Promise<Resour
   const { cluster, policy } = input;
   const { time, oneOff } = nominalTime(input);
   const backup = backupName(policy, time);
-  const progress: ResourceBackupProgress = {
-    backup,
-    phase: 'archiving',
-    resourcesDone: 0,
-    resourcesTotal: 0,
-    items: 0,
-    bytes: 0,
-    warnings: 0,
-    errors: 0,
-  };
+  const progress: ResourceBackupProgress = { backup, phase: 'archiving', ...zeroCounters() };
   setHandler(resourceBackupProgress, () => progress);
   const heading = (details: string) => `**${backup}** (${cluster}/${policy}): ${details}`;
   const phases = trackPhases<ResourceBackupPhase>({

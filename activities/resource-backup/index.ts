@@ -17,6 +17,7 @@ import {
 } from '../../core/layout.js';
 import { serializeManifest, type ResourceArchiveFacts, type ResourceBackupManifest } from '../../core/manifest.js';
 import type { Discovery, ItemProblem, ListingPlan, ResourceBackupCounters } from '../../core/resources/model.js';
+import { zeroCounters } from '../../core/resources/model.js';
 import { appliedFilters, planListing, type LiveNamespace } from '../../core/resources/selection.js';
 import { veleroBackupRecord, serializeVeleroRecord } from '../../core/velero/backup-record.js';
 import { ResourceList } from '../../core/velero/resource-list.js';
@@ -177,14 +178,7 @@ export function createResourceBackupActivities(deps: ActivityDeps) {
       const key = resourcesArchiveKey(ref, recipients.length > 0);
       const signal = cancellationSignal();
       const previous = activityInfo().heartbeatDetails as ArchiveHeartbeat | undefined;
-      const counters: ResourceBackupCounters = {
-        resourcesDone: 0,
-        resourcesTotal: 0,
-        items: 0,
-        bytes: 0,
-        warnings: 0,
-        errors: 0,
-      };
+      const counters: ResourceBackupCounters = zeroCounters();
       const state: ArchiveHeartbeat = { ...(previous?.uploadId ? { uploadId: previous.uploadId } : {}), counters };
       // No heartbeat before the upload exists: the SDK sends the first one at once and throttles the rest, so the first
       // must carry the upload id (a worker killed later then leaves its successor an upload to reattach to). The

@@ -108,3 +108,8 @@ export interface ResourceBackupCounters {
   warnings: number;
   errors: number;
 }
+
+/** The counters of a backup that has done nothing yet: where the workflow's progress and each attempt start. */
+export function zeroCounters(): ResourceBackupCounters {
+  return { resourcesDone: 0, resourcesTotal: 0, items: 0, bytes: 0, warnings: 0, errors: 0 };
+}

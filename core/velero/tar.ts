@@ -87,7 +87,8 @@ function paxRecord(key: string, value: string): string {
   return `${bodyLength + digits}${body}`;
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
+/** The parts one after the other, as one array: how headers, contents and padding become an archive. */
+export function concatBytes(parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let offset = 0;
   for (const p of parts) {
@@ -134,7 +135,7 @@ export function tarFileHeader(name: string, size: number, mtimeSeconds: number):
     mtime,
     type: 'x',
   });
-  return concat([paxHeader, pax, tarPadding(pax.length), header]);
+  return concatBytes([paxHeader, pax, tarPadding(pax.length), header]);
 }
 
 function baseName(name: string): string {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync, gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { TAR_END, TarReader, tarFileHeader, tarPadding, type TarEntry } from '../../core/velero/tar.js';
+import { TAR_END, TarReader, concatBytes, tarFileHeader, tarPadding, type TarEntry } from '../../core/velero/tar.js';
 
 const text = new TextDecoder();
 const bytes = (s: string) => new TextEncoder().encode(s);
@@ -19,13 +19,7 @@ function archive(files: { name: string; content: string | Uint8Array }[], mtime 
     parts.push(tarFileHeader(f.name, content.length, mtime), content, tarPadding(content.length));
   }
   parts.push(TAR_END);
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /** Feeds the archive in chunks of `size` bytes and returns every entry, checking the archive ended cleanly. */
