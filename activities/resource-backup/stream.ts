@@ -36,13 +36,15 @@ export async function uploadArchive(
   let stored: StreamStats | undefined;
   const gzip = createGzip({ level: GZIP_LEVEL });
   const record = (s: StreamStats) => (stored = s);
+  // One tar chunk read ahead, not Readable.from's default sixteen (64 MiB of chunks, and the pages behind them).
+  const source = () => Readable.from(tar, { highWaterMark: 1 });
   // In the clear, the hash runs as a Transform in the same pipeline (no async hop per chunk); age needs its own stage.
   const out: AsyncIterable<Buffer> =
     opts.recipients.length === 0
-      ? pipeline(Readable.from(tar), gzip, measuring(record), () => undefined)
+      ? pipeline(source(), gzip, measuring(record), () => undefined)
       : measure(
           encrypt(
-            pipeline(Readable.from(tar), gzip, () => undefined),
+            pipeline(source(), gzip, () => undefined),
             opts.recipients,
           ),
           record,

@@ -4,7 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync, gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { TAR_END, TarReader, concatBytes, tarFileHeader, tarPadding, type TarEntry } from '../../core/velero/tar.js';
+import {
+  TAR_END,
+  TarReader,
+  UstarFileHeaders,
+  concatBytes,
+  tarFileHeader,
+  tarPadding,
+  type TarEntry,
+} from '../../core/velero/tar.js';
 
 const text = new TextDecoder();
 const bytes = (s: string) => new TextEncoder().encode(s);
@@ -120,6 +128,46 @@ describe('tarFileHeader', () => {
     expect(() => tarFileHeader('a\0b', 1, 0)).toThrow(/NUL/);
     expect(() => tarFileHeader('a', -1, 0)).toThrow(/size/);
     expect(() => tarFileHeader('a', 1.5, 0)).toThrow(/size/);
+  });
+});
+
+describe('UstarFileHeaders', () => {
+  const dir = 'resources/customresourcedefinitions.apiextensions.k8s.io/v1-preferredversion/cluster';
+  const names = [
+    'a',
+    'resources/configmaps/namespaces/default/app.json',
+    'x'.repeat(100), // exactly the name field
+    `${'d'.repeat(155)}/${'n'.repeat(100)}`, // the longest split: a full prefix and a full name
+    `${dir}/${'x'.repeat(60)}.example.com.json`,
+    'resources/secrets/namespaces/a b/~weird!name@.json', // printable ASCII beyond [a-z0-9.-]
+  ];
+  const sizes = [0, 1, 7, 8, 511, 512, 1_048_576, 2 ** 31 + 3, 0o77777777777];
+  const mtimes = [0, 1_764_000_000, 1_764_000_000.9];
+
+  it('writes, in place, the same bytes as tarFileHeader for every name ustar can hold', () => {
+    for (const mtime of mtimes) {
+      const headers = new UstarFileHeaders(mtime);
+      for (const name of names)
+        for (const size of sizes) {
+          const layout = UstarFileHeaders.layout(name, size);
+          expect(layout, name).toBeDefined();
+          // Dirty memory around and under the header: the writer must own every byte of its block.
+          const target = new Uint8Array(512 + 24).fill(0xab);
+          headers.write(target, 12, layout!, size);
+          expect(target.subarray(12, 524)).toEqual(tarFileHeader(name, size, mtime));
+          expect(target[11]).toBe(0xab);
+          expect(target[524]).toBe(0xab);
+        }
+    }
+  });
+
+  it('leaves to tarFileHeader (PAX) what ustar cannot hold: unsplittable long names, non-ASCII, sizes over 8 GiB', () => {
+    expect(UstarFileHeaders.layout('x'.repeat(101), 1)).toBeUndefined();
+    expect(UstarFileHeaders.layout(`${'d'.repeat(156)}/${'n'.repeat(10)}`, 1)).toBeUndefined();
+    expect(UstarFileHeaders.layout('resources/configmaps/namespaces/café/a.json', 1)).toBeUndefined();
+    expect(UstarFileHeaders.layout('a.json', 0o77777777777 + 1)).toBeUndefined();
+    expect(UstarFileHeaders.layout('', 1)).toBeUndefined();
+    expect(UstarFileHeaders.layout('a\u0000b', 1)).toBeUndefined();
   });
 });
 
