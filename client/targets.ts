@@ -18,19 +18,6 @@ function splitTarget(target: string): [cluster: string, policy: string] {
 const ids = (policies: { cluster: string; name: string }[]) =>
   policies.map((p) => `${p.cluster}/${p.name}`).join(', ') || 'none';
 
-/** `<cluster>/<policy>` of an etcd policy, as given on the command line, checked against the config. */
-export function resolvePolicy(config: LifeboatConfig, target: string): EtcdBackupPolicy {
-  const [cluster, policy] = splitTarget(target);
-  const found = config.etcdBackups.find((p) => p.cluster === cluster && p.name === policy);
-  if (!found) {
-    throw new CliError(
-      `No etcd backup policy ${target} in the config (known: ${ids(config.etcdBackups)}).`,
-      ExitCode.BadInput,
-    );
-  }
-  return found;
-}
-
 /** `<cluster>/<policy>` of a policy of any kind; an unknown one is named with the known policies of both kinds. */
 export function resolveAnyPolicy(config: LifeboatConfig, target: string): AnyBackupPolicy {
   const [cluster, policy] = splitTarget(target);
@@ -40,7 +27,8 @@ export function resolveAnyPolicy(config: LifeboatConfig, target: string): AnyBac
   if (resources) return { kind: BackupKinds.resources, policy: resources };
   throw new CliError(
     `No backup policy ${target} in the config (known etcd policies: ${ids(config.etcdBackups)}; ` +
-      `known resource policies: ${ids(config.resourceBackups)}).`,
+      `known resource policies: ${ids(config.resourceBackups)}). Name one of those, or add ${target} to the ` +
+      `config's etcdBackups or resourceBackups.`,
     ExitCode.BadInput,
   );
 }

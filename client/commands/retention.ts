@@ -1,52 +1,73 @@
 import type { Command } from 'commander';
 import { policyInventory } from '../../activities/storage/catalog.js';
-import { BackupKinds } from '../../core/layout.js';
+import { BackupKinds, type BackupKind } from '../../core/layout.js';
 import { workflowIds } from '../../core/naming.js';
-import { planRetention } from '../../core/retention.js';
+import { planRetention, type RetentionPlan } from '../../core/retention.js';
 import { LifeboatCluster, LifeboatKind, LifeboatKinds, LifeboatPolicy } from '../../core/search-attributes.js';
 import { loadConfigFile } from '../../runtime/config-file.js';
 import type { retention } from '../../workflows/index.js';
 import { printJson, table } from '../output.js';
 import { withLocation } from '../storage.js';
-import { resolvePolicy } from '../targets.js';
+import { resolveAnyPolicy } from '../targets.js';
 import { withTemporal } from '../temporal.js';
+
+/** A policy's kind as the output names it: "etcd backup policy", "resource backup(s)". */
+const KIND_WORD: Record<BackupKind, string> = { [BackupKinds.etcd]: 'etcd', [BackupKinds.resources]: 'resource' };
+
+/** `retention plan` as people read it: which policy of which kind, every backup's decision, then the totals. */
+export function retentionPlanText(target: string, kind: BackupKind, location: string, plan: RetentionPlan): string[] {
+  const heading = `${target}: ${KIND_WORD[kind]} backup policy, location ${location}`;
+  if (plan.backups.length === 0 && plan.abortUploads.length === 0) return [heading, `No backups of ${target} yet.`];
+  const lines = [heading];
+  if (plan.backups.length > 0) {
+    lines.push(
+      table(
+        ['backup', 'action', 'why'],
+        plan.backups.map((d) => [d.backup, d.action, d.explanation]),
+      ),
+    );
+  }
+  for (const upload of plan.abortUploads) lines.push(`abort upload ${upload.key}: ${upload.explanation}`);
+  const deletions = plan.backups.filter((d) => d.action === 'delete').length;
+  lines.push(`${deletions} backup(s) and ${plan.abortUploads.length} upload(s) would be removed.`);
+  return lines;
+}
 
 export function registerRetention(program: Command): void {
   const command = program.command('retention').description('See and run retention for a backup policy');
   command
     .command('plan')
-    .description('Print what retention would delete now and why (reads the bucket; changes nothing)')
+    .description(
+      'Print what retention would delete now and why, for an etcd or a resource backup policy (reads the bucket; ' +
+        'changes nothing)',
+    )
     .argument('<cluster/policy>', 'e.g. demo/hourly')
     .requiredOption('-f, --file <path>', 'the config file', process.env.LIFEBOAT_CONFIG)
     .option('-o, --output <format>', 'table or json', 'table')
     .action(async (target: string, opts: { file: string; output: string }) => {
       const config = loadConfigFile(opts.file);
-      const policy = resolvePolicy(config, target);
+      const { kind, policy } = resolveAnyPolicy(config, target);
       const location = config.storageLocations.find((l) => l.name === policy.location)!;
       const plan = await withLocation(config, location, async (s3) => {
-        const { backups, uploads, rules } = await policyInventory(s3, location, BackupKinds.etcd, policy);
+        const { backups, uploads, rules } = await policyInventory(s3, location, kind, policy);
         return planRetention(backups, uploads, rules, new Date());
       });
-      if (opts.output === 'json') return printJson(plan);
-      if (plan.backups.length === 0) return console.log(`No backups of ${target} yet.`);
-      console.log(
-        table(
-          ['backup', 'action', 'why'],
-          plan.backups.map((d) => [d.backup, d.action, d.explanation]),
-        ),
-      );
-      for (const upload of plan.abortUploads) console.log(`abort upload ${upload.key}: ${upload.explanation}`);
-      const deletions = plan.backups.filter((d) => d.action === 'delete').length;
-      console.log(`${deletions} backup(s) and ${plan.abortUploads.length} upload(s) would be removed.`);
+      if (opts.output === 'json') {
+        return printJson({ cluster: policy.cluster, policy: policy.name, kind, location: location.name, ...plan });
+      }
+      for (const line of retentionPlanText(target, kind, location.name, plan)) console.log(line);
     });
   command
     .command('run')
-    .description('Run retention for a policy now (the worker does it; it also runs after every backup)')
+    .description(
+      'Run retention for an etcd or a resource backup policy now (the worker does it; it also runs after every backup)',
+    )
     .argument('<cluster/policy>', 'e.g. demo/hourly')
     .requiredOption('-f, --file <path>', 'the config file', process.env.LIFEBOAT_CONFIG)
     .action(async (target: string, opts: { file: string }) => {
-      const policy = resolvePolicy(loadConfigFile(opts.file), target);
+      const { kind, policy } = resolveAnyPolicy(loadConfigFile(opts.file), target);
       await withTemporal(async ({ client, settings }) => {
+        // The workflow finds the policy's kind itself (names are unique per cluster across kinds).
         const result = await client.workflow.execute<typeof retention>('retention', {
           args: [{ cluster: policy.cluster, policy: policy.name }],
           taskQueue: settings.taskQueue,
@@ -59,8 +80,10 @@ export function registerRetention(program: Command): void {
           ],
           staticSummary: `retention of ${target} (lifeboat retention run)`,
         });
+        const deleted = result.deleted.length ? `: ${result.deleted.join(', ')}` : '';
         console.log(
-          `kept ${result.kept.length}, deleted ${result.deleted.length} backup(s)${result.deleted.length ? `: ${result.deleted.join(', ')}` : ''}; aborted ${result.abortedUploads} upload(s).`,
+          `kept ${result.kept.length}, deleted ${result.deleted.length} ${KIND_WORD[kind]} backup(s)${deleted}; ` +
+            `aborted ${result.abortedUploads} upload(s).`,
         );
       });
     });
