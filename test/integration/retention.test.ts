@@ -5,13 +5,17 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { stringify } from 'yaml';
 import { validateConfig } from '../../core/config/parse.js';
 import type { LifeboatConfig } from '../../core/config/schema.js';
 import { resourceManifest, serializeManifest } from '../../core/manifest.js';
 import { backupName, workflowIds } from '../../core/naming.js';
 import type { etcdBackup, retention } from '../../workflows/index.js';
+import { lifeboat } from '../helpers/cli.js';
 import { frozenAtCrashPoint, workerProcess } from '../helpers/faults.js';
 import { secretsInHistory, secretsInText } from '../helpers/secrets.js';
 import {
@@ -23,6 +27,7 @@ import {
   uniqueName,
   type TestWorker,
 } from '../helpers/stack.js';
+import { temporalEnv } from '../helpers/temporal-namespace.js';
 
 const server = inject('s3Servers').find((s) => s.name === 'versitygw')!;
 
@@ -30,12 +35,18 @@ describe('retention (real worker, real S3)', () => {
   let config: LifeboatConfig;
   let bucket: string;
   let tw: TestWorker;
+  // The same config as a file, for the CLI (lifeboat retention plan|run).
+  const dir = mkdtempSync(join(tmpdir(), 'lifeboat-retention-'));
+  const configFile = join(dir, 'lifeboat.yaml');
+  let env: Record<string, string>;
 
   beforeAll(async () => {
     const isolated = await isolatedConfig();
     bucket = isolated.buckets.versitygw!;
-    const result = validateConfig({
-      ...isolated.config,
+    const document = {
+      apiVersion: isolated.config.apiVersion,
+      kind: isolated.config.kind,
+      storageLocations: isolated.config.storageLocations,
       // A cluster reached only through its API (no etcd): resource backups, which retention treats by name.
       clusters: [...isolated.config.clusters, { name: 'hub' }],
       resourceBackups: [
@@ -47,6 +58,8 @@ describe('retention (real worker, real S3)', () => {
           keepOneOff: false,
           incompleteGracePeriod: '1h',
         },
+        // Swept only through the CLI.
+        { name: 'swept', cluster: 'hub', location: 'versitygw', keep: 1, incompleteGracePeriod: '1h' },
       ],
       etcdBackups: [
         {
@@ -69,12 +82,18 @@ describe('retention (real worker, real S3)', () => {
           incompleteGracePeriod: '1h',
         },
       ],
-    });
+    };
+    const result = validateConfig(document);
     if (!result.ok) throw new Error(JSON.stringify(result.issues));
     config = result.config;
+    writeFileSync(configFile, stringify(document));
     tw = await startTestWorker(config);
+    env = { ...temporalEnv(), LIFEBOAT_TASK_QUEUE: tw.taskQueue, ...Object.fromEntries(testSecrets()) };
   });
-  afterAll(async () => tw?.close());
+  afterAll(async () => {
+    await tw?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   async function keysUnder(prefix: string): Promise<string[]> {
     const s3 = s3ClientFor(server);
@@ -157,31 +176,28 @@ describe('retention (real worker, real S3)', () => {
     expect(after.Uploads ?? []).toEqual([]);
   });
 
-  it("sweeps a resource policy: whole folders of its own backups, never another policy's nor Velero's", async () => {
-    // Retention reads only keys and manifests, so the backups are written here as the engine lays them out.
-    const dir = 'it/resources/hub/backups/';
-    const files = (backup: string) => [
-      `${dir}${backup}/${backup}.tar.gz`,
-      `${dir}${backup}/${backup}-resource-list.json.gz`,
-      `${dir}${backup}/${backup}-results.gz`,
-      `${dir}${backup}/velero-backup.json`,
-      `${dir}${backup}/manifest.json`,
-    ];
-    const times = ['2026-03-01T00:00:00Z', '2026-03-02T00:00:00Z', '2026-03-03T00:00:00Z'];
-    const complete = times.map((t) => backupName('objects', new Date(t)));
-    const incomplete = backupName('objects', new Date('2020-01-01T00:00:00Z'));
-    // Another policy's backup in the same folder (Velero's layout has no policy level): its name keeps it out.
-    const other = backupName('objects-extra', new Date('2020-01-01T00:00:00Z'));
-    // A stock Velero's backup of a schedule named like the policy: Velero's record, no manifest. Not Lifeboat's.
-    const velero = backupName('objects', new Date('2019-01-01T00:00:00Z'));
+  // Retention reads only keys and manifests, so resource backups are written as the engine lays them out.
+  const hubDir = 'it/resources/hub/backups/';
+  const resourceFiles = (backup: string) => [
+    `${hubDir}${backup}/${backup}.tar.gz`,
+    `${hubDir}${backup}/${backup}-resource-list.json.gz`,
+    `${hubDir}${backup}/${backup}-results.gz`,
+    `${hubDir}${backup}/velero-backup.json`,
+    `${hubDir}${backup}/manifest.json`,
+  ];
+
+  /** Complete resource backups of a hub policy, one per time: every file of the folder, the manifest last. */
+  async function putResourceBackups(policy: string, times: string[]): Promise<string[]> {
+    const names = times.map((t) => backupName(policy, new Date(t)));
     const s3 = s3ClientFor(server);
     try {
       const put = (Key: string, Body: string) => s3.send(new PutObjectCommand({ Bucket: bucket, Key, Body }));
-      for (const [i, backup] of complete.entries()) {
-        for (const key of files(backup).slice(0, -1)) await put(key, 'data');
+      for (const [i, backup] of names.entries()) {
+        const files = resourceFiles(backup);
+        for (const key of files.slice(0, -1)) await put(key, 'data');
         const manifest = resourceManifest({
           cluster: 'hub',
-          policy: 'objects',
+          policy,
           backup,
           nominalTime: new Date(times[i]!),
           oneOff: false,
@@ -189,7 +205,7 @@ describe('retention (real worker, real S3)', () => {
           completedAt: times[i]!,
           archive: {
             location: 'versitygw',
-            key: files(backup)[0]!,
+            key: files[0]!,
             recipients: [],
             stored: { bytes: 4, sha256: 'c'.repeat(64) },
             kubernetes: { gitVersion: 'v1.35.0', major: '1', minor: '35' },
@@ -203,17 +219,34 @@ describe('retention (real worker, real S3)', () => {
             },
             counts: { items: 1, resources: { configmaps: 1 }, warnings: 0, errors: 0 },
             problems: [],
-            resourceList: files(backup)[1]!,
-            results: files(backup)[2]!,
-            veleroRecord: files(backup)[3]!,
+            resourceList: files[1]!,
+            results: files[2]!,
+            veleroRecord: files[3]!,
           },
-          createdBy: { workflowId: `resource-backup/hub/objects/${backup}`, runId: 'r' },
+          createdBy: { workflowId: `resource-backup/hub/${policy}/${backup}`, runId: 'r' },
         });
-        await put(files(backup)[4]!, serializeManifest(manifest));
+        await put(files[4]!, serializeManifest(manifest));
       }
-      await put(`${dir}${incomplete}/${incomplete}.tar.gz`, 'partial');
-      for (const key of files(other)) await put(key, 'not ours to judge');
-      for (const key of files(velero).slice(0, -1)) await put(key, 'written by Velero');
+    } finally {
+      s3.destroy();
+    }
+    return names;
+  }
+
+  it("sweeps a resource policy: whole folders of its own backups, never another policy's nor Velero's", async () => {
+    const times = ['2026-03-01T00:00:00Z', '2026-03-02T00:00:00Z', '2026-03-03T00:00:00Z'];
+    const complete = await putResourceBackups('objects', times);
+    const incomplete = backupName('objects', new Date('2020-01-01T00:00:00Z'));
+    // Another policy's backup in the same folder (Velero's layout has no policy level): its name keeps it out.
+    const other = backupName('objects-extra', new Date('2020-01-01T00:00:00Z'));
+    // A stock Velero's backup of a schedule named like the policy: Velero's record, no manifest. Not Lifeboat's.
+    const velero = backupName('objects', new Date('2019-01-01T00:00:00Z'));
+    const s3 = s3ClientFor(server);
+    try {
+      const put = (Key: string, Body: string) => s3.send(new PutObjectCommand({ Bucket: bucket, Key, Body }));
+      await put(`${hubDir}${incomplete}/${incomplete}.tar.gz`, 'partial');
+      for (const key of resourceFiles(other)) await put(key, 'not ours to judge');
+      for (const key of resourceFiles(velero).slice(0, -1)) await put(key, 'written by Velero');
     } finally {
       s3.destroy();
     }
@@ -226,10 +259,71 @@ describe('retention (real worker, real S3)', () => {
 
     expect(result.kept.sort()).toEqual([complete[1], complete[2]].sort());
     expect(result.deleted.sort()).toEqual([complete[0], incomplete].sort());
-    expect(await keysUnder(dir)).toEqual(
-      [...files(complete[1]!), ...files(complete[2]!), ...files(other), ...files(velero).slice(0, -1)].sort(),
+    expect(await keysUnder(hubDir)).toEqual(
+      [
+        ...resourceFiles(complete[1]!),
+        ...resourceFiles(complete[2]!),
+        ...resourceFiles(other),
+        ...resourceFiles(velero).slice(0, -1),
+      ].sort(),
     );
     expect(result.decisions.map((d) => d.backup)).not.toContain(velero);
+  });
+
+  it('lifeboat retention plan and run, for a resource policy: run deletes exactly what plan said', async () => {
+    const complete = await putResourceBackups('swept', [
+      '2026-04-01T00:00:00Z',
+      '2026-04-02T00:00:00Z',
+      '2026-04-03T00:00:00Z',
+    ]);
+    const incomplete = backupName('swept', new Date('2020-01-01T00:00:00Z'));
+    const s3 = s3ClientFor(server);
+    try {
+      await s3.send(
+        new PutObjectCommand({ Bucket: bucket, Key: `${hubDir}${incomplete}/${incomplete}.tar.gz`, Body: 'partial' }),
+      );
+    } finally {
+      s3.destroy();
+    }
+    const sweptKeys = async () => (await keysUnder(hubDir)).filter((k) => k.startsWith(`${hubDir}swept-`));
+
+    const unknown = await lifeboat(['retention', 'plan', 'hub/nope', '-f', configFile], env);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain(
+      'No backup policy hub/nope in the config (known etcd policies: local/ret, local/uploads, local/order; known ' +
+        "resource policies: hub/objects, hub/swept). Name one of those, or add hub/nope to the config's etcdBackups " +
+        'or resourceBackups.',
+    );
+
+    const plan = await lifeboat(['retention', 'plan', 'hub/swept', '-f', configFile], env);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stdout.split('\n')[0]).toBe('hub/swept: resource backup policy, location versitygw');
+    expect(plan.stdout).toMatch(new RegExp(`│ ${complete[2]} │ keep +│ kept`));
+    for (const doomed of [complete[0], complete[1], incomplete]) {
+      expect(plan.stdout).toMatch(new RegExp(`│ ${doomed} │ delete +│ deleted`));
+    }
+    expect(plan.stdout).toContain('3 backup(s) and 0 upload(s) would be removed.');
+    const json = JSON.parse(
+      (await lifeboat(['retention', 'plan', 'hub/swept', '-o', 'json', '-f', configFile], env)).stdout,
+    ) as { kind: string; backups: { backup: string; action: string; reasons: string[] }[] };
+    expect(json.kind).toBe('resources');
+    // Newest first: the newest kept (within keep 1), the two older ones beyond keep, the old incomplete one past grace.
+    expect(json.backups.map((d) => [d.backup, d.action, d.reasons.filter((r) => r !== 'newest-complete')])).toEqual([
+      [complete[2], 'keep', ['within-keep']],
+      [complete[1], 'delete', ['beyond-keep']],
+      [complete[0], 'delete', ['beyond-keep']],
+      [incomplete, 'delete', ['incomplete-past-grace']],
+    ]);
+    // Planning changed nothing.
+    expect(await sweptKeys()).toHaveLength(3 * resourceFiles(complete[0]!).length + 1);
+
+    const run = await lifeboat(['retention', 'run', 'hub/swept', '-f', configFile], env);
+    expect(run.code, run.stderr).toBe(0);
+    const said = /^kept 1, deleted 3 resource backup\(s\): (.+); aborted 0 upload\(s\)\.$/m.exec(run.stdout);
+    expect(said, run.stdout).not.toBeNull();
+    const planned = json.backups.filter((d) => d.action === 'delete').map((d) => d.backup);
+    expect(said![1]!.split(', ').sort()).toEqual(planned.sort());
+    expect(await sweptKeys()).toEqual(resourceFiles(complete[2]!).sort());
   });
 
   it(

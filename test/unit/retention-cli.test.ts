@@ -57,7 +57,12 @@ describe('resolveAnyPolicy', () => {
 describe('retentionPlanText', () => {
   const plan: RetentionPlan = {
     backups: [
-      { backup: 'objects-20260303000000', action: 'keep', reasons: ['newest'], explanation: 'kept: the newest' },
+      {
+        backup: 'objects-20260303000000',
+        action: 'keep',
+        reasons: ['newest-complete'],
+        explanation: 'kept: the newest',
+      },
       {
         backup: 'objects-20260301000000',
         action: 'delete',
