@@ -12,8 +12,13 @@ export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const LIFEBOAT = 'lifeboat';
 /** On a snapshot Job: a hash of the backup's name (a label value cannot hold every name a backup may have). */
 export const BACKUP_HASH_LABEL = 'lifeboat.dev/backup-hash';
-/** On a restore Job: a hash of the restore's id, so Jobs of another restore never match. */
+/**
+ * On a restore Job: a hash of the restore's id, so Jobs of another restore never match. On every object a resource
+ * restore writes: the restore's name (as a valid label value), how a retried batch knows the objects it created.
+ */
 export const RESTORE_LABEL = 'lifeboat.dev/restore';
+/** On every object a resource restore writes: the backup it came from (as a valid label value). */
+export const RESTORED_FROM_LABEL = 'lifeboat.dev/restored-from';
 /** On the Pods of a Lifeboat Job: the Job's name. */
 export const JOB_LABEL = 'lifeboat.dev/job';
 
