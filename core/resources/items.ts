@@ -1,7 +1,7 @@
 import { parseSelector, type SelectorRequirement } from '../config/filters.js';
 import { EXCLUDE_FROM_BACKUP_LABELS, EXCLUDE_FROM_BACKUP_VALUE } from '../kube-metadata.js';
 import type { ApiResource, ListingPlan } from './model.js';
-import { namespaceSelected, PERSISTENT_VOLUMES } from './selection.js';
+import { EXCLUSION_SELECTOR, namespaceSelected, PERSISTENT_VOLUMES } from './selection.js';
 
 /**
  * Per-item decisions while a backup lists (the listing plan is selection.ts): Velero's item inclusion checks
@@ -38,9 +38,17 @@ export function itemVerdict(obj: ListedObject, plan: ListingPlan, seen?: Set<str
   const meta = obj.metadata ?? {};
   const labels = meta.labels ?? {};
   if (EXCLUDE_FROM_BACKUP_LABELS.some((key) => labels[key] === EXCLUDE_FROM_BACKUP_VALUE)) return 'excluded-by-label';
-  // A Namespace object is filtered by its own name: it is the namespace.
-  const namespace = isNamespaceObject(obj) ? meta.name : meta.namespace;
-  if (namespace && !namespaceSelected(plan.namespaces, namespace)) return 'namespace-filtered';
+  // A Namespace object is filtered by its own name: it is the namespace. One the policy's selectors match is kept even
+  // when the namespace filter leaves it out, as in Velero v1.18.3: nsTracker.init tracks the namespaces a selector
+  // matches before it asks the namespace filter, and itemInclusionChecks applies that filter to namespaced items only.
+  const namespaceObject = isNamespaceObject(obj);
+  const namespace = namespaceObject ? meta.name : meta.namespace;
+  if (
+    namespace &&
+    !namespaceSelected(plan.namespaces, namespace) &&
+    !(namespaceObject && policySelectorsMatch(plan, labels))
+  )
+    return 'namespace-filtered';
   if (meta.deletionTimestamp) return 'being-deleted';
   if (seen && meta.uid) {
     if (seen.has(meta.uid)) return 'duplicate';
@@ -79,6 +87,11 @@ function satisfies(labels: Record<string, string>, r: SelectorRequirement): bool
   }
 }
 
+/** Whether the policy gave selectors and one matches (a plan's lone EXCLUSION_SELECTOR is not the policy's). */
+function policySelectorsMatch(plan: ListingPlan, labels: Record<string, string>): boolean {
+  return plan.selectors.some((s) => s !== EXCLUSION_SELECTOR) && matchesSelectors(plan.selectors, labels);
+}
+
 /** Whether labels match any of the plan's selectors, as the API server would match them. */
 export function matchesSelectors(selectors: string[], labels: Record<string, string> | undefined): boolean {
   return selectors.some((s) => requirementsOf(s).every((r) => satisfies(labels ?? {}, r)));
@@ -87,8 +100,9 @@ export function matchesSelectors(selectors: string[], labels: Record<string, str
 /**
  * Whether a Namespace object that itemVerdict kept stays in the backup. With plan.namespacesOnlyWithItems (a selector
  * and the default namespace filter), only if the selector matches it or it holds a backed-up item; otherwise every
- * namespace the filter selects is kept, matched by the selector or not (Velero's nsTracker). So the `namespaces`
- * resource is best listed with EXCLUSION_SELECTOR (selection.ts), not the policy's selectors, and decided here.
+ * namespace the filter selects is kept, holding items or not, matched by the selector or not, and so is one outside
+ * the filter that the selector matches (itemVerdict): the union Velero v1.18.3's nsTracker.init tracks. So the
+ * `namespaces` resource is best listed with EXCLUSION_SELECTOR (selection.ts), not the policy's selectors.
  */
 export function namespaceKept(obj: ListedObject, plan: ListingPlan, namespacesWithItems: ReadonlySet<string>): boolean {
   if (!plan.namespacesOnlyWithItems) return true;

@@ -342,11 +342,12 @@ export function planListing(input: {
     if (AUTO_EXCLUDED_RESOURCES.includes(name) || !allowed.allows(name) || resources.some((x) => x.name === name))
       continue;
     if (name === NAMESPACES) {
-      // Namespace objects follow the namespace filter, not the cluster-scoped default, and are listed last, so the
-      // activity knows which namespaces held items before it lists them. But false means none: Velero v1.18's
-      // GlobalIncludesExcludes.ShouldInclude refuses every cluster-scoped type, namespaces included, before its
-      // collector reaches them (pkg/util/collections/includes_excludes.go; the notes' "exception" is the item
-      // backupper's, for Namespace objects a plugin adds, which Lifeboat has none of).
+      // Namespace objects follow the namespace filter and the selectors (items.ts), not the cluster-scoped default,
+      // and are listed last, so the activity knows which namespaces held items before it lists them. But false means
+      // none: in Velero v1.18.3 GlobalIncludesExcludes.ShouldInclude refuses every cluster-scoped type, namespaces
+      // included, and itemCollector.getResourceItems asks it before collectNamespaces, so no Namespace object is
+      // listed and the nsTracker never starts (the notes' "exception" is itemInclusionChecks', for Namespace objects a
+      // plugin adds as additional items; no built-in action adds one, and Lifeboat has no plugins).
       if (icr !== false) namespacesEntry = { resource: r, name };
       continue;
     }

@@ -77,6 +77,24 @@ describe('itemVerdict', () => {
     expect(itemVerdict({ apiVersion: 'example.dev/v1', kind: 'Namespace', metadata: { name: 'x' } }, p)).toBe('keep');
   });
 
+  it("keeps a Namespace object the namespace filter leaves out when the policy's selector matches it", () => {
+    const p = plan({ includedNamespaces: ['team-a'], excludedNamespaces: ['team-b'], labelSelector: 'app=web' });
+    expect(itemVerdict(namespaceObject('team-b', { app: 'web' }), p)).toBe('keep');
+    expect(itemVerdict(namespaceObject('default', { app: 'web' }), p)).toBe('keep');
+    expect(itemVerdict(namespaceObject('default', { app: 'db' }), p)).toBe('namespace-filtered');
+    expect(itemVerdict(namespaceObject('default', { app: 'web', 'velero.io/exclude-from-backup': 'true' }), p)).toBe(
+      'excluded-by-label',
+    );
+    // Only Namespace objects: a matching item of a left-out namespace stays out.
+    expect(itemVerdict(cm('default', { labels: { app: 'web' } }), p)).toBe('namespace-filtered');
+    const or = plan({ includedNamespaces: ['team-a'], orLabelSelectors: ['app=a', 'app=b'] });
+    expect(itemVerdict(namespaceObject('default', { app: 'b' }), or)).toBe('keep');
+    // Without a selector of the policy, the plan's exclusion-only selector matches nothing in this sense.
+    expect(itemVerdict(namespaceObject('default'), plan({ includedNamespaces: ['team-a'] }))).toBe(
+      'namespace-filtered',
+    );
+  });
+
   it('checks in Velero order: the label, then the namespace, then the deletion', () => {
     const all = cm('kube-system', {
       labels: { 'velero.io/exclude-from-backup': 'true' },
@@ -144,6 +162,20 @@ describe('namespaceKept (Velero nsTracker)', () => {
     expect(namespaceKept(namespaceObject('team-a'), p, withItems)).toBe(true);
     expect(namespaceKept(namespaceObject('team-b', { app: 'web' }), p, withItems)).toBe(true);
     expect(namespaceKept(namespaceObject('team-c'), p, withItems)).toBe(false);
+  });
+
+  it('with a namespace filter, keeps the namespaces it selects, items or not, and those the selector matches', () => {
+    const none = new Set<string>();
+    const backedUp = (p: ListingPlan, obj: ListedObject) =>
+      itemVerdict(obj, p) === 'keep' && namespaceKept(obj, p, none);
+    const unfiltered = plan({ includedNamespaces: ['team-a', 'team-b'] });
+    expect(backedUp(unfiltered, namespaceObject('team-a'))).toBe(true);
+    expect(backedUp(unfiltered, namespaceObject('default', { app: 'web' }))).toBe(false);
+    const selected = plan({ includedNamespaces: ['team-a', 'team-b'], labelSelector: 'app=web' });
+    expect(backedUp(selected, namespaceObject('team-a'))).toBe(true);
+    expect(backedUp(selected, namespaceObject('team-b', { app: 'db' }))).toBe(true);
+    expect(backedUp(selected, namespaceObject('default', { app: 'web' }))).toBe(true);
+    expect(backedUp(selected, namespaceObject('kube-system'))).toBe(false);
   });
 
   it('otherwise keeps every namespace the filter selected', () => {

@@ -343,8 +343,11 @@ describe('includeClusterResources (tri-state) with and without a namespace filte
     expect(names(p).filter((n) => NAMESPACED.includes(n))).toEqual(NAMESPACED);
   });
 
-  it('false lists no Namespace objects either, even when named (Velero v1.18 refuses them before listing)', () => {
+  it('false lists no Namespace objects either, even when named (Velero v1.18.3 refuses them before listing)', () => {
     expect(names(plan({ includeClusterResources: false, includedResources: ['cm', 'ns'] }))).toEqual(['configmaps']);
+    expect(
+      names(plan({ includeClusterResources: false, includedNamespaces: ['team-a'], labelSelector: 'app=web' })),
+    ).not.toContain('namespaces');
   });
 
   it('true lists only the cluster-scoped resources the resource filters allow', () => {
