@@ -1,15 +1,15 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { Readable, pipeline } from 'node:stream';
-import { createGzip } from 'node:zlib';
-import { measure, measuring, type StreamStats } from '../etcd/snapshot-stream.js';
+import { measure, type StreamStats } from '../etcd/snapshot-stream.js';
+import { gzipMembers } from '../storage/gzip-members.js';
 import { uploadStream, type StreamUploadResult, type UploadProgress } from '../storage/multipart-upload.js';
 import { encrypt, PART_CONCURRENCY, PART_SIZE } from '../storage/pipeline.js';
 
 /**
- * The archive's way into the bucket: tar → gzip → age (when the policy has recipients) → sha256 and size → one S3
- * multipart upload. Every stage streams with backpressure: when the parts in flight reach PART_CONCURRENCY the upload
- * stops reading, gzip stops, and the lister stops asking the API for pages, so memory is bounded by the parts
- * (PART_SIZE x (PART_CONCURRENCY + 1)) and a page or two of objects, whatever the cluster's size.
+ * The archive's way into the bucket: tar → gzip (members compressed on every core) → age (when the policy has
+ * recipients) → sha256 and size → one S3 multipart upload. Every stage pulls from the one before: when the parts in
+ * flight reach PART_CONCURRENCY the upload stops reading, compression stops, and the lister stops asking the API for
+ * pages, so memory is bounded by the parts (PART_SIZE x (PART_CONCURRENCY + 1)), the members being compressed and a
+ * page or two of objects, whatever the cluster's size.
  *
  * gzip at level 1: API objects are JSON with the same keys over and over, which even level 1 compresses well, and
  * Velero's default level (6) costs several times the CPU for a little less output; on a machine where listing and
@@ -34,21 +34,8 @@ export async function uploadArchive(
   opts: ArchiveUpload,
 ): Promise<StreamUploadResult & { stored: StreamStats }> {
   let stored: StreamStats | undefined;
-  const gzip = createGzip({ level: GZIP_LEVEL });
-  const record = (s: StreamStats) => (stored = s);
-  // One tar chunk read ahead, not Readable.from's default sixteen (64 MiB of chunks, and the pages behind them).
-  const source = () => Readable.from(tar, { highWaterMark: 1 });
-  // In the clear, the hash runs as a Transform in the same pipeline (no async hop per chunk); age needs its own stage.
-  const out: AsyncIterable<Buffer> =
-    opts.recipients.length === 0
-      ? pipeline(source(), gzip, measuring(record), () => undefined)
-      : measure(
-          encrypt(
-            pipeline(source(), gzip, () => undefined),
-            opts.recipients,
-          ),
-          record,
-        );
+  const compressed = gzipMembers(tar, { level: GZIP_LEVEL });
+  const out = measure(encrypt(compressed, opts.recipients), (s) => (stored = s));
   const upload = await uploadStream(out, {
     s3: opts.s3,
     bucket: opts.bucket,

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
-import { createGzip } from 'node:zlib';
+import { gzipMembers } from '../../activities/storage/gzip-members.js';
 
 /**
  * The resource benchmark's own raw access to the Kubernetes API: creating many objects fast (keep-alive HTTPS, many
@@ -181,31 +181,30 @@ export async function loadObjects(
 
 /**
  * The floor: every object of the loaded kinds, cluster-wide, by paged LIST at the backup's page size, each page's
- * body gzipped at the archive's level into one stream whose output is thrown away. The next page is requested while
- * the current one is compressed, as the backup does (activities/kube/list-pages.ts). Returns the items listed.
+ * body compressed as the archive is (gzip members at the archive's level on every core,
+ * activities/storage/gzip-members.ts) and thrown away. The next page is requested while the current one is
+ * compressed, as the backup does (activities/kube/list-pages.ts). Returns the items listed.
  */
 export async function listFloor(api: RawApi, pageSize: number, gzipLevel: number): Promise<number> {
-  const gzip = createGzip({ level: gzipLevel });
-  gzip.on('data', () => undefined);
-  const ended = new Promise((resolve) => gzip.on('end', resolve));
   let items = 0;
-  for (const loaded of LOADED) {
-    const collection = `${loaded.path}/${loaded.resource.split('.')[0]}`;
-    const page = (token?: string) =>
-      api.send('GET', `${collection}?limit=${pageSize}${token ? `&continue=${encodeURIComponent(token)}` : ''}`);
-    let next = page();
-    for (;;) {
-      const res = await next;
-      if (res.status !== 200) throw new Error(`LIST ${collection}: ${res.status}`);
-      const body = JSON.parse(res.body.toString('utf8')) as { metadata?: { continue?: string }; items?: unknown[] };
-      const token = body.metadata?.continue || undefined;
-      if (token) next = page(token);
-      items += body.items?.length ?? 0;
-      if (!gzip.write(res.body)) await new Promise((r) => gzip.once('drain', r));
-      if (!token) break;
+  async function* bodies(): AsyncGenerator<Buffer> {
+    for (const loaded of LOADED) {
+      const collection = `${loaded.path}/${loaded.resource.split('.')[0]}`;
+      const page = (token?: string) =>
+        api.send('GET', `${collection}?limit=${pageSize}${token ? `&continue=${encodeURIComponent(token)}` : ''}`);
+      let next = page();
+      for (;;) {
+        const res = await next;
+        if (res.status !== 200) throw new Error(`LIST ${collection}: ${res.status}`);
+        const body = JSON.parse(res.body.toString('utf8')) as { metadata?: { continue?: string }; items?: unknown[] };
+        const token = body.metadata?.continue || undefined;
+        if (token) next = page(token);
+        items += body.items?.length ?? 0;
+        yield res.body;
+        if (!token) break;
+      }
     }
   }
-  gzip.end();
-  await ended;
+  for await (const member of gzipMembers(bodies(), { level: gzipLevel })) void member;
   return items;
 }
