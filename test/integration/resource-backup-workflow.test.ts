@@ -18,6 +18,8 @@ import {
 } from '../../core/search-attributes.js';
 import type { resourceBackup, retention } from '../../workflows/index.js';
 import { resourceBackupCounters, resourceBackupProgress } from '../../workflows/resource-backup-api.js';
+import type { ClusterApi, GetOptions } from '../../activities/kube/cluster-api.js';
+import { createLifeboatWorker } from '../../worker/create-worker.js';
 import { recordHistory } from '../helpers/histories.js';
 import { secretsInHistory } from '../helpers/secrets.js';
 import { fileNamespace } from '../helpers/temporal-namespace.js';
@@ -27,6 +29,7 @@ import {
   s3ClientFor,
   s3SecretKeys,
   startTestWorker,
+  testDeps,
   uniqueName,
   type TestWorker,
 } from '../helpers/stack.js';
@@ -39,6 +42,19 @@ const server = inject('s3Servers').find((s) => s.name === 'versitygw')!;
 const kc = new KubeConfig();
 kc.loadFromFile(inject('kubeconfig'));
 const core = kc.makeApiClient(CoreV1Api);
+
+/** The cluster's API, its first LIST of `resource` held until `release` resolves (the rest pass straight through). */
+function holdingFirstList(api: ClusterApi, resource: string, release: () => Promise<void>): ClusterApi {
+  let held: Promise<void> | undefined;
+  return {
+    server: api.server,
+    async get<T>(path: string, options?: GetOptions): Promise<T> {
+      if (path.endsWith(`/${resource}`)) await (held ??= release());
+      return api.get<T>(path, options);
+    },
+    close: () => api.close(),
+  };
+}
 
 describe('the resourceBackup workflow', () => {
   const namespace = uniqueName('wf');
@@ -265,6 +281,69 @@ describe('the resourceBackup workflow', () => {
       expect(uploads).toEqual([]);
     } finally {
       await schedule.delete();
+    }
+  });
+
+  it("the engine's own counters signal reaches a running backup (recorded: resource-backup-signalled)", async () => {
+    // The archive signals its counters on its 5 s heartbeat tick, later than this small backup takes; its listing of
+    // ConfigMaps is held until the progress query shows what only that signal can have set, so it fires exactly there.
+    const requestedAt = '2026-04-07T00:00:00.000Z';
+    const backup = backupName('objects', new Date(requestedAt));
+    const workflowId = workflowIds.resourceBackup('local', 'objects', backup);
+    let seenWhileHeld: Awaited<ReturnType<typeof queryProgress>> | undefined;
+    async function queryProgress() {
+      return tw.client.workflow.getHandle(workflowId).query(resourceBackupProgress);
+    }
+    const release = async () => {
+      for (let i = 0; i < 300 && !seenWhileHeld; i++) {
+        const progress = await queryProgress();
+        if (progress.resourcesTotal > 0) seenWhileHeld = progress;
+        else await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    const base = testDeps(config);
+    const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
+    const taskQueue = uniqueName('signalled');
+    const worker = await createLifeboatWorker({
+      connection,
+      namespace: await fileNamespace(),
+      taskQueue,
+      deps: {
+        ...base,
+        clusterApiFor: async (cluster) => holdingFirstList(await base.clusterApiFor(cluster), 'configmaps', release),
+      },
+      shutdownGraceTime: '1s',
+      workflowBundlePath: inject('workflowBundlePath'),
+    });
+    try {
+      await worker.runUntil(async () => {
+        const handle = await tw.client.workflow.start<typeof resourceBackup>('resourceBackup', {
+          args: [{ cluster: 'local', policy: 'objects', requestedAt }],
+          taskQueue,
+          workflowId,
+        });
+        const manifest = await handle.result();
+        // Its sweep runs on this worker's task queue (or an earlier one still runs): over before the worker stops.
+        await tw.client.workflow.getHandle<typeof retention>(workflowIds.retention('local', 'objects')).result();
+        await recordHistory('resource-backup-signalled', handle);
+
+        expect(manifest).toMatchObject({ backup, outcome: 'Completed', counts: { items: 3, errors: 0 } });
+        expect(seenWhileHeld, 'the progress query while the ConfigMaps were held').toMatchObject({
+          backup,
+          phase: 'archiving',
+          resourcesTotal: (await handle.query(resourceBackupProgress)).resourcesTotal,
+        });
+        const history = await handle.fetchHistory();
+        const signals = (history.events ?? []).flatMap((e) => {
+          const name = e.workflowExecutionSignaledEventAttributes?.signalName;
+          return name ? [name] : [];
+        });
+        expect(signals.length).toBeGreaterThanOrEqual(1);
+        expect(new Set(signals)).toEqual(new Set([resourceBackupCounters.name]));
+        expect(await secretsInHistory(history, { ...s3SecretKeys(), 'the backed-up Secret': secretValue })).toEqual([]);
+      });
+    } finally {
+      await connection.close();
     }
   });
 });
