@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { DEFAULT_PAGE_SIZE } from '../activities/kube/list-pages.js';
 import { GZIP_LEVEL } from '../activities/resource-backup/stream.js';
-import { buildDist } from '../build/bundle.js';
+import { buildDist, WORKER_ENV_DEFAULTS, WORKER_NODE_FLAGS } from '../build/bundle.js';
 import { repoRoot } from '../build/repo-root.js';
 import type { ResourceBackupManifest } from '../core/manifest.js';
 import { backupName, workflowIds } from '../core/naming.js';
@@ -17,7 +17,7 @@ import { ManagedProcess } from '../devstack/process.js';
 import { ensureBucket } from '../devstack/s3-bucket.js';
 import { startVelero } from '../devstack/servers/velero.js';
 import { consoleProgress, ensureTools } from '../devstack/tools/build.js';
-import { builtWorker, workerProcessSpec } from '../devstack/worker-process.js';
+import { builtWorker, workerProcessSpec, type WorkerLaunch } from '../devstack/worker-process.js';
 import type { resourceBackup } from '../workflows/index.js';
 import { LOADED, loadObjects, listFloor, namespaceName, RawApi, widgetCrd } from './lib/resource-load.js';
 import { startBenchServers } from './lib/servers.js';
@@ -38,7 +38,9 @@ import { Teardown } from './lib/teardown.js';
  * Load: ConfigMaps (40%), Secrets (30%) and custom resources (30%) of realistic sizes in --namespaces namespaces;
  * (a) and (b) run at 10k objects and at --objects, to show the worker's memory does not grow with the cluster.
  * Options: --objects N (default 50000), --namespaces N (100), --velero-objects N (5000; 0 skips Velero), --rounds N
- * (3; medians of (a) and (b), the worst peak RSS), --keep (leave the temp dir and its logs).
+ * (3; medians of (a) and (b), the worst peak RSS), --keep (leave the temp dir and its logs), --cpu-prof DIR (each worker
+ * writes a V8 CPU profile into DIR when it stops: where a backup's time goes), --worker-node-flags "..." (instead of
+ * the production launcher's, build/bundle.ts WORKER_NODE_FLAGS: to measure what a V8 setting costs or saves).
  */
 const { values: args } = parseArgs({
   options: {
@@ -47,6 +49,8 @@ const { values: args } = parseArgs({
     'velero-objects': { type: 'string', default: '5000' },
     rounds: { type: 'string', default: '3' },
     keep: { type: 'boolean', default: false },
+    'cpu-prof': { type: 'string' },
+    'worker-node-flags': { type: 'string' },
   },
 });
 const OBJECTS = Number(args.objects);
@@ -81,6 +85,26 @@ function activitySeconds(history: temporal.api.history.v1.IHistory, type: string
     (e) => String(e.activityTaskCompletedEventAttributes?.scheduledEventId) === String(scheduled?.eventId),
   );
   return scheduled && completed ? (eventMs(completed.eventTime) - eventMs(scheduled.eventTime)) / 1000 : NaN;
+}
+
+/**
+ * The built worker as production starts it (dist's launcher), or, when asked for a profile or other Node flags,
+ * dist/worker.js under the same Node with those flags and the launcher's environment defaults.
+ */
+function workerLaunch(dist: string): WorkerLaunch {
+  const flags = args['worker-node-flags']?.split(/\s+/).filter(Boolean);
+  const profile = args['cpu-prof'];
+  if (!flags && !profile) return builtWorker(dist);
+  const launch = builtWorker(dist);
+  return {
+    command: process.execPath,
+    args: [
+      ...(flags ?? WORKER_NODE_FLAGS),
+      ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []),
+      join(dist, 'worker.js'),
+    ],
+    env: { ...launch.env, ...WORKER_ENV_DEFAULTS },
+  };
 }
 
 interface LifeboatRun {
@@ -192,7 +216,7 @@ async function run(dir: string, teardown: Teardown): Promise<void> {
   const base = Date.UTC(2026, 0, 1);
   const lifeboat = async (policy: string): Promise<LifeboatRun> => {
     const worker = new ManagedProcess(
-      workerProcessSpec(builtWorker(dist), { env: workerEnv, logFile: join(dir, `worker-${runIndex}.log`) }),
+      workerProcessSpec(workerLaunch(dist), { env: workerEnv, logFile: join(dir, `worker-${runIndex}.log`) }),
     );
     await worker.start();
     try {
@@ -269,7 +293,8 @@ async function run(dir: string, teardown: Teardown): Promise<void> {
     '',
     `bench/resources: ${OBJECTS} objects (${LOADED.map((l) => `${Math.round(l.share * 100)}% ${l.resource}`).join(', ')}) ` +
       `in ${NAMESPACES} namespaces; page size ${DEFAULT_PAGE_SIZE}, gzip level ${GZIP_LEVEL}, store versitygw, ` +
-      `${ROUNDS} round(s), medians; ${availableParallelism()} cores, load average ${loadavg()[0]!.toFixed(1)}`,
+      `${ROUNDS} round(s), medians; ${availableParallelism()} cores, load average ${loadavg()[0]!.toFixed(1)}; worker ` +
+      `node ${(args['worker-node-flags'] ?? WORKER_NODE_FLAGS.join(' ')) || '(no flags)'}${args['cpu-prof'] ? ' (profiled)' : ''}`,
   );
   for (const stage of stages) {
     const am = median(stage.a.map((r) => r.seconds));

@@ -49,14 +49,20 @@ export async function bundleWorkflows(outdir: string, logger?: Logger): Promise<
  * An operator's own MALLOC_ARENA_MAX wins; NODE_OPTIONS can add flags. The Node it runs is the project's pinned
  * runtime where the image's node_modules has it (package.json optionalDependencies: the release the tests ran on),
  * else `node` on PATH.
+ * Benchmarks that start worker.js with other flags take these from here.
  */
+export const WORKER_NODE_FLAGS = ['--max-semi-space-size=4'];
+/** The worker's environment defaults (an operator's own value wins): see above. */
+export const WORKER_ENV_DEFAULTS = { MALLOC_ARENA_MAX: '2' };
+
+/** dist/lifeboat-worker: the flags and defaults above, and the pinned Node where the image has it. */
 const WORKER_LAUNCHER = `#!/bin/sh
 # The Lifeboat worker as production runs it; written by \`npm run build\` (build/bundle.ts says why these settings).
-: "\${MALLOC_ARENA_MAX:=2}"
+: "\${MALLOC_ARENA_MAX:=${WORKER_ENV_DEFAULTS.MALLOC_ARENA_MAX}}"
 export MALLOC_ARENA_MAX
 node="$(dirname "$0")/../node_modules/.bin/node"
 [ -x "$node" ] || node=node
-exec "$node" --max-semi-space-size=4 "$(dirname "$0")/worker.js" "$@"
+exec "$node" ${WORKER_NODE_FLAGS.join(' ')} "$(dirname "$0")/worker.js" "$@"
 `;
 
 /** The worker's start command in dist/ (build/bundle.ts WORKER_LAUNCHER). */
