@@ -31,8 +31,8 @@ const CRD_KEY = /^apiextensions\.k8s\.io\/[^/]+\/CustomResourceDefinition$/;
 /**
  * A resource list (core/velero/resource-list.ts parseResourceList: `apps/v1/Deployment` to its items) by
  * groupResource. The kind's resource is the discovery's; else the plural kubectl would guess, confirmed by the hints
- * or the backup's own CRDs (a CRD is named `<plural>.<group>`); else the guess alone, listed in `guessed` (the archive
- * may name it otherwise: give the hints). Items of one resource under several versions are merged.
+ * or the backup's own CRDs (a CRD is named `<plural>.<group>`); else the guess alone, which for a custom kind is listed
+ * in `guessed` (the archive may name it otherwise: give the hints). Items of one resource under several versions are merged.
  */
 export function backupContents(
   resourceList: Record<string, string[]>,
@@ -56,7 +56,8 @@ export function backupContents(
         return (dot < 0 ? '' : k.slice(dot + 1)) === group && k.startsWith(lower);
       });
       if (sameGroup.length === 1) gr = sameGroup[0]!;
-      else guessed.push({ key, groupResource: gr });
+      // The guess holds for every built-in kind (Endpoints aside, which guessPlural knows): only a custom one may differ.
+      else if (isCustomResource({ group })) guessed.push({ key, groupResource: gr });
     }
     contents[gr] = [...new Set([...(contents[gr] ?? []), ...names])];
   }
@@ -283,7 +284,7 @@ export function planRestore(input: PlanRestoreInput): RestorePlan {
           ? {
               field: 'backup',
               flag: '--backup',
-              message: `nothing in this backup is ever restored (${describeContents(contents)}); choose another backup`,
+              message: `the backup holds only resources that are never restored (${describeContents(contents)}); choose another backup`,
             }
           : {
               field: 'filters',
