@@ -378,9 +378,10 @@ describe('includeClusterResources × the namespace filter', () => {
     expect(p.selection.clusterScoped).toBe('none');
     expect(clusterPlanned(p)).toEqual([]);
     expect(relatedOf(p, 'persistentvolumes')).toEqual([]);
-    expect(skipOf(p, 'persistentvolumes')).toMatchObject({
+    expect(skipOf(p, 'persistentvolumes')).toEqual({
+      groupResource: 'persistentvolumes',
       items: 2,
-      skip: { reason: expect.stringMatching(/false/) },
+      skip: { code: 'filtered', reason: 'cluster-scoped, and includeClusterResources is false' },
     });
     expect(itemsOf(p, 'namespaces')).toEqual(['default', 'shop', 'team-a', 'team-b']);
     expect(itemsOf(p, 'widgets.example.lifeboat.dev')).toEqual(['shop/w1', 'team-a/w2']);
