@@ -13,14 +13,21 @@ export interface Kube {
 }
 
 /**
+ * The client library, loaded on first use: it costs a worker about 70 MiB, which a worker that only backs up fixed
+ * etcd endpoints (kubeadm-style control planes) never needs (bench/etcd-snapshot measures the peak). A worker whose
+ * config has resource-backup policies loads it at start instead (worker/main.ts): compiling its modules took the
+ * first backup's archive activity about two seconds (bench/resources, profiled).
+ */
+export function loadKubernetesClient(): Promise<typeof import('@kubernetes/client-node')> {
+  return import('@kubernetes/client-node');
+}
+
+/**
  * The management cluster a tenant's etcd runs in: the kubeconfig and context the config names, else the default
  * (KUBECONFIG, ~/.kube/config, or the in-cluster service account when the worker runs as a Pod).
- *
- * The client library is loaded on first use: it costs a worker about 70 MiB, which a worker that only backs up
- * fixed etcd endpoints (kubeadm-style control planes) never needs (bench/etcd-snapshot measures the peak).
  */
 export async function kubeFor(cluster: ClusterConfig): Promise<Kube> {
-  const k8s = await import('@kubernetes/client-node');
+  const k8s = await loadKubernetesClient();
   const config = new k8s.KubeConfig();
   if (cluster.kubernetes.kubeconfig) config.loadFromFile(cluster.kubernetes.kubeconfig);
   else config.loadFromDefault();

@@ -2,6 +2,7 @@ import type { ClusterConfig, KubernetesAccess } from '../../core/config/schema.j
 import { resourceApi } from '../../core/config/clusters.js';
 import { FailureTypes } from '../../core/failure-types.js';
 import { nonRetryable } from '../failures.js';
+import { loadKubernetesClient } from './client.js';
 
 /**
  * A cluster's OWN API (clusters[].api, or `kubernetes` for a cluster without etcd: core/config/clusters.ts), as a
@@ -87,13 +88,10 @@ export function resourceAccess(cluster: ClusterConfig): { access: KubernetesAcce
   return { access, field: cluster.api ? 'api' : 'kubernetes' };
 }
 
-/**
- * Connects to the cluster's own API. The client library is loaded on first use, as for kubeFor (it costs a worker
- * about 70 MiB that a worker with only etcd backups never needs).
- */
+/** Connects to the cluster's own API (its kubeconfig and credentials through the client library: loadKubernetesClient). */
 export async function clusterApiFor(cluster: ClusterConfig): Promise<ClusterApi> {
   const { access, field } = resourceAccess(cluster);
-  const k8s = await import('@kubernetes/client-node');
+  const k8s = await loadKubernetesClient();
   const config = new k8s.KubeConfig();
   try {
     if (access.kubeconfig) config.loadFromFile(access.kubeconfig);
