@@ -54,7 +54,7 @@ function groupRank(gr: string): string {
  * the target). A glob is matched against the backup's groupResources; a groupResource of the backup is itself;
  * otherwise the target's discovery resolves it as kubectl would (short names, kinds), and without discovery the
  * backup's own names do: `deployments` (the one group holding it, core first), `deployments.v1.apps`, `Deployment`,
- * and the never-restored resources' aliases (`no`, `ev`), so they are refused without discovery.
+ * and last the never-restored resources' plurals and aliases (`leases`, `no`), so they are refused without discovery.
  */
 export function resolveRestoreResource(name: string, backup: readonly string[], discovery?: ApiResource[]): string[] {
   if (GLOB.test(name)) return backup.filter((gr) => globMatch(name, gr));
@@ -64,8 +64,6 @@ export function resolveRestoreResource(name: string, backup: readonly string[], 
     const found = resolveResourceName(discovery, name);
     if (found.length > 0) return found;
   }
-  const never = neverRestored(lower);
-  if (never) return [never.groupResource];
   const { resource, group } = splitGroupResource(lower);
   const candidates = (plural: string, inGroup?: string) =>
     backup
@@ -75,10 +73,15 @@ export function resolveRestoreResource(name: string, backup: readonly string[], 
       })
       .sort((a, b) => (groupRank(a) < groupRank(b) ? -1 : groupRank(a) > groupRank(b) ? 1 : 0));
   const first = (found: string[]) => found.slice(0, 1);
-  if (group === '') return first(candidates(resource).concat(candidates(guessPlural(resource))));
   const { resource: version, group: rest } = splitGroupResource(group);
-  if (VERSION.test(version) && rest !== '') return first(candidates(resource, rest));
-  return first(candidates(guessPlural(resource), group));
+  const found =
+    group === ''
+      ? first(candidates(resource).concat(candidates(guessPlural(resource))))
+      : VERSION.test(version) && rest !== ''
+        ? first(candidates(resource, rest))
+        : first(candidates(guessPlural(resource), group));
+  const never = found.length === 0 ? neverRestored(lower) : undefined;
+  return never ? [never.groupResource] : found;
 }
 
 /** The selectors of the filters, in wire syntax (labelSelector, or the OR-ed orLabelSelectors); throws on invalid ones. */

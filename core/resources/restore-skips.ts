@@ -95,11 +95,17 @@ export const NEVER_RESTORED: readonly NeverRestored[] = [
   },
 ];
 
+/** Each entry by its groupResource, its plural alone (`leases`) and its aliases; the first entry keeps a name. */
 const NEVER_BY_NAME = new Map<string, NeverRestored>(
-  NEVER_RESTORED.flatMap((n) => [n.groupResource, ...n.aliases].map((name) => [name.toLowerCase(), n] as const)),
+  NEVER_RESTORED.flatMap((n) =>
+    [n.groupResource, n.groupResource.split('.')[0]!, ...n.aliases].map((name) => [name.toLowerCase(), n] as const),
+  ).reverse(),
 );
 
-/** The NEVER_RESTORED entry a resource name (groupResource or alias, any case) names, if any. */
+/**
+ * The NEVER_RESTORED entry a resource name (groupResource, plural or alias, any case) names, if any. A bare plural
+ * of a group (`backups`) may be another group's resource: resolveRestoreResource asks the backup first.
+ */
 export function neverRestored(name: string): NeverRestored | undefined {
   return NEVER_BY_NAME.get(name.toLowerCase());
 }

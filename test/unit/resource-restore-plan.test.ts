@@ -452,6 +452,10 @@ describe('resource filters', () => {
     expect(resolveRestoreResource('wd', backup, discovery.resources)).toEqual(['widgets.example.lifeboat.dev']);
     expect(resolveRestoreResource('no', backup)).toEqual(['nodes']);
     expect(resolveRestoreResource('ev', backup)).toEqual(['events']);
+    expect(resolveRestoreResource('leases', backup)).toEqual(['leases.coordination.k8s.io']);
+    // A bare plural that another group of the backup holds is that group's, not Velero's.
+    expect(resolveRestoreResource('backups', ['backups.postgresql.cnpg.io'])).toEqual(['backups.postgresql.cnpg.io']);
+    expect(resolveRestoreResource('backups', [])).toEqual(['backups.velero.io']);
   });
 
   it('restore only the included, never the excluded (excludes win), never the never-restored', () => {
