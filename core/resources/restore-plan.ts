@@ -87,7 +87,8 @@ export interface PlannedStep extends RestoreStep {
   items: BackupItemRef[];
   /**
    * Restored only if a restored object needs it (selection.clusterScoped `related`): the PersistentVolumes, each
-   * restored when a restored claim is bound to it (items.ts relatedClusterItem).
+   * restored when a restored claim is bound to it (items.ts relatedClusterItem on the claims of the
+   * persistentvolumeclaims step, read before this step; itemFilterSkip with `related: true`, so no selector applies).
    */
   related: BackupItemRef[];
 }
@@ -106,7 +107,11 @@ export interface RestorePlan {
   skipped: PlannedSkip[];
   /** The resolved filters, for itemFilterSkip while the archive is read. */
   selection: RestoreSelection;
-  /** Every namespace the planned items are restored into, sorted by source: ensured before the first namespaced step. */
+  /**
+   * Every namespace the planned items are restored into, sorted by source. Each is ensured before the first namespaced
+   * step (created from the backup's Namespace object, mapped, when it holds one, else blank), even when the filters
+   * leave Namespace objects out: Velero ensures the namespace of every restored item so, with a GET per item.
+   */
   namespaces: { source: string; target: string }[];
   counts: { backedUp: number; planned: number; related: number; skipped: number };
   /** Kinds resolved by a guess, filter names that mean nothing in the backup, mapped namespaces it does not hold. */
