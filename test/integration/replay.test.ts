@@ -23,6 +23,8 @@ const expected: Record<string, string> = {
   'etcd-backup-versitygw': 'etcd-backup.test.ts: a gzip backup to versitygw (direct mode)',
   'etcd-backup-gave-up': 'backup-faults.test.ts: giveUpAfter runs out, BackupGaveUp',
   'resource-backup-completed': 'resource-backup-workflow.test.ts: a one-off resource backup, then retention',
+  'resource-backup-signalled':
+    "resource-backup-workflow.test.ts: a resource backup that got its archive's counters signal",
   retention: 'retention.test.ts: a sweep that deletes backups, manifests first',
   'retention-aborts-uploads': 'retention.test.ts: a sweep that aborts an abandoned multipart upload',
   'storage-check': 'storage-check.test.ts: lifeboat check of a location',
@@ -76,6 +78,14 @@ describe('recorded workflow histories replay against the current code', () => {
     expect(called.filter((name) => !recorded.has(name))).toEqual([]);
     const recordedWorkflows = new Set([...histories.values()].map(workflowType));
     expect(Object.keys(workflows).filter((name) => !recordedWorkflows.has(name))).toEqual([]);
+  });
+
+  it("resource-backup-signalled holds the archive's counters signal, so replay covers its handler", () => {
+    const signals = (histories.get('resource-backup-signalled')?.events ?? []).flatMap((e) => {
+      const name = e.workflowExecutionSignaledEventAttributes?.signalName;
+      return name ? [name] : [];
+    });
+    expect(signals).toContain('counters');
   });
 
   it.each([...histories.keys()])('%s', async (name) => {
