@@ -190,7 +190,7 @@ function sanitiseCrd(crd: JsonObject): void {
   delete spec.preserveUnknownFields;
   for (const version of objectsAt(spec, 'versions')) {
     const schema = objectAt(objectAt(version, 'schema'), 'openAPIV3Schema');
-    if (schema) schema['x-preserve-unknown-fields'] = true;
+    if (schema) schema['x-kubernetes-preserve-unknown-fields'] = true;
   }
 }
 
