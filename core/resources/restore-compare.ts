@@ -71,7 +71,8 @@ function projectLive(live: JsonObject, desired: JsonObject, options: ProjectionO
       if (wanted === undefined) delete labels[key];
       else labels[key] = wanted;
     }
-    metadata.labels = labels;
+    if (Object.keys(labels).length > 0) metadata.labels = labels;
+    else delete metadata.labels;
   }
   const liveFinalizers = finalizersOf(projected);
   const desiredFinalizers = finalizersOf(desired);
@@ -79,23 +80,14 @@ function projectLive(live: JsonObject, desired: JsonObject, options: ProjectionO
     if (desiredFinalizers.length > 0) metadata.finalizers = desiredFinalizers;
     else delete metadata.finalizers;
   }
-  if (Object.keys(labelsOf(projected)).length === 0) delete metadata.labels;
   return projected;
-}
-
-function withoutEmptyLabels(object: JsonObject): JsonObject {
-  const metadata = objectAt(object, 'metadata');
-  if (!metadata || Object.keys(labelsOf(object)).length > 0 || metadata.labels === undefined) return object;
-  const { labels: _labels, ...rest } = metadata;
-  return { ...object, metadata: rest };
 }
 
 /** `desired` is prepareForRestore's object; `live` the object the API returned, at the same version. */
 export function compareWithExisting(desired: JsonObject, live: JsonObject): Comparison {
   const projected = projectLive(live, desired, { ignoreRestoreLabels: true });
-  const wanted = withoutEmptyLabels(desired);
-  if (jsonEqual(projected, wanted)) return { outcome: 'unchanged' };
-  const paths = differingPaths(projected, wanted);
+  if (jsonEqual(projected, desired)) return { outcome: 'unchanged' };
+  const paths = differingPaths(projected, desired);
   return {
     outcome: 'different',
     differences: paths.slice(0, LISTED_DIFFERENCES),
@@ -112,7 +104,7 @@ export function compareWithExisting(desired: JsonObject, live: JsonObject): Comp
  */
 export function updatePatch(live: JsonObject, desired: JsonObject): JsonObject | undefined {
   const projected = projectLive(live, desired, { ignoreRestoreLabels: false });
-  const patch = createMergePatch(projected, withoutEmptyLabels(desired));
+  const patch = createMergePatch(projected, desired);
   if (!patch) return undefined;
   const finalizersPatch = objectAt(patch, 'metadata')?.finalizers;
   if (finalizersPatch !== undefined) {
