@@ -129,3 +129,9 @@ export function restoreLabelsPatch(live: JsonObject, desired: JsonObject): JsonO
   }
   return Object.keys(labels).length > 0 ? { metadata: { labels } } : undefined;
 }
+
+/** The reason an item's result gives for a different object: where it differs, as the results and dry-run show it. */
+export function differencesReason(comparison: Extract<Comparison, { outcome: 'different' }>): string {
+  const more = comparison.omitted > 0 ? ` and ${comparison.omitted} more` : '';
+  return `differs from the backup at ${comparison.differences.join(', ')}${more}`;
+}

@@ -114,6 +114,17 @@ function sanitiseJob(job: JsonObject): void {
   deleteKeys(objectAt(job, 'metadata'), 'labels', JOB_CONTROLLER_UID_LABELS);
 }
 
+export const DEPLOYMENT_REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
+
+/**
+ * The Deployment controller numbers the restored Deployment's first ReplicaSet (owned ReplicaSets are not restored)
+ * and writes that revision back: the backup's number would compare as a difference on every later look, and an
+ * update writing it back would only be undone (Velero keeps it).
+ */
+function sanitiseDeployment(deployment: JsonObject): void {
+  deleteKeys(objectAt(deployment, 'metadata'), 'annotations', [DEPLOYMENT_REVISION_ANNOTATION]);
+}
+
 // ---------------------------------------------------------------------------------------------------------------------
 // Namespaces and references to them.
 
@@ -229,6 +240,7 @@ export const KIND_RULES: readonly KindRules[] = [
   { groupResource: 'secrets', group: '', kind: 'Secret', sanitise: sanitiseSecret },
   { groupResource: 'namespaces', group: '', kind: 'Namespace', sanitise: sanitiseNamespace },
   { groupResource: 'jobs.batch', group: 'batch', kind: 'Job', sanitise: sanitiseJob },
+  { groupResource: 'deployments.apps', group: 'apps', kind: 'Deployment', sanitise: sanitiseDeployment },
   { groupResource: `rolebindings.${RBAC}`, group: RBAC, kind: 'RoleBinding', sanitise: sanitiseBinding },
   { groupResource: `clusterrolebindings.${RBAC}`, group: RBAC, kind: 'ClusterRoleBinding', sanitise: sanitiseBinding },
   { groupResource: 'persistentvolumes', group: '', kind: 'PersistentVolume', sanitise: sanitiseVolume },

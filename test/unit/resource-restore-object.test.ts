@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   compareWithExisting,
+  differencesReason,
   LISTED_DIFFERENCES,
   restoreLabelsPatch,
   updatePatch,
@@ -414,6 +415,18 @@ describe('Jobs', () => {
   });
 });
 
+describe('Deployments', () => {
+  it('leave their revision to the Deployment controller, which numbers the restored one afresh', () => {
+    const object = find(backedUp, 'Deployment', 'front');
+    (meta(object) as JsonObject).annotations = { 'deployment.kubernetes.io/revision': '4', note: 'kept' };
+    expect((meta(prepareForRestore(object, ctx(object))) as JsonObject).annotations).toEqual({ note: 'kept' });
+    const live = liveCounterpart(object);
+    (meta(live) as JsonObject).annotations = { 'deployment.kubernetes.io/revision': '1', note: 'kept' };
+    expect(compareWithExisting(desiredFor(object), live)).toEqual({ outcome: 'unchanged' });
+    expect(updatePatch(live, desiredFor(object))).toBeUndefined();
+  });
+});
+
 describe('Namespaces and bindings', () => {
   it('creates a mapped Namespace under its new name, with the name label the API sets', () => {
     const namespace = prepared('Namespace', 'shop');
@@ -706,6 +719,15 @@ describe('compareWithExisting: real changes are different, with their paths', ()
       differences: ['data.a', 'data.b', 'data.c', 'data.d', 'data.e'],
       omitted: 3,
     });
+  });
+
+  it('says where, for the item’s result', () => {
+    expect(differencesReason({ outcome: 'different', differences: ['data.a', 'spec.replicas'], omitted: 0 })).toBe(
+      'differs from the backup at data.a, spec.replicas',
+    );
+    expect(differencesReason({ outcome: 'different', differences: ['data.a'], omitted: 3 })).toBe(
+      'differs from the backup at data.a and 3 more',
+    );
   });
 
   it('does not change either object', () => {
