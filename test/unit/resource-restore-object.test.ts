@@ -34,8 +34,12 @@ import { shortHash } from '../../core/snapshot-job.js';
  * client-side apply and server-side apply, so node ports are allocated, set in last-applied, or owned in managed
  * fields); restored-live.json is what the same server returned after each backed-up object, prepared by
  * prepareForRestore with the mapping shop -> shop-restored-4, was POSTed to it (the webhook configuration excepted:
- * it would have intercepted the rest). So "unchanged" below is checked against what a server really makes of a
- * restored object, defaults and allocations included.
+ * it would have intercepted the rest). settled-live.json is the same objects a few minutes later, once a
+ * kube-controller-manager had run against them: the claim and the volume bound (bind annotations, claimRef uid), the
+ * token Secret filled by the token controller, the Deployment numbered revision 1 and scaled; some were also patched
+ * by a check of updatePatch against that server (hence a restore label `r2-update` on them). So "unchanged" below is
+ * checked against what a server and its controllers really make of a restored object, defaults and allocations
+ * included.
  */
 function fixture(name: string): JsonObject[] {
   return JSON.parse(
@@ -44,6 +48,7 @@ function fixture(name: string): JsonObject[] {
 }
 const backedUp = fixture('backed-up.json');
 const restoredLive = fixture('restored-live.json');
+const settledLive = fixture('settled-live.json');
 
 const BACKUP = 'shop-daily-20261202184300';
 const RESTORE = 'r2-test';
@@ -589,6 +594,23 @@ describe('compareWithExisting: untouched objects are unchanged', () => {
 
   it.each(backedUp.map((o) => [kindAndName(o), o]))(
     '%s, never touched since the backup (restored into its own namespace)',
+    (_, object) => {
+      const desired = desiredFor(object, { namespaceMapping: {} });
+      expect(compareWithExisting(desired, cloneJson(object))).toEqual({ outcome: 'unchanged' });
+    },
+  );
+
+  it.each(restorable.map((o) => [kindAndName(o), o]))(
+    '%s, once the target’s controllers have bound, filled and numbered it',
+    (_, object) => {
+      const name = object.kind === 'Namespace' ? TARGET : meta(object).name!;
+      const live = find(settledLive, object.kind as string, name);
+      expect(compareWithExisting(desiredFor(object), live)).toEqual({ outcome: 'unchanged' });
+    },
+  );
+
+  it.each(settledLive.map((o) => [kindAndName(o), o]))(
+    '%s, backed up from a cluster with controllers and never touched since',
     (_, object) => {
       const desired = desiredFor(object, { namespaceMapping: {} });
       expect(compareWithExisting(desired, cloneJson(object))).toEqual({ outcome: 'unchanged' });
