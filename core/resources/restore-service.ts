@@ -52,10 +52,10 @@ function managedSpecs(service: JsonObject): JsonObject[] {
  */
 function explicitPorts(service: JsonObject): ExplicitPorts {
   const managed = managedSpecs(service);
-  const healthCheckNodePort =
-    positiveNumber(objectAt(parsedLastApplied(service), 'spec')?.healthCheckNodePort) !== undefined ||
-    managed.some((spec) => spec['f:healthCheckNodePort'] !== undefined);
   const applied = parsedLastApplied(service);
+  const healthCheckNodePort =
+    positiveNumber(objectAt(applied, 'spec')?.healthCheckNodePort) !== undefined ||
+    managed.some((spec) => spec['f:healthCheckNodePort'] !== undefined);
   if (applied) {
     const names = new Set<string>();
     const values = new Set<number>();
