@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RestoreFilters, RestoreOptions } from '../../core/resources/restore-model.js';
+import type { RestoreOptions } from '../../core/resources/restore-model.js';
 import {
   mappedNamespace,
   parseNamespaceMapping,
@@ -8,6 +8,7 @@ import {
   type RestoreOptionIssue,
 } from '../../core/resources/restore-options.js';
 import { discovery } from './resource-discovery.js';
+import { restoreOptions } from './restore-options-fixture.js';
 
 const BACKUP = [
   'configmaps',
@@ -22,22 +23,7 @@ const BACKUP = [
   'widgets.example.lifeboat.dev',
 ];
 
-function options(filters: Partial<RestoreFilters> = {}, rest: Partial<RestoreOptions> = {}): RestoreOptions {
-  return {
-    filters: {
-      includedNamespaces: [],
-      excludedNamespaces: [],
-      includedResources: [],
-      excludedResources: [],
-      ...filters,
-    },
-    namespaceMapping: {},
-    existingResourcePolicy: 'none',
-    restoreStatus: [],
-    preserveNodePorts: false,
-    ...rest,
-  };
-}
+const options = restoreOptions;
 
 function mappingIssues(text: string): string[] {
   const result = parseNamespaceMapping(text);

@@ -17,6 +17,7 @@ import {
 } from '../../core/resources/restore-filters.js';
 import { backupContents, planRestore, type RestorePlan } from '../../core/resources/restore-plan.js';
 import { discovery } from './resource-discovery.js';
+import { restoreOptions } from './restore-options-fixture.js';
 
 const CRDS = 'customresourcedefinitions.apiextensions.k8s.io';
 
@@ -55,22 +56,7 @@ const CLUSTER_SCOPED_TYPES = [
   'validatingwebhookconfigurations.admissionregistration.k8s.io',
 ];
 
-function options(filters: Partial<RestoreFilters> = {}, rest: Partial<RestoreOptions> = {}): RestoreOptions {
-  return {
-    filters: {
-      includedNamespaces: [],
-      excludedNamespaces: [],
-      includedResources: [],
-      excludedResources: [],
-      ...filters,
-    },
-    namespaceMapping: {},
-    existingResourcePolicy: 'none',
-    restoreStatus: [],
-    preserveNodePorts: false,
-    ...rest,
-  };
-}
+const options = restoreOptions;
 
 function plan(filters: Partial<RestoreFilters> = {}, rest: Partial<RestoreOptions> = {}): RestorePlan {
   return planRestore({ resourceList: RESOURCE_LIST, options: options(filters, rest) });
