@@ -17,6 +17,12 @@ export const FailureTypes = {
   SnapshotJobFailed: 'SnapshotJobFailed',
   RestoreJobFailed: 'RestoreJobFailed',
   RevisionMismatch: 'RevisionMismatch',
+  /** A resource restore's options that do not fit the backup or the target (a mapping, a filter, a kind). */
+  InvalidRestoreRequest: 'InvalidRestoreRequest',
+  /** The restore identity may not create or patch some kinds it would restore (preflight's access review). */
+  RestorePermissionDenied: 'RestorePermissionDenied',
+  /** Another restore of the same cluster (etcd or resources) is running. */
+  RestoreConflict: 'RestoreConflict',
 } as const;
 
 export type FailureType = keyof typeof FailureTypes;

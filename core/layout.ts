@@ -8,7 +8,9 @@
  *   <prefix>/resources/<cluster>/backups/<backup>/<backup>-resource-list.json.gz
  *   <prefix>/resources/<cluster>/backups/<backup>/<backup>-results.gz
  *   <prefix>/resources/<cluster>/backups/<backup>/manifest.json    written last
- *   <prefix>/resources/<cluster>/restores/<restore>/...            per-item results of a restore
+ *   <prefix>/resources/<cluster>/restores/<restore>/lifeboat-items-<NN>-<groupResource>.jsonl.gz   per-item results
+ *   <prefix>/resources/<cluster>/restores/<restore>/lifeboat-restore.json   the restore's record, written last
+ *   (`lifeboat-` names: Velero writes `restore-<name>-*` in its restore folders, so the two never collide)
  *
  * `<prefix>/resources/<cluster>` is a Velero BackupStorageLocation prefix: Velero's sync lists `backups/` and refuses a
  * prefix with other folders beside its own, so resource backups have no policy level; their policy is the one their
@@ -135,6 +137,22 @@ export function parseVeleroLocationRecordKey(bslPrefix: string, key: string): st
 /** Where a restore of a cluster's resources writes its per-item results (Velero's `restores/<restore>/`). */
 export function resourceRestoreDir(prefix: string, cluster: string, restore: string): string {
   return join(normalizePrefix(prefix), BackupKinds.resources, cluster, VELERO_RESTORES, restore) + '/';
+}
+
+/** One step's per-item results of a resource restore: JSON lines (ItemResult), gzip. */
+export function resourceRestoreItemsKey(
+  prefix: string,
+  cluster: string,
+  restore: string,
+  index: number,
+  groupResource: string,
+): string {
+  return `${resourceRestoreDir(prefix, cluster, restore)}lifeboat-items-${String(index).padStart(2, '0')}-${groupResource}.jsonl.gz`;
+}
+
+/** A resource restore's record (request, plan summary, step reports, outcome): written when it ends. */
+export function resourceRestoreRecordKey(prefix: string, cluster: string, restore: string): string {
+  return `${resourceRestoreDir(prefix, cluster, restore)}lifeboat-restore.json`;
 }
 
 /** Prefix under which every backup of an etcd policy lives (list with it, then parse with parseBackupKey). */

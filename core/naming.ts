@@ -39,6 +39,10 @@ export const workflowIds = {
   etcdBackup: (cluster: string, policy: string, backup: string) => `etcd-backup/${cluster}/${policy}/${backup}`,
   resourceBackup: (cluster: string, policy: string, backup: string) => `resource-backup/${cluster}/${policy}/${backup}`,
   etcdRestore: (cluster: string) => `etcd-restore/${cluster}`,
+  /** One resource restore per target cluster at a time. */
+  resourceRestore: (target: string) => `resource-restore/${target}`,
+  /** A dry run writes nothing, so it takes no lock: its own id per request. */
+  resourceRestoreDryRun: (target: string, restore: string) => `resource-restore-dry-run/${target}/${restore}`,
   retention: (cluster: string, policy: string) => `retention/${cluster}/${policy}`,
   storageCheck: (location: string) => `storage-check/${location}`,
 };
@@ -53,3 +57,8 @@ export const scheduleIds = {
 
 /** Prefix of every schedule id Lifeboat owns; `apply` only touches schedules under it. */
 export const SCHEDULE_ID_PREFIXES = [ScheduleIdPrefixes.etcdBackup, ScheduleIdPrefixes.resourceBackup] as const;
+
+/** A resource restore's name: its target and request time (`demo-20261202221500`); results and labels carry it. */
+export function restoreName(target: string, requestedAt: Date): string {
+  return `${target}-${compactUtc(requestedAt)}`;
+}

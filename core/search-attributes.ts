@@ -18,6 +18,7 @@ export const LifeboatKinds = {
   etcdBackup: 'etcd-backup',
   resourceBackup: 'resource-backup',
   etcdRestore: 'etcd-restore',
+  resourceRestore: 'resource-restore',
   retention: 'retention',
   storageCheck: 'storage-check',
 } as const;
