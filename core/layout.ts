@@ -126,6 +126,16 @@ export function veleroLocationRecordKey(bslPrefix: string, backup: string): stri
   return `${veleroLocationBackupsPrefix(bslPrefix)}${backup}/${VELERO_RECORD_FILE}`;
 }
 
+/** The tarball of one backup under a BackupStorageLocation prefix (stock Velero's: never encrypted). */
+export function veleroLocationArchiveKey(bslPrefix: string, backup: string): string {
+  return `${veleroLocationBackupsPrefix(bslPrefix)}${backup}/${backup}.tar.gz`;
+}
+
+/** The resource list of one backup under a BackupStorageLocation prefix. */
+export function veleroLocationResourceListKey(bslPrefix: string, backup: string): string {
+  return `${veleroLocationBackupsPrefix(bslPrefix)}${backup}/${backup}-resource-list.json.gz`;
+}
+
 /** Inverse of veleroLocationRecordKey: the backup whose record a listed key is, or undefined for any other key. */
 export function parseVeleroLocationRecordKey(bslPrefix: string, key: string): string | undefined {
   const folder = veleroLocationBackupsPrefix(bslPrefix);

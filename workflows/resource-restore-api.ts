@@ -1,13 +1,15 @@
-import { defineQuery } from '@temporalio/workflow';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { PlannedSkip } from '../core/resources/restore-plan.js';
 import type {
   OutcomeCounts,
   ResourceRestoreOutcome,
   RestoreSource,
+  StepCounters,
   StepReport,
   StepSummary,
 } from '../core/resources/restore-run.js';
 import type { RunbookProgress } from '../core/runbook.js';
+import type { ResourceRestoreStepKind } from '../core/resources/restore-runbook.js';
 
 /**
  * What the resource restore workflow accepts and answers: its request, its progress query and (from the runbook
@@ -17,13 +19,7 @@ import type { RunbookProgress } from '../core/runbook.js';
 export type { ResourceRestoreRequest } from '../core/resources/restore-run.js';
 export { abortRestore, approveRestore, retryRestore } from './runbook-api.js';
 
-/** The runbook's steps: preflight, the approval gate, one step per resource of the plan, then the record. */
-export type ResourceRestoreStepKind = 'preflight' | 'approval' | `restore ${string}` | 'record';
-
-/** The runbook step of a plan step: `restore configmaps`. */
-export function restoreStepKind(groupResource: string): ResourceRestoreStepKind {
-  return `restore ${groupResource}`;
-}
+export { restoreStepKind, type ResourceRestoreStepKind } from '../core/resources/restore-runbook.js';
 
 export interface ResourceRestoreProgress extends RunbookProgress<ResourceRestoreStepKind> {
   target: string;
@@ -56,3 +52,6 @@ export interface ResourceRestoreResult {
 }
 
 export const resourceRestoreProgress = defineQuery<ResourceRestoreProgress>('progress');
+
+/** Sent by the step activity every few seconds (activities cannot import workflows/: the name is repeated there). */
+export const resourceRestoreCounters = defineSignal<[StepCounters]>('restore-counters');

@@ -74,22 +74,27 @@ function retryable(err: unknown): boolean {
   return true; // no answer at all: refused, reset, timed out
 }
 
-/** A GET, retried while the API is overloaded or unreachable; the last error is thrown. */
-export async function getWithRetries<T>(
-  api: ClusterApi,
-  path: string,
-  query: Record<string, string | undefined>,
-  signal?: AbortSignal,
-): Promise<T> {
+/** Any request, retried while the API is overloaded or unreachable (429, 5xx, no answer); the last error is thrown. */
+export async function withApiRetries<T>(request: () => Promise<T>, signal?: AbortSignal): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await api.get<T>(path, { query, signal });
+      return await request();
     } catch (err) {
       if (signal?.aborted || attempt >= RETRIES || !retryable(err)) throw err;
       const asked = err instanceof ApiError && err.retryAfter ? err.retryAfter * 1000 : 0;
       await sleep(Math.max(asked, RETRY_BASE_MS * 2 ** attempt), undefined, { signal });
     }
   }
+}
+
+/** A GET, retried while the API is overloaded or unreachable; the last error is thrown. */
+export function getWithRetries<T>(
+  api: ClusterApi,
+  path: string,
+  query: Record<string, string | undefined>,
+  signal?: AbortSignal,
+): Promise<T> {
+  return withApiRetries(() => api.get<T>(path, { query, signal }), signal);
 }
 
 /** What went wrong in the API's words: its reason (Forbidden, NotFound) and message, or the connection's error. */

@@ -88,6 +88,8 @@ export interface PlannedRestore {
   /** The groupResources the backup holds (manifest counts, or the archive's directories). */
   groupResources: string[];
   results?: ResultsLocation;
+  /** How long the approval gate waits (the target's restore.approvalTimeout). */
+  approvalTimeout: string;
 }
 
 /** What a step activity needs: the request, the recorded plan inputs, and which step. */
@@ -143,3 +145,11 @@ export function addOutcomes(into: OutcomeCounts, more: Partial<OutcomeCounts>): 
  * restore well inside what one client may take, and 429s (with Retry-After) slow it further.
  */
 export const RESTORE_CONCURRENCY = 16;
+
+/** What a step activity reports while it runs (a signal: the workflow's progress query and UI details follow it). */
+export interface StepCounters {
+  groupResource: string;
+  done: number;
+  total: number;
+  counts: OutcomeCounts;
+}
