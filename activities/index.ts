@@ -9,6 +9,7 @@ import { createRestoreClusterActivities } from './etcd-restore-cluster.js';
 import { createRestoreInspectActivities } from './etcd-restore-inspect.js';
 import { createRestoreMemberActivities } from './etcd-restore-members.js';
 import { createResourceBackupActivities } from './resource-backup/index.js';
+import { createResourceRestoreActivities } from './resource-restore/index.js';
 import { createRetentionActivities } from './retention.js';
 import { createScheduleActivities } from './schedules.js';
 import { createStorageActivities } from './storage-check.js';
@@ -34,6 +35,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createStorageActivities(deps),
     ...createEtcdBackupActivities(deps),
     ...createResourceBackupActivities(deps),
+    ...createResourceRestoreActivities(deps),
     ...createRetentionActivities(deps),
     ...createScheduleActivities(deps),
     ...createRestoreInspectActivities(deps),

@@ -15,7 +15,7 @@ import { ensureSearchAttributes } from '../runtime/search-attributes.js';
 import { startControlPlane, type ControlPlane } from './kube/control-plane.js';
 import { applyTenant, waitForTenant } from './kube/etcd-tenant.js';
 import { seedDemoApps } from './kube/demo-apps.js';
-import { grantResourceReaderAccess, grantWorkerAccess } from './kube/worker-access.js';
+import { grantResourceReaderAccess, grantResourceRestorerAccess, grantWorkerAccess } from './kube/worker-access.js';
 import { startNodeAgent, type NodeAgent } from './node-agent/agent.js';
 import { prepareNodeIdentity } from './node-agent/identity.js';
 import { killRecordedContainers } from './node-agent/leftovers.js';
@@ -95,14 +95,16 @@ function localS3Credentials(dataDir: string): { accessKeyId: string; secretAcces
 function renderConfig(
   template: string,
   s3Endpoint: string,
-  kubeconfigs: { worker: string; resourceReader: string },
+  kubeconfigs: { worker: string; resourceReader: string; resourceRestorer: string },
   out: string,
 ): string {
   const doc = parseDocument(readFileSync(template, 'utf8'));
   doc.setIn(['storageLocations', 0, 'endpoint'], s3Endpoint);
   doc.setIn(['clusters', 0, 'kubernetes', 'kubeconfig'], kubeconfigs.worker);
   doc.setIn(['clusters', 0, 'api', 'kubeconfig'], kubeconfigs.resourceReader);
+  doc.setIn(['clusters', 0, 'restoreApi', 'kubeconfig'], kubeconfigs.resourceRestorer);
   doc.setIn(['clusters', 1, 'kubernetes', 'kubeconfig'], kubeconfigs.resourceReader);
+  doc.setIn(['clusters', 1, 'restoreApi', 'kubeconfig'], kubeconfigs.resourceRestorer);
   writeFileSync(out, `# Rendered by the dev stack from ${template}\n${doc.toString()}`);
   return out;
 }
@@ -259,6 +261,7 @@ export class DevStack {
     admin.loadFromFile(plane.adminKubeconfig);
     const workerKubeconfig = await grantWorkerAccess(plane, kubeDir);
     const resourceReaderKubeconfig = await grantResourceReaderAccess(plane, kubeDir);
+    const resourceRestorerKubeconfig = await grantResourceRestorerAccess(plane, kubeDir);
     await seedDemoApps(admin);
     await applyTenant(admin, {
       namespace: DEMO_TENANT,
@@ -271,7 +274,11 @@ export class DevStack {
     const configPath = renderConfig(
       opts.configTemplate,
       s3Endpoint,
-      { worker: workerKubeconfig, resourceReader: resourceReaderKubeconfig },
+      {
+        worker: workerKubeconfig,
+        resourceReader: resourceReaderKubeconfig,
+        resourceRestorer: resourceRestorerKubeconfig,
+      },
       join(opts.dataDir, 'lifeboat.yaml'),
     );
     const config = loadConfigFile(configPath);

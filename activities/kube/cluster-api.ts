@@ -22,6 +22,8 @@ export interface ClusterApi {
   server: string;
   /** GET `path` (`/api/v1/configmaps`) with `query`; the parsed JSON body. A non-2xx answer throws an ApiError. */
   get<T>(path: string, options?: GetOptions): Promise<T>;
+  /** A write (a restore's create, patch, review): `body` as JSON, the parsed JSON answer; non-2xx throws an ApiError. */
+  send<T>(method: WriteMethod, path: string, body: unknown, options?: SendOptions): Promise<T>;
   /** Closes the connections; further calls fail. */
   close(): Promise<void>;
 }
@@ -30,6 +32,15 @@ export interface GetOptions {
   query?: Record<string, string | undefined>;
   /** Accept header; JSON by default. */
   accept?: string;
+  signal?: AbortSignal;
+}
+
+export type WriteMethod = 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface SendOptions {
+  /** Content-Type of the body: JSON by default; `application/merge-patch+json` for a merge patch. */
+  contentType?: string;
+  query?: Record<string, string | undefined>;
   signal?: AbortSignal;
 }
 
@@ -76,8 +87,20 @@ function configError(cluster: ClusterConfig, field: string, detail: string): Err
   );
 }
 
-/** Which access a resource backup of this cluster uses, or an InvalidConfig failure saying how to give it one. */
-export function resourceAccess(cluster: ClusterConfig): { access: KubernetesAccess; field: 'api' | 'kubernetes' } {
+/**
+ * Why the API is used: `read` by resource backups (the cluster's `api`), `restore` by resource restores (its
+ * `restoreApi`, an identity that may write, when one is set; the `api` otherwise).
+ */
+export type ApiPurpose = 'read' | 'restore';
+
+type AccessField = 'api' | 'kubernetes' | 'restoreApi';
+
+/** Which access a resource backup or restore of this cluster uses, or an InvalidConfig failure saying how to give it one. */
+export function resourceAccess(
+  cluster: ClusterConfig,
+  purpose: ApiPurpose = 'read',
+): { access: KubernetesAccess; field: AccessField } {
+  if (purpose === 'restore' && cluster.restoreApi) return { access: cluster.restoreApi, field: 'restoreApi' };
   const access = resourceApi(cluster);
   if (!access) {
     throw configError(
@@ -92,8 +115,8 @@ export function resourceAccess(cluster: ClusterConfig): { access: KubernetesAcce
 }
 
 /** Connects to the cluster's own API (its kubeconfig and credentials through the client library: loadKubernetesClient). */
-export async function clusterApiFor(cluster: ClusterConfig): Promise<ClusterApi> {
-  const { access, field } = resourceAccess(cluster);
+export async function clusterApiFor(cluster: ClusterConfig, purpose: ApiPurpose = 'read'): Promise<ClusterApi> {
+  const { access, field } = resourceAccess(cluster, purpose);
   const k8s = await loadKubernetesClient();
   const config = new k8s.KubeConfig();
   try {
@@ -114,38 +137,61 @@ export async function clusterApiFor(cluster: ClusterConfig): Promise<ClusterApi>
   let dispatcher: Dispatcher | undefined;
   let closed = false;
 
+  async function call<T>(
+    method: 'GET' | WriteMethod,
+    path: string,
+    query: Record<string, string | undefined> | undefined,
+    headers: Record<string, string>,
+    body: string | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<T> {
+    if (closed) throw new Error(`the connection to ${base} is closed`);
+    const context = new k8s.RequestContext(base + path, k8s.HttpMethod[method]);
+    for (const [name, value] of Object.entries(query ?? {}))
+      if (value !== undefined && value !== '') context.setQueryParam(name, value);
+    await config.applySecurityAuthentication(context);
+    const own = context.getDispatcher();
+    if (own) {
+      if (dispatcher) await own.close();
+      else dispatcher = own;
+    }
+    const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+    const response = await request(context.getUrl(), {
+      method,
+      headers: { ...context.getHeaders(), ...headers },
+      ...(body !== undefined ? { body } : {}),
+      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+      ...(dispatcher ? { dispatcher } : {}),
+    });
+    const text = await response.body.text();
+    const code = response.statusCode;
+    if (code >= 200 && code < 300) return JSON.parse(text) as T;
+    const status = parseStatus(text);
+    const retryAfter = Number([response.headers['retry-after']].flat()[0]);
+    throw new ApiError(
+      code,
+      status?.reason || `HTTP ${code}`,
+      status?.message || text.slice(0, 200) || `HTTP ${code} from ${path}`,
+      status?.metadata?.continue || undefined,
+      Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
+    );
+  }
+
   return {
     server: base,
-    async get<T>(path: string, options: GetOptions = {}): Promise<T> {
-      if (closed) throw new Error(`the connection to ${base} is closed`);
-      const context = new k8s.RequestContext(base + path, k8s.HttpMethod.GET);
-      for (const [name, value] of Object.entries(options.query ?? {}))
-        if (value !== undefined && value !== '') context.setQueryParam(name, value);
-      await config.applySecurityAuthentication(context);
-      const own = context.getDispatcher();
-      if (own) {
-        if (dispatcher) await own.close();
-        else dispatcher = own;
-      }
-      const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
-      const response = await request(context.getUrl(), {
-        method: 'GET',
-        headers: { ...context.getHeaders(), accept: options.accept ?? 'application/json' },
-        signal: options.signal ? AbortSignal.any([options.signal, timeout]) : timeout,
-        ...(dispatcher ? { dispatcher } : {}),
-      });
-      const text = await response.body.text();
-      const code = response.statusCode;
-      if (code >= 200 && code < 300) return JSON.parse(text) as T;
-      const status = parseStatus(text);
-      const retryAfter = Number([response.headers['retry-after']].flat()[0]);
-      throw new ApiError(
-        code,
-        status?.reason || `HTTP ${code}`,
-        status?.message || text.slice(0, 200) || `HTTP ${code} from ${path}`,
-        status?.metadata?.continue || undefined,
-        Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
+    get<T>(path: string, options: GetOptions = {}): Promise<T> {
+      return call<T>(
+        'GET',
+        path,
+        options.query,
+        { accept: options.accept ?? 'application/json' },
+        undefined,
+        options.signal,
       );
+    },
+    send<T>(method: WriteMethod, path: string, body: unknown, options: SendOptions = {}): Promise<T> {
+      const headers = { accept: 'application/json', 'content-type': options.contentType ?? 'application/json' };
+      return call<T>(method, path, options.query, headers, JSON.stringify(body), options.signal);
     },
     async close() {
       closed = true;

@@ -121,12 +121,17 @@ const restoreSettings = z.strictObject({
  *   API). A cluster with `etcd` and no `api` has no resource-backup API (its `kubernetes` is the API that hosts its
  *   etcd): set `api`, `api: {}` for the management cluster itself (KUBECONFIG / in-cluster). See `resourceApi`
  *   (core/config/clusters.ts).
+ * - `restoreApi` (optional): the identity a resource restore writes with, on the same cluster's own API; by default
+ *   the `api` (or `kubernetes`, as above). Backups only read, so their identity can stay read-only
+ *   (deploy/kubernetes/resource-reader.yaml) while restores, rarer, take one that may create and patch
+ *   (deploy/kubernetes/resource-restorer.yaml).
  * `etcd` is optional: a cluster without it can have resource backups but no etcd backups or restores.
  */
 export const clusterSchema = z.strictObject({
   name,
   kubernetes: kubernetesAccess.default({}),
   api: kubernetesAccess.optional(),
+  restoreApi: kubernetesAccess.optional(),
   etcd: etcdTarget.optional(),
   controlPlane: controlPlane.optional(),
   restore: restoreSettings.prefault({}),

@@ -11,9 +11,14 @@ import { clientExtensions, issueCertificate } from './pki.js';
 export const WORKER_USER = 'lifeboat-worker';
 /** The identity resource backups read the cluster as: deploy/kubernetes/resource-reader.yaml and nothing else. */
 export const RESOURCE_READER_USER = 'lifeboat-resource-reader';
+/** The identity resource restores write as: deploy/kubernetes/resource-restorer.yaml and nothing else. */
+export const RESOURCE_RESTORER_USER = 'lifeboat-resource-restorer';
 /** The production RBAC, applied as it is: the dev stack, the tests and the benchmarks all run the worker under it. */
 const RBAC_FILE = fileURLToPath(new URL('../../deploy/kubernetes/rbac.yaml', import.meta.url));
 const RESOURCE_READER_FILE = fileURLToPath(new URL('../../deploy/kubernetes/resource-reader.yaml', import.meta.url));
+const RESOURCE_RESTORER_FILE = fileURLToPath(
+  new URL('../../deploy/kubernetes/resource-restorer.yaml', import.meta.url),
+);
 
 type Plane = Pick<ControlPlane, 'adminKubeconfig' | 'pki' | 'server'>;
 
@@ -32,6 +37,11 @@ export function grantWorkerAccess(plane: Plane, dir: string): Promise<string> {
  */
 export function grantResourceReaderAccess(plane: Plane, dir: string): Promise<string> {
   return grantAccess(plane, dir, RESOURCE_READER_FILE, RESOURCE_READER_USER, 'resource-reader.kubeconfig');
+}
+
+/** The resource restores' identity (deploy/kubernetes/resource-restorer.yaml), as grantResourceReaderAccess. */
+export function grantResourceRestorerAccess(plane: Plane, dir: string): Promise<string> {
+  return grantAccess(plane, dir, RESOURCE_RESTORER_FILE, RESOURCE_RESTORER_USER, 'resource-restorer.kubeconfig');
 }
 
 async function grantAccess(plane: Plane, dir: string, rbacFile: string, user: string, file: string): Promise<string> {

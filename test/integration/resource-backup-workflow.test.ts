@@ -52,6 +52,7 @@ function holdingFirstList(api: ClusterApi, resource: string, release: () => Prom
       if (path.endsWith(`/${resource}`)) await (held ??= release());
       return api.get<T>(path, options);
     },
+    send: (method, path, body, options) => api.send(method, path, body, options),
     close: () => api.close(),
   };
 }

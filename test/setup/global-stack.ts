@@ -4,7 +4,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startControlPlane, type ControlPlane } from '../../devstack/kube/control-plane.js';
-import { grantResourceReaderAccess, grantWorkerAccess } from '../../devstack/kube/worker-access.js';
+import {
+  grantResourceReaderAccess,
+  grantResourceRestorerAccess,
+  grantWorkerAccess,
+} from '../../devstack/kube/worker-access.js';
 import { startNodeAgent, type NodeAgent } from '../../devstack/node-agent/agent.js';
 import { prepareNodeIdentity } from '../../devstack/node-agent/identity.js';
 import { freePorts } from '../../devstack/ports.js';
@@ -31,6 +35,7 @@ declare module 'vitest' {
     workerKubeconfig: string;
     /** The resource backups' read-only kubeconfig: exactly deploy/kubernetes/resource-reader.yaml. */
     resourceReaderKubeconfig: string;
+    resourceRestorerKubeconfig: string;
   }
 }
 
@@ -127,6 +132,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     writeFileSync(workflowBundlePath, bundle.code);
     const workerKubeconfig = await grantWorkerAccess(plane, join(dataDir, 'kubernetes'));
     const resourceReaderKubeconfig = await grantResourceReaderAccess(plane, join(dataDir, 'kubernetes'));
+    const resourceRestorerKubeconfig = await grantResourceRestorerAccess(plane, join(dataDir, 'kubernetes'));
 
     project.provide('temporalAddress', `127.0.0.1:${temporalPort}`);
     project.provide('s3Servers', [
@@ -143,6 +149,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide('kubeconfig', plane.adminKubeconfig);
     project.provide('workerKubeconfig', workerKubeconfig);
     project.provide('resourceReaderKubeconfig', resourceReaderKubeconfig);
+    project.provide('resourceRestorerKubeconfig', resourceRestorerKubeconfig);
   } catch (err) {
     await teardown();
     throw err;
