@@ -8,7 +8,8 @@ export const ExitCode = {
   /**
    * A resource backup ended Completed with errors (Velero's PartiallyFailed): the backup exists and can be restored,
    * but some items or resources are not in it; `lifeboat backups results NAME` lists them. Completed with warnings
-   * only is 0. Apart from 1 so a script can keep the backup and still alert on it.
+   * only is 0. Apart from 1 so a script can keep the backup and still alert on it. A resource restore (`restore
+   * resources --follow`) that ended with failed items exits 3 too: the rest is restored, the failed items are listed.
    */
   CompletedWithErrors: 3,
 } as const;

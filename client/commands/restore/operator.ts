@@ -1,17 +1,13 @@
 import type { Command } from 'commander';
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import { workflowIds } from '../../../core/naming.js';
-import {
-  abortRestore,
-  approveRestore,
-  retryRestore,
-  type OperatorDecision,
-} from '../../../workflows/etcd-restore-api.js';
-import type { etcdRestore } from '../../../workflows/index.js';
+import type { OperatorDecision } from '../../../core/runbook.js';
+// Both restore workflows run on the runbook engine, which answers these same updates.
+import { abortRestore, approveRestore, retryRestore } from '../../../workflows/runbook-api.js';
 import { CliError, ExitCode } from '../../exit-codes.js';
 import { utc } from '../../output.js';
 import { withTemporal } from '../../temporal.js';
 import { osUser } from './requester.js';
+import { addKindOption, type RestoreKind } from './kind.js';
 import { describeRestore } from './status.js';
 
 /** The operator's decisions a waiting restore accepts, as workflow updates. */
@@ -30,26 +26,32 @@ const updates = {
 
 type Verb = keyof typeof updates;
 
-async function sendUpdate(client: Client, verb: Verb, cluster: string, decision: OperatorDecision) {
-  const handle = client.workflow.getHandle<typeof etcdRestore>(workflowIds.etcdRestore(cluster));
+async function sendUpdate(
+  client: Client,
+  verb: Verb,
+  cluster: string,
+  kind: RestoreKind | undefined,
+  decision: OperatorDecision,
+) {
+  // The restore the operator means: the one --kind names, else the running one of either kind (none: exit 1).
+  const found = await describeRestore(client, cluster, kind, 'refuse');
+  const what = `the ${found.kind === 'etcd' ? 'etcd' : 'resource'} restore of ${cluster}`;
+  const see = `See lifeboat restore status ${cluster} --kind ${found.kind}.`;
+  if (found.description.status.name !== 'RUNNING') {
+    throw new CliError(
+      `cannot ${verb} ${what}: it is not running (${found.description.status.name.toLowerCase()} at ` +
+        `${utc(found.description.closeTime?.toISOString())}). ${see}`,
+      ExitCode.Failed,
+    );
+  }
   try {
-    return await handle.executeUpdate(updates[verb].definition, { args: [decision] });
+    const answer = await found.handle.executeUpdate(updates[verb].definition, { args: [decision] });
+    return { answer, kind: found.kind };
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) {
       // The workflow's validator said no: it is not waiting for this.
       const reason = err.cause?.message ?? err.message;
-      throw new CliError(
-        `cannot ${verb} the restore of ${cluster}: ${reason}. See lifeboat restore status ${cluster}.`,
-        ExitCode.Failed,
-      );
-    }
-    const { description } = await describeRestore(client, cluster); // never ran: exit 2
-    if (description.status.name !== 'RUNNING') {
-      throw new CliError(
-        `cannot ${verb} the restore of ${cluster}: it is not running (${description.status.name.toLowerCase()} at ` +
-          `${utc(description.closeTime?.toISOString())}). See lifeboat restore status ${cluster}.`,
-        ExitCode.Failed,
-      );
+      throw new CliError(`cannot ${verb} ${what}: ${reason}. ${see}`, ExitCode.Failed);
     }
     throw err;
   }
@@ -58,8 +60,7 @@ async function sendUpdate(client: Client, verb: Verb, cluster: string, decision:
 /** `lifeboat restore approve|retry|abort <cluster>`: they need Temporal only, not the config. */
 export function registerOperatorUpdates(restore: Command): void {
   for (const verb of ['approve', 'retry', 'abort'] as const) {
-    const command = restore
-      .command(verb)
+    const command = addKindOption(restore.command(verb))
       .description(updates[verb].description)
       .argument('<cluster>', 'the cluster, as named in the config')
       .option('--by <name>', 'who decides, recorded in the workflow (default: $USER)');
@@ -69,13 +70,16 @@ export function registerOperatorUpdates(restore: Command): void {
         'after',
         `\nExample:\n  lifeboat restore ${verb} demo${verb === 'abort' ? ' --reason "wrong backup"' : ''}`,
       )
-      .action(async (cluster: string, opts: { by?: string; reason?: string }) => {
+      .action(async (cluster: string, opts: { by?: string; reason?: string; kind?: RestoreKind }) => {
         await withTemporal(async ({ client }) => {
-          const answer = await sendUpdate(client, verb, cluster, {
+          const { answer, kind } = await sendUpdate(client, verb, cluster, opts.kind, {
             by: opts.by ?? osUser(),
             ...(opts.reason ? { reason: opts.reason } : {}),
           });
-          console.log(`restore of ${cluster}: ${answer}. Follow it with lifeboat restore status ${cluster}.`);
+          console.log(
+            `${kind === 'etcd' ? 'etcd' : 'resource'} restore of ${cluster}: ${answer}. ` +
+              `Follow it with lifeboat restore status ${cluster} --kind ${kind}.`,
+          );
         });
       });
   }

@@ -1,65 +1,94 @@
 import type { Command } from 'commander';
-import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
-import { workflowIds } from '../../../core/naming.js';
+import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
 import type { EtcdRestoreProgress } from '../../../workflows/etcd-restore-api.js';
-import type { etcdRestore } from '../../../workflows/index.js';
+import type { etcdRestore, resourceRestore } from '../../../workflows/index.js';
+import type { ResourceRestoreProgress } from '../../../workflows/resource-restore-api.js';
 import { CliError, ExitCode } from '../../exit-codes.js';
 import { humanAge, printFields, printJson, spanDuration, table, utc, wrap } from '../../output.js';
 import { withTemporal } from '../../temporal.js';
 import { formatFailure, restoreFailure, type RestoreFailure } from './failure.js';
-import { queryProgress } from './progress.js';
+import { addKindOption, findRestore, type RestoreKind, type WhenNoneRuns } from './kind.js';
+import { queryProgress, queryResourceProgress } from './progress.js';
+import { resourceStatusFields } from './resource-output.js';
 
-/** The latest restore of a cluster; a cluster never restored is bad input (exit 2). Needs Temporal, not the config. */
-export async function describeRestore(client: Client, cluster: string) {
-  const id = workflowIds.etcdRestore(cluster);
-  const handle = client.workflow.getHandle<typeof etcdRestore>(id);
-  try {
-    return { handle, description: await handle.describe() };
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) {
-      throw new CliError(
-        `No restore has run for cluster ${cluster} (no workflow ${id}). Start one with lifeboat restore etcd --cluster ${cluster}.`,
-        ExitCode.BadInput,
-      );
-    }
-    throw err;
-  }
+/**
+ * The latest restore of a cluster of the kind asked for (or the running one of either kind); a cluster never restored
+ * is bad input (exit 2). Needs Temporal, not the config.
+ */
+export async function describeRestore(
+  client: Client,
+  cluster: string,
+  kind?: RestoreKind,
+  whenNoneRuns: WhenNoneRuns = 'latest',
+) {
+  const found = await findRestore(client, cluster, kind, whenNoneRuns);
+  return { ...found, handle: client.workflow.getHandle(found.workflowId) };
 }
 
 interface StatusOptions {
   output: string;
+  kind?: RestoreKind;
 }
 
-interface RestoreStatus {
+type RestoreStatus = {
   workflowId: string;
   description: WorkflowExecutionDescription;
-  progress: EtcdRestoreProgress | undefined;
   failure: RestoreFailure | undefined;
-}
+} & (
+  | { kind: 'etcd'; progress: EtcdRestoreProgress | undefined }
+  | { kind: 'resources'; progress: ResourceRestoreProgress | undefined }
+);
 
-async function restoreStatus(client: Client, cluster: string): Promise<RestoreStatus> {
-  const { handle, description } = await describeRestore(client, cluster);
-  let progress = await queryProgress(client, handle);
+async function restoreStatus(client: Client, cluster: string, kind: RestoreKind | undefined): Promise<RestoreStatus> {
+  const found = await describeRestore(client, cluster, kind);
+  const { description, workflowId } = found;
+  const closed = description.status.name !== 'RUNNING';
   let failure: RestoreFailure | undefined;
-  if (description.status.name !== 'RUNNING') {
+  if (found.kind === 'etcd') {
+    const handle = client.workflow.getHandle<typeof etcdRestore>(workflowId);
+    let progress = await queryProgress(client, handle);
+    if (closed) {
+      try {
+        const result = await handle.result();
+        // No worker answered the query: the result carries the steps of a completed restore.
+        progress ??= { cluster, backup: result.backup, phase: 'completed', steps: result.steps };
+      } catch (err) {
+        failure = restoreFailure(err);
+      }
+    }
+    return { kind: 'etcd', workflowId, description, progress, failure };
+  }
+  const handle = client.workflow.getHandle<typeof resourceRestore>(workflowId);
+  let progress = await queryResourceProgress(client, handle);
+  if (closed) {
     try {
-      const result = await handle.result();
-      // No worker answered the query: the result carries the steps of a completed restore.
-      progress ??= { cluster, backup: result.backup, phase: 'completed', steps: result.steps };
+      const r = await handle.result();
+      progress ??= {
+        target: r.target,
+        restore: r.restore,
+        dryRun: r.dryRun,
+        backup: r.backup,
+        source: r.source,
+        planned: r.plan.reduce((n, s) => n + s.items, 0),
+        counts: r.counts,
+        phase: 'completed',
+        steps: [],
+      };
     } catch (err) {
       failure = restoreFailure(err);
     }
   }
-  return { workflowId: handle.workflowId, description, progress, failure };
+  return { kind: 'resources', workflowId, description, progress, failure };
 }
 
 async function status(client: Client, cluster: string, opts: StatusOptions): Promise<number> {
-  const restore = await restoreStatus(client, cluster);
+  const restore = await restoreStatus(client, cluster, opts.kind);
   const { workflowId, description, progress, failure } = restore;
   const state = description.status.name;
   const code = state === 'RUNNING' || state === 'COMPLETED' ? ExitCode.Ok : ExitCode.Failed;
   if (opts.output === 'json') {
     printJson({
+      kind: restore.kind,
       workflowId,
       runId: description.runId,
       status: state.toLowerCase(),
@@ -74,8 +103,10 @@ async function status(client: Client, cluster: string, opts: StatusOptions): Pro
   return code;
 }
 
-function printStatus({ workflowId, description, progress, failure }: RestoreStatus): void {
+function printStatus(restore: RestoreStatus): void {
+  const { workflowId, description, failure } = restore;
   const rows: [string, string][] = [
+    ['kind', restore.kind],
     ['workflow', `${workflowId} (run ${description.runId})`],
     ['status', description.status.name.toLowerCase()],
     [
@@ -83,10 +114,16 @@ function printStatus({ workflowId, description, progress, failure }: RestoreStat
       `${utc(description.startTime.toISOString())} (${humanAge(description.startTime)} ago)` +
         (description.closeTime ? `, closed ${utc(description.closeTime.toISOString())}` : ''),
     ],
-    ['backup', progress?.backup ?? '(not planned yet)'],
-    ['phase', progress?.phase ?? '(unknown: no worker answered the progress query)'],
   ];
-  if (progress?.approvedBy) rows.push(['approved by', progress.approvedBy]);
+  const progress = restore.progress;
+  if (restore.kind === 'resources') rows.push(...resourceStatusFields(restore.progress));
+  else {
+    rows.push(
+      ['backup', progress?.backup ?? '(not planned yet)'],
+      ['phase', progress?.phase ?? '(unknown: no worker answered the progress query)'],
+    );
+    if (progress?.approvedBy) rows.push(['approved by', progress.approvedBy]);
+  }
   printFields(rows);
   if (progress && progress.steps.length > 0) {
     console.log(
@@ -108,15 +145,21 @@ function printStatus({ workflowId, description, progress, failure }: RestoreStat
 }
 
 export function registerStatus(restore: Command): void {
-  restore
-    .command('status')
-    .description('Show the latest restore of a cluster (running or ended): status, backup, phase, each step')
-    .argument('<cluster>', 'the cluster, as named in the config')
-    .option('-o, --output <format>', 'table or json', 'table')
+  addKindOption(
+    restore
+      .command('status')
+      .description(
+        'Show the latest restore of a cluster (running or ended), etcd or resources: status, backup, phase, each step',
+      )
+      .argument('<cluster>', 'the cluster, as named in the config')
+      .option('-o, --output <format>', 'table or json', 'table'),
+  )
     .addHelpText(
       'after',
-      '\nExample:\n  lifeboat restore status demo\n\n' +
-        'Exit codes: 0 completed or running, 1 failed/terminated/cancelled, 2 no restore ever ran for the cluster.',
+      '\nExamples:\n  lifeboat restore status demo\n  lifeboat restore status demo --kind resources\n\n' +
+        'Without --kind: the running restore of either kind, else the latest that ran.\n' +
+        'Exit codes: 0 completed or running, 1 failed/terminated/cancelled, 2 no restore ever ran for the cluster ' +
+        '(or both kinds run: pass --kind).',
     )
     .action(async (cluster: string, opts: StatusOptions) => {
       const code = await withTemporal(({ client }) => status(client, cluster, opts));
