@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { configOf, issuesOf, onlyIssue } from './config-results.js';
 import { readFileSync } from 'node:fs';
 import { missingEtcdMessage, requireEtcd, resourceApi } from '../../core/config/clusters.js';
+import { resourceAccess } from '../../activities/kube/cluster-api.js';
 import {
   formatSelector,
   labelKeyIssue,
@@ -83,6 +84,36 @@ describe('clusters: api and optional etcd', () => {
 
   it('rejects an empty api.context', () => {
     expect(onlyIssue(validateConfig(doc({ tenant: { api: { context: '' } } }))).path).toBe('clusters[1].api.context');
+  });
+
+  describe('restoreApi: the identity resource restores write with', () => {
+    it('is parsed like api, and restores use it while backups keep reading with api', () => {
+      const config = configOf(
+        validateConfig(doc({ tenant: { restoreApi: { kubeconfig: '/etc/restorer.kubeconfig' } } })),
+      );
+      const tenant = config.clusters[1]!;
+      expect(tenant.restoreApi).toEqual({ kubeconfig: '/etc/restorer.kubeconfig' });
+      expect(resourceAccess(tenant, 'restore')).toEqual({
+        access: { kubeconfig: '/etc/restorer.kubeconfig' },
+        field: 'restoreApi',
+      });
+      expect(resourceAccess(tenant, 'read')).toEqual({ access: tenant.api, field: 'api' });
+    });
+
+    it('defaults to the cluster api (or kubernetes for a cluster without etcd)', () => {
+      const config = configOf(validateConfig(doc()));
+      expect(resourceAccess(config.clusters[1]!, 'restore').field).toBe('api');
+      expect(resourceAccess(config.clusters[0]!, 'restore')).toEqual({
+        access: { kubeconfig: '/etc/hub.kubeconfig' },
+        field: 'kubernetes',
+      });
+    });
+
+    it('rejects unknown fields in restoreApi, naming the path', () => {
+      expect(onlyIssue(validateConfig(doc({ tenant: { restoreApi: { kubeconfg: '/x' } } }))).path).toBe(
+        'clusters[1].restoreApi',
+      );
+    });
   });
 
   describe('resourceApi', () => {
