@@ -8,6 +8,7 @@ import type { VeleroRow } from '../../client/commands/backups/velero.js';
 import { resourcesLocationPrefix } from '../../core/layout.js';
 import { backupName, workflowIds } from '../../core/naming.js';
 import { startVelero, type Velero } from '../../devstack/servers/velero.js';
+import type { LifeboatConfig } from '../../core/config/schema.js';
 import { loadConfigFile } from '../../runtime/config-file.js';
 import type { resourceBackup } from '../../workflows/index.js';
 import { lifeboat } from '../helpers/cli.js';
@@ -127,6 +128,9 @@ describe('stock Velero and Lifeboat read each other’s resource backups', { tim
   /** Every key under Lifeboat's backups/ right after its backup: Velero (ReadOnly) must not change one of them. */
   let lifeboatKeys: string[];
   let velero: Velero;
+  let config: LifeboatConfig;
+  /** The backup stock Velero made in the second case, which the third restores. */
+  let veleroBackup: string | undefined;
 
   beforeAll(async () => {
     const binaries = veleroTools();
@@ -137,11 +141,17 @@ describe('stock Velero and Lifeboat read each other’s resource backups', { tim
       kind: 'LifeboatConfig',
       storageLocations: isolated.config.storageLocations,
       // Read as exactly the role production ships for resource backups (deploy/kubernetes/resource-reader.yaml).
-      clusters: [{ name: 'local', api: { kubeconfig: inject('resourceReaderKubeconfig') } }],
+      clusters: [
+        {
+          name: 'local',
+          api: { kubeconfig: inject('resourceReaderKubeconfig') },
+          restoreApi: { kubeconfig: inject('resourceRestorerKubeconfig') },
+        },
+      ],
       resourceBackups: [{ name: 'compat', cluster: 'local', location: 'versitygw', includedNamespaces: [namespace] }],
     };
     writeFileSync(configFile, stringify(document));
-    const config = loadConfigFile(configFile);
+    config = loadConfigFile(configFile);
     env = { ...temporalEnv(), ...Object.fromEntries(testSecrets()) };
 
     const api = KubernetesObjectApi.makeApiClient(kc);
@@ -216,6 +226,7 @@ describe('stock Velero and Lifeboat read each other’s resource backups', { tim
 
   it('Lifeboat lists a backup stock Velero made of the same fixture', async () => {
     const name = uniqueName('by-velero');
+    veleroBackup = name;
     const backup = await velero.createBackup(name, { location: 'velero', includeNamespaces: [namespace] });
     expect(backup.status?.phase).toBe('Completed');
     expect(backup.status?.errors ?? 0).toBe(0);
@@ -246,5 +257,66 @@ describe('stock Velero and Lifeboat read each other’s resource backups', { tim
       ok: true,
       summary: { phase: 'Completed', writtenByLifeboat: true },
     });
+  });
+  it('Lifeboat restores the backup stock Velero made, through the CLI, and refuses bad input with exit 2', async () => {
+    expect(veleroBackup, 'the case before made the Velero backup').toBeDefined();
+    const tw = await startTestWorker(config);
+    try {
+      const cliEnv = { ...env, LIFEBOAT_TASK_QUEUE: tw.taskQueue };
+      const target = uniqueName('vc-from-velero');
+      const from = ['--velero-location', 'versitygw', '--velero-prefix', veleroPrefix, '-f', configFile];
+      const bad = [
+        [['--namespace-mapping', `${namespace}`], '--namespace-mapping'],
+        [['--namespace-mapping', `${namespace}:a,other:a`], '--namespace-mapping'],
+        [['--existing-resource-policy', 'replace'], '--existing-resource-policy'],
+        [['--include-resources', 'nodes'], '--include-resources'],
+      ] as const;
+      for (const [flags, named] of bad) {
+        const run = await lifeboat(
+          ['restore', 'resources', '--cluster', 'local', '--backup', veleroBackup!, ...flags, ...from],
+          cliEnv,
+        );
+        expect(run.code, `${flags.join(' ')}: ${run.stderr}`).toBe(2);
+        expect(run.stderr).toContain(named);
+      }
+      const unknownBackup = await lifeboat(
+        ['restore', 'resources', '--cluster', 'local', '--backup', 'no-such-backup', '--follow', ...from],
+        cliEnv,
+      );
+      expect(unknownBackup.code, unknownBackup.stderr + unknownBackup.stdout).toBe(2);
+      expect(unknownBackup.stderr + unknownBackup.stdout).toContain('no-such-backup');
+      const unknownCluster = await lifeboat(
+        ['restore', 'resources', '--cluster', 'nowhere', '--backup', veleroBackup!, ...from],
+        cliEnv,
+      );
+      expect(unknownCluster.code).toBe(2);
+      expect(unknownCluster.stderr).toContain('nowhere');
+      // Nothing written by any of them: no namespace made, no results under Lifeboat's restores/.
+      expect((await core.listNamespace()).items.some((n) => n.metadata?.name === target)).toBe(false);
+
+      const run = await lifeboat(
+        [
+          'restore',
+          'resources',
+          '--cluster',
+          'local',
+          '--backup',
+          veleroBackup!,
+          '--namespace-mapping',
+          `${namespace}:${target}`,
+          '--follow',
+          ...from,
+        ],
+        cliEnv,
+      );
+      expect(run.code, run.stderr + run.stdout).toBe(0);
+      expect(run.stdout).toContain('configmaps');
+      expect(await contents(target)).toEqual(await contents(namespace));
+      // Velero's prefix stays Velero's: Lifeboat wrote nothing under it.
+      const keys = (await bucketState(server, bucket)).keys;
+      expect(keys.filter((k) => k.startsWith(`${veleroPrefix}/`) && k.includes('lifeboat'))).toEqual([]);
+    } finally {
+      await tw.close();
+    }
   });
 });
