@@ -65,6 +65,7 @@ describe('resourceRestore', () => {
   let tw: TestWorker;
   let bucket: string;
   let backup: string;
+  let nodePort: number;
   let clock = Date.parse('2026-06-01T00:00:00Z');
 
   async function restore(over: Partial<ResourceRestoreRequest> = {}, worker = tw) {
@@ -118,6 +119,15 @@ describe('resourceRestore', () => {
     });
     if (!result.ok) throw new Error(JSON.stringify(result.issues));
     config = result.config;
+    // A NodePort Service: --preserve-node-ports must bring its port back (its cluster IP is the API's to allocate).
+    const service = await core.createNamespacedService({
+      namespace: fixture.namespaces.shop,
+      body: {
+        metadata: { name: 'edge' },
+        spec: { type: 'NodePort', selector: { app: 'edge' }, ports: [{ port: 80, targetPort: 8080 }] },
+      },
+    });
+    nodePort = service.spec!.ports![0]!.nodePort!;
     tw = await startTestWorker(config);
     const requestedAt = '2026-05-01T00:00:00.000Z';
     const made = await tw.client.workflow.execute<typeof resourceBackup>('resourceBackup', {
@@ -125,7 +135,7 @@ describe('resourceRestore', () => {
       taskQueue: tw.taskQueue,
       workflowId: workflowIds.resourceBackup('local', 'shop', backupName('shop', new Date(requestedAt))),
     });
-    backup = (made).backup;
+    backup = made.backup;
   }, 240_000);
 
   afterAll(async () => {
@@ -149,7 +159,7 @@ describe('resourceRestore', () => {
       120_000,
     );
 
-    const { handle, result } = await restore();
+    const { handle, result } = await restore({ options: options({ preserveNodePorts: true }) });
     const restored = await result;
     await recordHistory('resource-restore-completed', handle);
 
@@ -185,6 +195,13 @@ describe('resourceRestore', () => {
       plural: fixture.crd.plural,
     })) as { items: { metadata: { name: string } }[] };
     expect(widgets.items.length).toBeGreaterThan(0);
+    const edge = await core.readNamespacedService({ namespace: shop, name: 'edge' });
+    expect(edge.spec?.ports?.[0]?.nodePort).toBe(nodePort);
+    expect(edge.spec?.clusterIP).toBeDefined();
+    expect(edge.spec?.clusterIPs).toEqual([edge.spec?.clusterIP]);
+    // The claim comes back bound to its volume's name; the volume, Retained, outlived the namespace.
+    const claim = await core.readNamespacedPersistentVolumeClaim({ namespace: shop, name: fixture.pvc });
+    expect(claim.spec?.volumeName).toBe(fixture.cluster.pv);
     // Objects controllers make again are left to them, with a reason.
     expect(restored.skipped.length + restored.counts.skipped).toBeGreaterThan(0);
 
