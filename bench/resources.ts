@@ -1,7 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import { DefaultLogger } from '@temporalio/worker';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,6 +21,7 @@ import { builtWorker, workerProcessSpec, type WorkerLaunch } from '../devstack/w
 import type { resourceBackup } from '../workflows/index.js';
 import { LOADED, loadObjects, listFloor, namespaceName, RawApi, widgetCrd } from './lib/resource-load.js';
 import { startBenchServers } from './lib/servers.js';
+import { median, procStatusMiB, rate, say } from './lib/stats.js';
 import { Teardown } from './lib/teardown.js';
 
 /**
@@ -70,11 +71,6 @@ const VELERO_NAMESPACES = Math.max(1, Math.round((NAMESPACES * Math.min(VELERO_O
 const CLUSTER = 'bench';
 const RESOURCES = LOADED.map((l) => l.resource);
 
-const say = (line: string) => process.stderr.write(`${line}\n`);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const procStatusMiB = (pid: number, field: string) =>
-  Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
-const rate = (items: number, seconds: number) => `${Math.round(items / seconds)} items/s`;
 const eventMs = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) =>
   Number(t?.seconds ?? 0) * 1000 + (t?.nanos ?? 0) / 1e6;
 /** How long the first activity of a type took, from its scheduled event to its completion, as the history says. */

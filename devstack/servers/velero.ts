@@ -83,7 +83,13 @@ export interface VeleroBackup {
 export interface VeleroRestore {
   metadata: { name: string };
   spec: { backupName: string; namespaceMapping?: Record<string, string> };
-  status?: { phase?: string; warnings?: number; errors?: number; failureReason?: string };
+  status?: {
+    phase?: string;
+    warnings?: number;
+    errors?: number;
+    failureReason?: string;
+    progress?: { itemsRestored?: number; totalItems?: number };
+  };
 }
 
 export interface Velero {
