@@ -8,7 +8,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { PreflightMode } from '../core/config/schema.js';
-import { FailureTypes, nonRetryableFailureTypes } from '../core/failure-types.js';
+import { FailureTypes } from '../core/failure-types.js';
 import {
   checkRestoredRevision,
   planFromInspection,
@@ -24,17 +24,12 @@ import {
   type EtcdRestoreRequest,
   type EtcdRestoreResult,
 } from './etcd-restore-api.js';
+import { restoreActivityRetry } from './restore-retry.js';
 import { Runbook, type RunbookTexts } from './runbook.js';
 
 export * from './etcd-restore-api.js';
 
-const retry = {
-  initialInterval: '2s',
-  backoffCoefficient: 2,
-  maximumInterval: '30s',
-  maximumAttempts: 5,
-  nonRetryableErrorTypes: nonRetryableFailureTypes,
-};
+const retry = restoreActivityRetry;
 // Every activity heartbeats or ends well within its heartbeat timeout, so a killed worker's step is picked up by
 // another worker within seconds rather than at its start-to-close timeout.
 const heartbeating: ActivityOptions = { heartbeatTimeout: '15s', retry };

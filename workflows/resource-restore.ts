@@ -1,6 +1,5 @@
 import { proxyActivities, setHandler, upsertSearchAttributes, type ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { nonRetryableFailureTypes } from '../core/failure-types.js';
 import { restoreName } from '../core/naming.js';
 import { resourceRestoreRunbook, restoreStepKind, strandedResourceRestore } from '../core/resources/restore-runbook.js';
 import {
@@ -18,17 +17,12 @@ import {
   type ResourceRestoreResult,
   type ResourceRestoreStepKind,
 } from './resource-restore-api.js';
+import { restoreActivityRetry } from './restore-retry.js';
 import { Runbook, type RunbookTexts } from './runbook.js';
 
 export * from './resource-restore-api.js';
 
-const retry = {
-  initialInterval: '2s',
-  backoffCoefficient: 2,
-  maximumInterval: '30s',
-  maximumAttempts: 5,
-  nonRetryableErrorTypes: nonRetryableFailureTypes,
-};
+const retry = restoreActivityRetry;
 const heartbeating: ActivityOptions = { heartbeatTimeout: '30s', retry };
 const { planResourceRestore, recordResourceRestore } = proxyActivities<Activities>({
   startToCloseTimeout: '5m',

@@ -4,14 +4,15 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { validateConfig } from '../../core/config/parse.js';
 import type { LifeboatConfig } from '../../core/config/schema.js';
-import { backupName, workflowIds } from '../../core/naming.js';
+import { workflowIds } from '../../core/naming.js';
 import type { ManagedProcess } from '../../devstack/process.js';
-import type { resourceBackup, resourceRestore } from '../../workflows/index.js';
+import type { resourceRestore } from '../../workflows/index.js';
 import { resourceRestoreProgress } from '../../workflows/resource-restore-api.js';
 import { frozenAtCrashPoint, workerProcess } from '../helpers/faults.js';
 import { activityRuns } from '../helpers/histories.js';
 import { waitFor } from '../helpers/kube.js';
 import { createResourceFixture, type ResourceFixture } from '../helpers/resource-fixture.js';
+import { backUpResources, localClusterWithRestorer, restoreOptions } from '../helpers/resource-restore.js';
 import { isolatedConfig, startTestWorker, testSecrets, uniqueName, type TestWorker } from '../helpers/stack.js';
 
 // A worker SIGKILLed right after a restore step did its writes, before the server heard of it: the worst moment.
@@ -40,13 +41,7 @@ describe('resource restore survives a worker killed after a step', { timeout: 30
     const isolated = await isolatedConfig();
     const result = validateConfig({
       ...isolated.config,
-      clusters: [
-        {
-          name: 'local',
-          api: { kubeconfig: inject('resourceReaderKubeconfig') },
-          restoreApi: { kubeconfig: inject('resourceRestorerKubeconfig') },
-        },
-      ],
+      clusters: [localClusterWithRestorer()],
       resourceBackups: [
         { name: 'shop', cluster: 'local', location: 'versitygw', includedNamespaces: [fixture.namespaces.shop] },
       ],
@@ -54,14 +49,7 @@ describe('resource restore survives a worker killed after a step', { timeout: 30
     if (!result.ok) throw new Error(JSON.stringify(result.issues));
     config = result.config;
     tw = await startTestWorker(config);
-    const requestedAt = '2026-05-02T00:00:00.000Z';
-    backup = (
-      await tw.client.workflow.execute<typeof resourceBackup>('resourceBackup', {
-        args: [{ cluster: 'local', policy: 'shop', requestedAt }],
-        taskQueue: tw.taskQueue,
-        workflowId: workflowIds.resourceBackup('local', 'shop', backupName('shop', new Date(requestedAt))),
-      })
-    ).backup;
+    backup = await backUpResources(tw, 'local', 'shop', '2026-05-02T00:00:00.000Z');
     // The CRD too: the plan's first step (CRDs) then creates something, and the kill comes right after it did.
     await core.deleteNamespace({ name: fixture.namespaces.shop });
     await ext.deleteCustomResourceDefinition({ name: fixture.crd.name });
@@ -95,13 +83,7 @@ describe('resource restore survives a worker killed after a step', { timeout: 30
           {
             target: 'local',
             backup,
-            options: {
-              filters: { includedNamespaces: [], excludedNamespaces: [], includedResources: [], excludedResources: [] },
-              namespaceMapping: {},
-              existingResourcePolicy: 'none',
-              restoreStatus: [],
-              preserveNodePorts: false,
-            },
+            options: restoreOptions(),
             requestedBy: 'resource-restore-crash.test',
             requestedAt: '2026-06-02T00:00:00.000Z',
           },

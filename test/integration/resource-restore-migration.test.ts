@@ -9,13 +9,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { validateConfig } from '../../core/config/parse.js';
 import type { LifeboatConfig } from '../../core/config/schema.js';
-import { backupName, workflowIds } from '../../core/naming.js';
+import { workflowIds } from '../../core/naming.js';
 import { startControlPlane, type ControlPlane } from '../../devstack/kube/control-plane.js';
 import { grantResourceRestorerAccess } from '../../devstack/kube/worker-access.js';
 import { freePorts } from '../../devstack/ports.js';
 import type { ToolPaths } from '../../devstack/tools/build.js';
-import type { resourceBackup, resourceRestore } from '../../workflows/index.js';
+import type { resourceRestore } from '../../workflows/index.js';
 import { createResourceFixture, type ResourceFixture } from '../helpers/resource-fixture.js';
+import { backUpResources, restoreOptions } from '../helpers/resource-restore.js';
 import { isolatedConfig, startTestWorker, uniqueName, type TestWorker } from '../helpers/stack.js';
 
 // Migration: a new cluster (its own kube-apiserver and etcd, nothing in it) gets the objects of another cluster's
@@ -70,14 +71,7 @@ describe('a resource restore into a new, empty cluster (migration)', { timeout: 
     if (!result.ok) throw new Error(JSON.stringify(result.issues));
     config = result.config;
     tw = await startTestWorker(config);
-    const requestedAt = '2026-05-03T00:00:00.000Z';
-    backup = (
-      await tw.client.workflow.execute<typeof resourceBackup>('resourceBackup', {
-        args: [{ cluster: 'old', policy: 'shop', requestedAt }],
-        taskQueue: tw.taskQueue,
-        workflowId: workflowIds.resourceBackup('old', 'shop', backupName('shop', new Date(requestedAt))),
-      })
-    ).backup;
+    backup = await backUpResources(tw, 'old', 'shop', '2026-05-03T00:00:00.000Z');
   }, 240_000);
 
   afterAll(async () => {
@@ -93,13 +87,7 @@ describe('a resource restore into a new, empty cluster (migration)', { timeout: 
           target: 'new',
           fromCluster: 'old',
           backup: 'latest',
-          options: {
-            filters: { includedNamespaces: [], excludedNamespaces: [], includedResources: [], excludedResources: [] },
-            namespaceMapping: {},
-            existingResourcePolicy: 'none',
-            restoreStatus: [],
-            preserveNodePorts: false,
-          },
+          options: restoreOptions(),
           requestedBy: 'resource-restore-migration.test',
           requestedAt: '2026-06-03T00:00:00.000Z',
         },

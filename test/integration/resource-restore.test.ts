@@ -13,14 +13,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { validateConfig } from '../../core/config/parse.js';
 import type { LifeboatConfig } from '../../core/config/schema.js';
-import { backupName, restoreName, workflowIds } from '../../core/naming.js';
-import type { RestoreOptions } from '../../core/resources/restore-model.js';
+import { restoreName, workflowIds } from '../../core/naming.js';
 import type { ResourceRestoreRequest } from '../../core/resources/restore-run.js';
-import type { resourceBackup, resourceRestore } from '../../workflows/index.js';
+import type { resourceRestore } from '../../workflows/index.js';
 import type { ResourceRestoreResult } from '../../workflows/resource-restore-api.js';
 import { recordHistory } from '../helpers/histories.js';
 import { waitFor } from '../helpers/kube.js';
 import { createResourceFixture, type ResourceFixture } from '../helpers/resource-fixture.js';
+import { backUpResources, localClusterWithRestorer, restoreOptions } from '../helpers/resource-restore.js';
 import { isolatedConfig, s3ClientFor, startTestWorker, type TestWorker } from '../helpers/stack.js';
 
 // A resource backup of the fixture's shop namespaces restored by the resourceRestore workflow into the same cluster,
@@ -39,16 +39,7 @@ const custom = kc.makeApiClient(CustomObjectsApi);
 const RESTORED_FROM = 'lifeboat.dev/restored-from';
 const RESTORE_LABEL = 'lifeboat.dev/restore';
 
-function options(overrides: Partial<RestoreOptions> = {}): RestoreOptions {
-  return {
-    filters: { includedNamespaces: [], excludedNamespaces: [], includedResources: [], excludedResources: [] },
-    namespaceMapping: {},
-    existingResourcePolicy: 'none',
-    restoreStatus: [],
-    preserveNodePorts: false,
-    ...overrides,
-  };
-}
+const options = restoreOptions;
 
 async function gone(check: () => Promise<unknown>): Promise<boolean> {
   try {
@@ -101,13 +92,7 @@ describe('resourceRestore', () => {
     bucket = isolated.buckets.versitygw!;
     const result = validateConfig({
       ...isolated.config,
-      clusters: [
-        {
-          name: 'local',
-          api: { kubeconfig: inject('resourceReaderKubeconfig') },
-          restoreApi: { kubeconfig: inject('resourceRestorerKubeconfig') },
-        },
-      ],
+      clusters: [localClusterWithRestorer()],
       resourceBackups: [
         {
           name: 'shop',
@@ -129,13 +114,7 @@ describe('resourceRestore', () => {
     });
     nodePort = service.spec!.ports![0]!.nodePort!;
     tw = await startTestWorker(config);
-    const requestedAt = '2026-05-01T00:00:00.000Z';
-    const made = await tw.client.workflow.execute<typeof resourceBackup>('resourceBackup', {
-      args: [{ cluster: 'local', policy: 'shop', requestedAt }],
-      taskQueue: tw.taskQueue,
-      workflowId: workflowIds.resourceBackup('local', 'shop', backupName('shop', new Date(requestedAt))),
-    });
-    backup = made.backup;
+    backup = await backUpResources(tw, 'local', 'shop', '2026-05-01T00:00:00.000Z');
   }, 240_000);
 
   afterAll(async () => {

@@ -198,7 +198,7 @@ describe('lifeboat restore against the real stack', { timeout: 600_000 }, () => 
 
     const late = await lifeboat(['restore', 'approve', cluster], env);
     expect(late.code).toBe(1);
-    expect(late.stderr).toContain('it is not running (completed');
+    expect(late.stderr).toMatch(/No restore of \S+ is running \(etcd-restore\/\S+ completed\)/);
 
     const secrets = await tenant.secrets();
     expect(secretsInText('restore etcd --follow', run.stdout + run.stderr, secrets)).toEqual([]);

@@ -227,7 +227,13 @@ describe('stock Velero and Lifeboat read each other’s resource backups', { tim
   it('Lifeboat lists a backup stock Velero made of the same fixture', async () => {
     const name = uniqueName('by-velero');
     veleroBackup = name;
-    const backup = await velero.createBackup(name, { location: 'velero', includeNamespaces: [namespace] });
+    // The fixture's kinds only: other test files beside this one create and delete CRDs, and a backup of every kind
+    // the API serves ends PartiallyFailed when a group it discovered is gone by the time it lists it.
+    const backup = await velero.createBackup(name, {
+      location: 'velero',
+      includeNamespaces: [namespace],
+      includeResources: ['configmaps', 'secrets', 'serviceaccounts', 'deployments.apps', 'replicasets.apps'],
+    });
     expect(backup.status?.phase).toBe('Completed');
     expect(backup.status?.errors ?? 0).toBe(0);
     const { keys } = await bucketState(server, bucket);
