@@ -1,7 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger } from '@temporalio/worker';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
@@ -24,7 +24,7 @@ import type { resourceBackup, resourceRestore } from '../workflows/index.js';
 import { benchObject, LOADED, loadObjects, namespaceName, RawApi, widgetCrd } from './lib/resource-load.js';
 import { startBenchServers } from './lib/servers.js';
 import { median, procStatusMiB, rate, say } from './lib/stats.js';
-import { Teardown } from './lib/teardown.js';
+import { inBenchDir, type Teardown } from './lib/teardown.js';
 
 /**
  * bench/resource-restore: how fast Lifeboat restores many Kubernetes objects, against the floor the API sets and
@@ -74,19 +74,6 @@ interface RestoreRun {
   failed: number;
   peakRssMiB: number;
   outcome: string;
-}
-
-async function main(): Promise<void> {
-  const teardown = new Teardown(say);
-  teardown.trapSignals();
-  const dir = mkdtempSync(join(tmpdir(), 'lifeboat-bench-resource-restore-'));
-  if (!args.keep) teardown.add('temp dir', () => rmSync(dir, { recursive: true, force: true }));
-  try {
-    await run(dir, teardown);
-  } finally {
-    await teardown.run();
-    if (args.keep) say(`kept ${dir}`);
-  }
 }
 
 async function run(dir: string, teardown: Teardown): Promise<void> {
@@ -336,4 +323,4 @@ async function run(dir: string, teardown: Teardown): Promise<void> {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-await main();
+await inBenchDir('lifeboat-bench-resource-restore-', args.keep, say, run);

@@ -1,8 +1,8 @@
 import { Client, Connection } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import { DefaultLogger } from '@temporalio/worker';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
@@ -22,7 +22,7 @@ import type { resourceBackup } from '../workflows/index.js';
 import { LOADED, loadObjects, listFloor, namespaceName, RawApi, widgetCrd } from './lib/resource-load.js';
 import { startBenchServers } from './lib/servers.js';
 import { median, procStatusMiB, rate, say } from './lib/stats.js';
-import { Teardown } from './lib/teardown.js';
+import { inBenchDir, type Teardown } from './lib/teardown.js';
 
 /**
  * bench/resources: how fast Lifeboat backs up many Kubernetes objects, against the floor the API sets and against
@@ -113,19 +113,6 @@ interface LifeboatRun {
   idleRssMiB: number;
   storedBytes: number;
   outcome: string;
-}
-
-async function main(): Promise<void> {
-  const teardown = new Teardown(say);
-  teardown.trapSignals();
-  const dir = mkdtempSync(join(tmpdir(), 'lifeboat-bench-resources-'));
-  if (!args.keep) teardown.add('temp dir', () => rmSync(dir, { recursive: true, force: true }));
-  try {
-    await run(dir, teardown);
-  } finally {
-    await teardown.run();
-    if (args.keep) say(`kept ${dir}`);
-  }
 }
 
 async function run(dir: string, teardown: Teardown): Promise<void> {
@@ -360,4 +347,4 @@ async function run(dir: string, teardown: Teardown): Promise<void> {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-await main();
+await inBenchDir('lifeboat-bench-resources-', args.keep, say, run);

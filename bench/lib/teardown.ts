@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 /**
  * Everything a benchmark started, undone in reverse order exactly once: after the run, after a failure, and on
  * Ctrl-C or SIGTERM. What must not outlive the process even when the orderly teardown cannot run (a second Ctrl-C,
@@ -53,5 +56,27 @@ export class Teardown {
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+  }
+}
+
+/**
+ * A benchmark's whole run: a temp dir (removed at the end unless `keep`), a Teardown that also runs on SIGINT/SIGTERM,
+ * and `run` between them.
+ */
+export async function inBenchDir(
+  prefix: string,
+  keep: boolean,
+  say: (line: string) => void,
+  run: (dir: string, teardown: Teardown) => Promise<void>,
+): Promise<void> {
+  const teardown = new Teardown(say);
+  teardown.trapSignals();
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  if (!keep) teardown.add('temp dir', () => rmSync(dir, { recursive: true, force: true }));
+  try {
+    await run(dir, teardown);
+  } finally {
+    await teardown.run();
+    if (keep) say(`kept ${dir}`);
   }
 }
