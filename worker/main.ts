@@ -1,7 +1,6 @@
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { pino } from 'pino';
 import { productionDeps } from '../activities/index.js';
-import { loadKubernetesClient } from '../activities/kube/client.js';
 import { loadConfigFile } from '../runtime/config-file.js';
 import { connectionOptions, temporalSettingsFromEnv } from '../runtime/temporal-connection.js';
 import { createLifeboatWorker } from './create-worker.js';
@@ -20,8 +19,6 @@ async function main(): Promise<void> {
   const configPath = process.env.LIFEBOAT_CONFIG ?? 'lifeboat.yaml';
   const config = loadConfigFile(configPath);
   const settings = temporalSettingsFromEnv();
-  // Resource backups read every cluster through the Kubernetes client: loaded now, not in the first backup's time.
-  if (config.resourceBackups.length > 0) await loadKubernetesClient();
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const connection = await NativeConnection.connect(connectionOptions(settings));
   try {

@@ -13,10 +13,9 @@ export interface Kube {
 }
 
 /**
- * The client library, loaded on first use: it costs a worker about 70 MiB, which a worker that only backs up fixed
- * etcd endpoints (kubeadm-style control planes) never needs (bench/etcd-snapshot measures the peak). A worker whose
- * config has resource-backup policies loads it at start instead (worker/main.ts): compiling its modules took the
- * first backup's archive activity about two seconds (bench/resources, profiled).
+ * The client library, loaded on first use: it costs a worker about 85 MiB, which a worker that only backs up fixed
+ * etcd endpoints (kubeadm-style control planes) never needs (bench/etcd-snapshot measures the peak), nor one whose
+ * resource backups and restores reach clusters with static credentials (activities/kube/api-transport.ts).
  */
 export function loadKubernetesClient(): Promise<typeof import('@kubernetes/client-node')> {
   return import('@kubernetes/client-node');

@@ -3,17 +3,16 @@ import { resourceApi } from '../../core/config/clusters.js';
 import { FailureTypes } from '../../core/failure-types.js';
 import { nonRetryable } from '../failures.js';
 import { request } from 'undici';
-import { loadKubernetesClient } from './client.js';
+import { apiTransportFor, TransportConfigError, type ApiTransport } from './api-transport.js';
 
 /**
  * A cluster's OWN API (clusters[].api, or `kubernetes` for a cluster without etcd: core/config/clusters.ts), as a
  * resource backup reads it: raw GETs of discovery documents, lists and objects, parsed with JSON.parse.
  *
  * Why not the client's typed APIs: they cover built-in kinds only and run every object through their model
- * serializer, which costs more CPU than the whole gzip of the archive. The KubeConfig still does everything that
- * needs care (client certificates, tokens, exec and OIDC plugins, proxies, TLS): each request takes its headers and
- * its connection pool (an undici dispatcher) from `applySecurityAuthentication`, and goes out through undici's
- * `request`, the same undici the client is built on. Not the client's own HTTP library (undici's fetch): its WHATWG
+ * serializer, which costs more CPU than the whole gzip of the archive. Requests go out through undici's `request`
+ * with the headers and connection pool of an ApiTransport (api-transport.ts: static credentials read directly,
+ * plugins and proxies through the client library's KubeConfig). Not the client's own HTTP library (undici's fetch): its WHATWG
  * streams made paging through a large resource half again as slow as a plain HTTPS GET (a profile of bench/resources);
  * nor Node's global fetch, which refuses dispatchers of newer undici releases.
  */
@@ -114,27 +113,20 @@ export function resourceAccess(
   return { access, field: cluster.api ? 'api' : 'kubernetes' };
 }
 
-/** Connects to the cluster's own API (its kubeconfig and credentials through the client library: loadKubernetesClient). */
+/**
+ * Connects to the cluster's own API: over plain HTTPS where its kubeconfig holds only certificates and tokens, through
+ * the client library's KubeConfig where it needs more (activities/kube/api-transport.ts).
+ */
 export async function clusterApiFor(cluster: ClusterConfig, purpose: ApiPurpose = 'read'): Promise<ClusterApi> {
   const { access, field } = resourceAccess(cluster, purpose);
-  const k8s = await loadKubernetesClient();
-  const config = new k8s.KubeConfig();
+  let transport: ApiTransport;
   try {
-    if (access.kubeconfig) config.loadFromFile(access.kubeconfig);
-    else config.loadFromDefault();
-    if (access.context) config.setCurrentContext(access.context);
+    transport = await apiTransportFor(access);
   } catch (err) {
-    throw configError(cluster, `${field}.kubeconfig`, `cannot load the kubeconfig: ${(err as Error).message}`);
+    if (!(err instanceof TransportConfigError)) throw err;
+    throw configError(cluster, err.field ? `${field}.${err.field}` : field, err.message);
   }
-  const server = config.getCurrentCluster()?.server;
-  if (!server) {
-    throw configError(cluster, field, `the kubeconfig's current context names no cluster with a server URL`);
-  }
-  const base = server.replace(/\/+$/, '');
-  // applySecurityAuthentication builds a new connection pool on every call; keeping the first one reuses its
-  // keep-alive connections (a fresh TLS handshake per page would cost more than the page).
-  type Dispatcher = NonNullable<ReturnType<InstanceType<typeof k8s.RequestContext>['getDispatcher']>>;
-  let dispatcher: Dispatcher | undefined;
+  const base = transport.server;
   let closed = false;
 
   async function call<T>(
@@ -146,22 +138,14 @@ export async function clusterApiFor(cluster: ClusterConfig, purpose: ApiPurpose 
     signal: AbortSignal | undefined,
   ): Promise<T> {
     if (closed) throw new Error(`the connection to ${base} is closed`);
-    const context = new k8s.RequestContext(base + path, k8s.HttpMethod[method]);
-    for (const [name, value] of Object.entries(query ?? {}))
-      if (value !== undefined && value !== '') context.setQueryParam(name, value);
-    await config.applySecurityAuthentication(context);
-    const own = context.getDispatcher();
-    if (own) {
-      if (dispatcher) await own.close();
-      else dispatcher = own;
-    }
+    const prepared = await transport.prepare(method, path, query);
     const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
-    const response = await request(context.getUrl(), {
+    const response = await request(prepared.url, {
       method,
-      headers: { ...context.getHeaders(), ...headers },
+      headers: { ...prepared.headers, ...headers },
       ...(body !== undefined ? { body } : {}),
       signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-      ...(dispatcher ? { dispatcher } : {}),
+      ...(prepared.dispatcher ? { dispatcher: prepared.dispatcher } : {}),
     });
     const text = await response.body.text();
     const code = response.statusCode;
@@ -195,7 +179,7 @@ export async function clusterApiFor(cluster: ClusterConfig, purpose: ApiPurpose 
     },
     async close() {
       closed = true;
-      await dispatcher?.close();
+      await transport.close();
     },
   };
 }
