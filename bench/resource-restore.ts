@@ -23,7 +23,7 @@ import { builtWorker, workerProcessSpec } from '../devstack/worker-process.js';
 import type { resourceBackup, resourceRestore } from '../workflows/index.js';
 import { benchObject, LOADED, loadObjects, namespaceName, RawApi, widgetCrd } from './lib/resource-load.js';
 import { startBenchServers } from './lib/servers.js';
-import { median, procStatusMiB, rate, say } from './lib/stats.js';
+import { activityTimeline, median, procStatusMiB, rate, say } from './lib/stats.js';
 import { inBenchDir, type Teardown } from './lib/teardown.js';
 
 /**
@@ -74,6 +74,8 @@ interface RestoreRun {
   failed: number;
   peakRssMiB: number;
   outcome: string;
+  /** Seconds in plan, preflight and the steps (summed), as the history says; the rest is workflow and queueing. */
+  phases: { plan: number; preflight: number; steps: number; record: number };
 }
 
 async function run(dir: string, teardown: Teardown): Promise<void> {
@@ -213,12 +215,20 @@ async function run(dir: string, teardown: Teardown): Promise<void> {
       });
       const result = await handle.result();
       const described = await handle.describe();
+      const timeline = activityTimeline(await handle.fetchHistory());
+      const spent = (type: string) => timeline.filter((t) => t.type === type).reduce((sum, t) => sum + t.seconds, 0);
       return {
         seconds: (described.closeTime!.getTime() - described.startTime.getTime()) / 1000,
         created: result.counts.created,
         failed: result.counts.failed,
         peakRssMiB: procStatusMiB(pid, 'VmHWM'),
         outcome: result.outcome,
+        phases: {
+          plan: spent('planResourceRestore'),
+          preflight: spent('preflightResourceRestore'),
+          steps: spent('restoreResourceStep'),
+          record: spent('recordResourceRestore'),
+        },
       };
     });
   /** (b): the same count, kinds and sizes of objects, POSTed by a plain client into new namespaces. */
@@ -260,7 +270,10 @@ async function run(dir: string, teardown: Teardown): Promise<void> {
         const r = a.at(-1)!;
         say(
           `  (a) lifeboat: ${r.seconds.toFixed(2)}s, created ${r.created}, failed ${r.failed}, ${r.outcome}, ` +
-            `worker peak RSS ${r.peakRssMiB.toFixed(0)} MiB, load average ${loadavg()[0]!.toFixed(1)}`,
+            `worker peak RSS ${r.peakRssMiB.toFixed(0)} MiB, load average ${loadavg()[0]!.toFixed(1)}; ` +
+            Object.entries(r.phases)
+              .map(([phase, seconds]) => `${phase} ${seconds.toFixed(2)}s`)
+              .join(', '),
         );
       }
     }

@@ -1,5 +1,4 @@
 import { Client, Connection } from '@temporalio/client';
-import type { temporal } from '@temporalio/proto';
 import { DefaultLogger } from '@temporalio/worker';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
@@ -21,7 +20,7 @@ import { builtWorker, workerProcessSpec, type WorkerLaunch } from '../devstack/w
 import type { resourceBackup } from '../workflows/index.js';
 import { LOADED, loadObjects, listFloor, namespaceName, RawApi, widgetCrd } from './lib/resource-load.js';
 import { startBenchServers } from './lib/servers.js';
-import { median, procStatusMiB, rate, say } from './lib/stats.js';
+import { activityTimeline, median, procStatusMiB, rate, say } from './lib/stats.js';
 import { inBenchDir, type Teardown } from './lib/teardown.js';
 
 /**
@@ -70,18 +69,6 @@ const STAGES = [...new Set([Math.min(10_000, OBJECTS), OBJECTS])];
 const VELERO_NAMESPACES = Math.max(1, Math.round((NAMESPACES * Math.min(VELERO_OBJECTS, OBJECTS)) / OBJECTS));
 const CLUSTER = 'bench';
 const RESOURCES = LOADED.map((l) => l.resource);
-
-const eventMs = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) =>
-  Number(t?.seconds ?? 0) * 1000 + (t?.nanos ?? 0) / 1e6;
-/** How long the first activity of a type took, from its scheduled event to its completion, as the history says. */
-function activitySeconds(history: temporal.api.history.v1.IHistory, type: string): number {
-  const events = history.events ?? [];
-  const scheduled = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === type);
-  const completed = events.find(
-    (e) => String(e.activityTaskCompletedEventAttributes?.scheduledEventId) === String(scheduled?.eventId),
-  );
-  return scheduled && completed ? (eventMs(completed.eventTime) - eventMs(scheduled.eventTime)) / 1000 : NaN;
-}
 
 /**
  * The built worker as production starts it (dist's launcher), or, when asked for a profile or other Node flags,
@@ -215,7 +202,8 @@ async function run(dir: string, teardown: Teardown): Promise<void> {
       const described = await handle.describe();
       return {
         seconds: (described.closeTime!.getTime() - described.startTime.getTime()) / 1000,
-        archiveSeconds: activitySeconds(await handle.fetchHistory(), 'archiveResources'),
+        archiveSeconds:
+          activityTimeline(await handle.fetchHistory()).find((a) => a.type === 'archiveResources')?.seconds ?? NaN,
         items: manifest.counts.items,
         peakRssMiB,
         idleRssMiB,

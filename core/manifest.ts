@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { BackupKinds, type BackupKind, type Compression } from './layout.js';
+import { BackupKinds, type BackupKind } from './layout.js';
+import { MANIFEST_FORMAT_VERSION, STORE_CHECKSUM_ALGORITHM } from './manifest-build.js';
 
 /**
  * The backup manifest: written last, it is the commit marker that makes a backup exist (ARCHITECTURE.md, "Storage layout").
@@ -8,9 +9,7 @@ import { BackupKinds, type BackupKind, type Compression } from './layout.js';
  * One schema per backup kind, told apart by `kind`. The fields every kind shares come first, so a reader that only
  * needs the backup's identity and times (the catalog, retention) reads any kind alike.
  */
-export const MANIFEST_FORMAT_VERSION = 1;
-/** The algorithm of `object.storeChecksum`: what every part carries and the store reports (activities/store-checksum.ts). */
-export const STORE_CHECKSUM_ALGORITHM = 'CRC32';
+export * from './manifest-build.js';
 
 const iso = z.string().refine((t) => !Number.isNaN(Date.parse(t)), { message: 'must be an ISO-8601 time' });
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a hex sha256');
@@ -68,9 +67,6 @@ const itemProblem = z.object({
   name: z.string().optional(),
   message: z.string(),
 });
-
-/** How many problems the manifest itself lists; every one is in the backup's results file (`<backup>-results.gz`). */
-export const MANIFEST_PROBLEMS_LIMIT = 100;
 
 export const resourceManifestSchema = z.object({
   formatVersion: z.literal(MANIFEST_FORMAT_VERSION),
@@ -168,132 +164,4 @@ export function parseManifestOfKind<K extends BackupKind>(text: string, kind: K)
     return { ok: false, error: `kind: ${JSON.stringify(parsed.manifest.kind)}, expected ${JSON.stringify(kind)}` };
   }
   return { ok: true, manifest: parsed.manifest as ManifestOfKind<K> };
-}
-
-/** What an etcd backup's snapshot step reports: the facts its manifest records (activities' SnapshotResult). */
-export interface EtcdSnapshotFacts {
-  key: string;
-  compression: Compression;
-  /** age recipients the object is encrypted to; empty when stored in the clear. */
-  recipients: string[];
-  stored: { bytes: number; sha256: string };
-  snapshot: { bytes: number; sha256: string };
-  member: { name: string; endpoint: string; version: string; revision: string; dbSizeBytes: number };
-  storeChecksum?: string;
-}
-
-export interface EtcdManifestInput {
-  cluster: string;
-  policy: string;
-  backup: string;
-  nominalTime: Date;
-  oneOff: boolean;
-  /** ISO-8601, from the workflow's clock: this module has none. */
-  startedAt: string;
-  completedAt: string;
-  snapshot: EtcdSnapshotFacts;
-  createdBy: { workflowId: string; runId: string };
-}
-
-/** The manifest of an etcd backup, mapped from what the backup did; the key order is the one stored. */
-export function etcdManifest(input: EtcdManifestInput): EtcdBackupManifest {
-  const { snapshot } = input;
-  return {
-    formatVersion: MANIFEST_FORMAT_VERSION,
-    kind: BackupKinds.etcd,
-    cluster: input.cluster,
-    policy: input.policy,
-    backup: input.backup,
-    nominalTime: input.nominalTime.toISOString(),
-    startedAt: input.startedAt,
-    completedAt: input.completedAt,
-    oneOff: input.oneOff,
-    etcd: {
-      revision: snapshot.member.revision,
-      member: snapshot.member.name,
-      endpoint: snapshot.member.endpoint,
-      version: snapshot.member.version,
-      dbSizeBytes: snapshot.member.dbSizeBytes,
-    },
-    object: {
-      key: snapshot.key,
-      bytes: snapshot.stored.bytes,
-      sha256: snapshot.stored.sha256,
-      compression: snapshot.compression,
-      encryption: snapshot.recipients.length > 0 ? { format: 'age', recipients: snapshot.recipients } : null,
-      ...(snapshot.storeChecksum
-        ? { storeChecksum: { algorithm: STORE_CHECKSUM_ALGORITHM, value: snapshot.storeChecksum } }
-        : {}),
-    },
-    snapshot: { bytes: snapshot.snapshot.bytes, sha256: snapshot.snapshot.sha256 },
-    createdBy: { workflowId: input.createdBy.workflowId, runId: input.createdBy.runId },
-  };
-}
-
-/** What a resource backup's archive step reports (activities/resource-backup.ts): the facts its manifest records. */
-export interface ResourceArchiveFacts {
-  location: string;
-  key: string;
-  recipients: string[];
-  stored: { bytes: number; sha256: string };
-  storeChecksum?: string;
-  kubernetes: ResourceBackupManifest['kubernetes'];
-  filters: ResourceBackupManifest['filters'];
-  counts: ResourceBackupManifest['counts'];
-  problems: ResourceBackupManifest['problems'];
-  /** Keys of the resource list and the results, already written. */
-  resourceList: string;
-  results: string;
-  /** Where the Velero record goes (written after the archive, before the manifest); null when encrypted. */
-  veleroRecord: string | null;
-}
-
-export interface ResourceManifestInput {
-  cluster: string;
-  policy: string;
-  backup: string;
-  nominalTime: Date;
-  oneOff: boolean;
-  startedAt: string;
-  completedAt: string;
-  archive: ResourceArchiveFacts;
-  createdBy: { workflowId: string; runId: string };
-}
-
-/** Completed unless something was reported; errors outrank warnings. */
-export function resourceOutcome(counts: { warnings: number; errors: number }): ResourceBackupManifest['outcome'] {
-  if (counts.errors > 0) return 'CompletedWithErrors';
-  return counts.warnings > 0 ? 'CompletedWithWarnings' : 'Completed';
-}
-
-/** The manifest of a resource backup, mapped from what the archive step did. */
-export function resourceManifest(input: ResourceManifestInput): ResourceBackupManifest {
-  const { archive } = input;
-  return {
-    formatVersion: MANIFEST_FORMAT_VERSION,
-    kind: BackupKinds.resources,
-    cluster: input.cluster,
-    policy: input.policy,
-    backup: input.backup,
-    nominalTime: input.nominalTime.toISOString(),
-    startedAt: input.startedAt,
-    completedAt: input.completedAt,
-    oneOff: input.oneOff,
-    outcome: resourceOutcome(archive.counts),
-    kubernetes: archive.kubernetes,
-    filters: archive.filters,
-    counts: archive.counts,
-    problems: archive.problems.slice(0, MANIFEST_PROBLEMS_LIMIT),
-    object: {
-      key: archive.key,
-      bytes: archive.stored.bytes,
-      sha256: archive.stored.sha256,
-      encryption: archive.recipients.length > 0 ? { format: 'age', recipients: archive.recipients } : null,
-      ...(archive.storeChecksum
-        ? { storeChecksum: { algorithm: STORE_CHECKSUM_ALGORITHM, value: archive.storeChecksum } }
-        : {}),
-    },
-    files: { resourceList: archive.resourceList, results: archive.results, veleroRecord: archive.veleroRecord },
-    createdBy: { workflowId: input.createdBy.workflowId, runId: input.createdBy.runId },
-  };
 }

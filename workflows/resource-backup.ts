@@ -1,6 +1,7 @@
 import { proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { resourceManifest, type ResourceBackupManifest } from '../core/manifest.js';
+import { resourceManifest } from '../core/manifest-build.js';
+import type { ResourceBackupManifest } from '../core/manifest.js';
 import { backupName } from '../core/naming.js';
 import type { ResourceBackupCounters } from '../core/resources/model.js';
 import { zeroCounters } from '../core/resources/model.js';

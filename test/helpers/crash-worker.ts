@@ -1,4 +1,5 @@
 import { activityInfo } from '@temporalio/activity';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { NativeConnection } from '@temporalio/worker';
 import { productionDeps } from '../../activities/index.js';
 import { loadConfigFile } from '../../runtime/config-file.js';
@@ -9,6 +10,9 @@ import { WORKER_READY_LINE } from '../../worker/ready.js';
  * A Lifeboat worker process for crash tests. With LIFEBOAT_CRASH_POINT=after:<activity> it runs that activity for
  * real and then freezes before reporting it done (prints "CRASH POINT <activity>"), the worst moment for a worker to
  * die: the side effects happened, the server does not know. With before:<activity> it freezes before running it.
+ * With after-each:<activity> and LIFEBOAT_CRASH_LEDGER=<file> it freezes after each execution of that activity the
+ * ledger does not list yet (by workflow and activity id, so a retry passes): a chain of such workers, each killed at
+ * its marker, kills the worker once after every step of a workflow.
  * The test SIGKILLs the process at the marker; another worker must finish the work without doing harm twice.
  * It prints "WORKER IDENTITY <identity>" at start: the identity the server records on every task this worker runs,
  * so the test can tell from the history which worker ran each attempt.
@@ -18,6 +22,19 @@ import { WORKER_READY_LINE } from '../../worker/ready.js';
 const WORKER_IDENTITY_PREFIX = 'WORKER IDENTITY ';
 
 const [when, target] = (process.env.LIFEBOAT_CRASH_POINT ?? ':').split(':');
+const ledger = process.env.LIFEBOAT_CRASH_LEDGER;
+
+/** after-each: the first completion of this activity (not of a retry the ledger already lists) freezes. */
+function firstCompletion(): boolean {
+  const info = activityInfo();
+  const key = `${info.workflowExecution?.workflowId ?? ''}/${info.activityId}`;
+  if (!ledger) throw new Error('after-each needs LIFEBOAT_CRASH_LEDGER');
+  const seen = existsSync(ledger) ? readFileSync(ledger, 'utf8').split('\n') : [];
+  if (seen.includes(key)) return false;
+  appendFileSync(ledger, `${key}\n`);
+  return true;
+}
+
 const freeze = () => {
   console.log(`CRASH POINT ${target}`);
   return new Promise<never>(() => undefined);
@@ -39,6 +56,7 @@ const worker = await createLifeboatWorker({
           if (when === 'before' && type === target) await freeze();
           const result = await next(input);
           if (when === 'after' && type === target) await freeze();
+          if (when === 'after-each' && type === target && firstCompletion()) await freeze();
           return result;
         },
       },

@@ -108,7 +108,7 @@ export function workerProcess(
   config: LifeboatConfig,
   taskQueue: string,
   secrets: Map<string, string>,
-  crashTest?: { crashPoint?: string },
+  crashTest?: { crashPoint?: string; crashLedger?: string },
   builtIn?: string,
 ): ManagedProcess {
   const dir = mkdtempSync(join(tmpdir(), 'lifeboat-worker-'));
@@ -128,6 +128,7 @@ export function workerProcess(
         LIFEBOAT_SHUTDOWN_GRACE: '1s',
         ...(crashTest ? { LIFEBOAT_WORKFLOW_BUNDLE: inject('workflowBundlePath') } : {}),
         ...(crashTest?.crashPoint ? { LIFEBOAT_CRASH_POINT: crashTest.crashPoint } : {}),
+        ...(crashTest?.crashLedger ? { LIFEBOAT_CRASH_LEDGER: crashTest.crashLedger } : {}),
         ...Object.fromEntries(secrets),
       },
       logFile: join(dir, 'worker.log'),

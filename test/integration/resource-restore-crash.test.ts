@@ -1,6 +1,8 @@
 import { ApiextensionsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { temporal } from '@temporalio/proto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { validateConfig } from '../../core/config/parse.js';
 import type { LifeboatConfig } from '../../core/config/schema.js';
@@ -15,14 +17,16 @@ import { createResourceFixture, type ResourceFixture } from '../helpers/resource
 import { backUpResources, localClusterWithRestorer, restoreOptions } from '../helpers/resource-restore.js';
 import { isolatedConfig, startTestWorker, testSecrets, uniqueName, type TestWorker } from '../helpers/stack.js';
 
-// A worker SIGKILLed right after a restore step did its writes, before the server heard of it: the worst moment.
-// Another worker runs the step again and finds what the dead one created by this restore's label: created once,
-// never "already exists", never failed.
+// A worker SIGKILLed right after a restore step did its writes, before the server heard of it (the worst moment),
+// after every step of the restore. Each next worker runs the step again and finds what the dead one created by this
+// restore's label: created once, never "already exists", never failed.
 const kc = new KubeConfig();
 kc.loadFromFile(inject('kubeconfig'));
 const core = kc.makeApiClient(CoreV1Api);
 const ext = kc.makeApiClient(ApiextensionsV1Api);
 const IDENTITY_LINE = /^WORKER IDENTITY (.+)$/m;
+/** The restore's steps in plan order (core/resources/restore-plan.ts): the CRD first, its custom resources last. */
+let STEPS: string[] = [];
 
 function identityOf(worker: ManagedProcess): string {
   const found = IDENTITY_LINE.exec(readFileSync(worker.spec.logFile, 'utf8'));
@@ -30,7 +34,7 @@ function identityOf(worker: ManagedProcess): string {
   return found[1]!;
 }
 
-describe('resource restore survives a worker killed after a step', { timeout: 300_000 }, () => {
+describe('resource restore survives a worker killed after each step', { timeout: 300_000 }, () => {
   let fixture: ResourceFixture;
   let config: LifeboatConfig;
   let tw: TestWorker;
@@ -49,6 +53,13 @@ describe('resource restore survives a worker killed after a step', { timeout: 30
     if (!result.ok) throw new Error(JSON.stringify(result.issues));
     config = result.config;
     tw = await startTestWorker(config);
+    STEPS = [
+      'customresourcedefinitions.apiextensions.k8s.io',
+      'namespaces',
+      'secrets',
+      'configmaps',
+      fixture.crd.resource,
+    ];
     backup = await backUpResources(tw, 'local', 'shop', '2026-05-02T00:00:00.000Z');
     // The CRD too: the plan's first step (CRDs) then creates something, and the kill comes right after it did.
     await core.deleteNamespace({ name: fixture.namespaces.shop });
@@ -72,18 +83,34 @@ describe('resource restore survives a worker killed after a step', { timeout: 30
     await fixture?.delete();
   });
 
-  it('killed after its first step wrote: the survivor counts those objects as created, nothing failed', async () => {
+  it('killed after every step wrote: each survivor counts those objects as created, nothing failed', async () => {
     const taskQueue = uniqueName('rr-crash');
-    const doomed = workerProcess(config, taskQueue, testSecrets(), { crashPoint: 'after:restoreResourceStep' });
-    let survivor: ManagedProcess | undefined;
-    await doomed.start();
+    const ledger = join(mkdtempSync(join(tmpdir(), 'lifeboat-crash-')), 'ledger');
+    const crashed: ManagedProcess[] = [];
+    let worker: ManagedProcess | undefined;
+    const nextWorker = async () => {
+      worker = workerProcess(config, taskQueue, testSecrets(), {
+        crashPoint: 'after-each:restoreResourceStep',
+        crashLedger: ledger,
+      });
+      await worker.start();
+      return worker;
+    };
     try {
       const handle = await tw.client.workflow.start<typeof resourceRestore>('resourceRestore', {
         args: [
           {
             target: 'local',
             backup,
-            options: restoreOptions(),
+            // Five steps, the CRD's first: each kill costs a heartbeat timeout (30 s), so not the whole fixture.
+            options: restoreOptions({
+              filters: {
+                includedNamespaces: [],
+                excludedNamespaces: [],
+                includedResources: [...STEPS],
+                excludedResources: [],
+              },
+            }),
             requestedBy: 'resource-restore-crash.test',
             requestedAt: '2026-06-02T00:00:00.000Z',
           },
@@ -91,54 +118,63 @@ describe('resource restore survives a worker killed after a step', { timeout: 30
         taskQueue,
         workflowId: workflowIds.resourceRestore('local'),
       });
-      await frozenAtCrashPoint(doomed, 'restoreResourceStep');
-      // The first step's objects are in the cluster: the dead worker wrote them.
-      const first = await handle.query(resourceRestoreProgress);
-      expect(first.current?.groupResource).toBeDefined();
-      await doomed.kill();
-      survivor = workerProcess(config, taskQueue, testSecrets(), { crashPoint: 'none:none' });
-      await survivor.start();
-      const result = await handle.result();
+      const result = handle.result();
+      // Each worker runs the retry of the step its predecessor died in, then the next step, and freezes after it.
+      for (;;) {
+        const current = await nextWorker();
+        // A worker that never freezes (the restore ended) must not leave a rejection behind: the error is a value.
+        const frozen = frozenAtCrashPoint(current, 'restoreResourceStep').then(
+          () => 'frozen' as const,
+          (err: unknown) => err as Error,
+        );
+        const ended = result.then(
+          () => 'ended' as const,
+          () => 'ended' as const,
+        );
+        const outcome = await Promise.race([frozen, ended]);
+        if (outcome instanceof Error) throw outcome;
+        if (outcome === 'ended') break;
+        const progress = await handle.query(resourceRestoreProgress);
+        expect(progress.current?.groupResource, 'the step the worker froze after').toBeDefined();
+        await current.kill();
+        crashed.push(current);
+      }
+      const restored = await result;
 
-      expect(result.outcome, JSON.stringify(result.steps.flatMap((s) => s.notable))).toBe('Completed');
-      expect(result.counts.failed).toBe(0);
-      // Everything it met in the deleted namespace it had created itself: nothing "unchanged" or "already exists"
-      // there (only cluster-scoped objects that outlived the namespace, its PV and the CRD, are found unchanged).
-      // The namespace's controller makes its `default` ServiceAccount as soon as the restore creates the namespace:
-      // that one is found unchanged; everything else was created by this restore (or skipped by the plan: what
-      // controllers make, such as ReplicaSets and Endpoints, with its reason).
-      const found = Object.fromEntries(
-        result.steps.flatMap((s) => {
-          const c = s.byNamespace[fixture.namespaces.shop] ?? {};
-          const n = (c.unchanged ?? 0) + (c.updated ?? 0) + (c.failed ?? 0);
-          return n > 0 ? [[s.groupResource, n]] : [];
-        }),
-      );
-      expect(found, JSON.stringify(result.steps.map((s) => [s.groupResource, s.byNamespace]))).toEqual({
-        serviceaccounts: 1,
-      });
-      const retried = result.steps.find((s) => s.groupResource === first.current!.groupResource)!;
-      expect(retried.counts.created).toBeGreaterThan(0);
-      expect(retried.groupResource).toBe('customresourcedefinitions.apiextensions.k8s.io');
-      expect(retried.counts.unchanged).toBe(0);
+      expect(restored.outcome, JSON.stringify(restored.steps.flatMap((s) => s.notable))).toBe('Completed');
+      expect(restored.counts.failed).toBe(0);
+      expect(restored.steps.map((s) => s.groupResource)).toEqual([...STEPS]);
+      // Everything it met in the deleted namespace it had created itself, though every step ran twice: nothing
+      // "unchanged" or "already exists". The namespace's default ServiceAccount is not among these kinds.
+      for (const step of restored.steps) {
+        const counts = step.byNamespace[fixture.namespaces.shop];
+        const inNamespace = step.groupResource !== 'customresourcedefinitions.apiextensions.k8s.io';
+        if (inNamespace) expect(counts, step.groupResource).toMatchObject({ created: expect.any(Number) });
+        expect(step.counts.created, step.groupResource).toBeGreaterThan(0);
+        expect(step.counts.unchanged + step.counts.updated + step.counts.failed, step.groupResource).toBe(0);
+      }
       expect(
         (await core.readNamespacedConfigMap({ namespace: fixture.namespaces.shop, name: 'web-config' })).data,
-      ).toEqual({
-        name: 'web-config',
-      });
+      ).toEqual({ name: 'web-config' });
+      expect((await core.readNamespacedSecret({ namespace: fixture.namespaces.shop, name: 'web-tls' })).data).toEqual(
+        fixture.secretData,
+      );
 
-      // The history shows it: the first step's first attempt timed out on the dead worker, the survivor ran it.
-      const history = await handle.fetchHistory();
-      const runs = activityRuns(history, 'restoreResourceStep');
-      expect(runs[0]).toMatchObject({
-        identity: identityOf(survivor),
-        lastTimeout: temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_HEARTBEAT,
+      // The history shows it: every step's first attempt ran on a worker that was killed (a heartbeat timeout), and
+      // the attempt that completed it ran on the next one.
+      expect(crashed).toHaveLength(STEPS.length);
+      const runs = activityRuns(await handle.fetchHistory(), 'restoreResourceStep');
+      expect(runs).toHaveLength(STEPS.length);
+      runs.forEach((run, i) => {
+        expect(run, STEPS[i]).toMatchObject({
+          identity: identityOf(i + 1 < crashed.length ? crashed[i + 1]! : worker!),
+          lastTimeout: temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_HEARTBEAT,
+        });
+        expect(run.attempt, STEPS[i]).toBeGreaterThanOrEqual(2);
       });
-      expect(runs[0]!.attempt).toBeGreaterThanOrEqual(2);
-      expect(identityOf(doomed)).not.toBe(identityOf(survivor));
     } finally {
-      await doomed.kill().catch(() => undefined);
-      await survivor?.stop().catch(() => undefined);
+      for (const dead of crashed) await dead.kill().catch(() => undefined);
+      await worker?.kill().catch(() => undefined);
     }
   });
 });
