@@ -19,12 +19,13 @@ import { ManagedProcess } from '../devstack/process.js';
 import { ensureBucket } from '../devstack/s3-bucket.js';
 import { startVelero } from '../devstack/servers/velero.js';
 import { consoleProgress, ensureTools } from '../devstack/tools/build.js';
-import { builtWorker, workerProcessSpec } from '../devstack/worker-process.js';
+import { workerProcessSpec } from '../devstack/worker-process.js';
 import type { resourceBackup, resourceRestore } from '../workflows/index.js';
 import { benchObject, LOADED, loadObjects, namespaceName, RawApi, widgetCrd } from './lib/resource-load.js';
 import { startBenchServers } from './lib/servers.js';
 import { activityTimeline, median, procStatusMiB, rate, say } from './lib/stats.js';
 import { inBenchDir, type Teardown } from './lib/teardown.js';
+import { benchWorkerLaunch, describeWorkerLaunch, launchOptionsFrom } from './lib/worker-launch.js';
 
 /**
  * bench/resource-restore: how fast Lifeboat restores many Kubernetes objects, against the floor the API sets and
@@ -42,7 +43,7 @@ import { inBenchDir, type Teardown } from './lib/teardown.js';
  *       of the objects), then `velero restore create --namespace-mappings` of it, timed by the CLI's --wait; and (a)
  *       again on exactly that subset.
  * Options: --objects N (default 20000), --namespaces N (40), --velero-objects N (2000; 0 skips Velero), --rounds N (1),
- * --keep.
+ * --keep, --cpu-prof DIR and --worker-node-flags "..." (as bench/resources.ts).
  */
 const { values: args } = parseArgs({
   options: {
@@ -51,8 +52,11 @@ const { values: args } = parseArgs({
     'velero-objects': { type: 'string', default: '2000' },
     rounds: { type: 'string', default: '1' },
     keep: { type: 'boolean', default: false },
+    'cpu-prof': { type: 'string' },
+    'worker-node-flags': { type: 'string' },
   },
 });
+const launchOptions = launchOptionsFrom(args);
 const OBJECTS = Number(args.objects);
 const NAMESPACES = Number(args.namespaces);
 const VELERO_OBJECTS = Number(args['velero-objects']);
@@ -164,7 +168,10 @@ async function run(dir: string, teardown: Teardown): Promise<void> {
   const base = Date.UTC(2026, 0, 1);
   const withWorker = async <T>(use: (pid: number) => Promise<T>): Promise<T> => {
     const worker = new ManagedProcess(
-      workerProcessSpec(builtWorker(dist), { env: workerEnv, logFile: join(dir, `worker-${runIndex}.log`) }),
+      workerProcessSpec(benchWorkerLaunch(dist, launchOptions), {
+        env: workerEnv,
+        logFile: join(dir, `worker-${runIndex}.log`),
+      }),
     );
     await worker.start();
     try {
@@ -284,7 +291,7 @@ async function run(dir: string, teardown: Teardown): Promise<void> {
     '',
     `bench/resource-restore: ${OBJECTS} objects (${LOADED.map((l) => `${Math.round(l.share * 100)}% ${l.resource}`).join(', ')}) ` +
       `in ${NAMESPACES} namespaces, into new namespaces; ${RESTORE_CONCURRENCY} requests in flight; ${ROUNDS} round(s), ` +
-      `medians; ${availableParallelism()} cores`,
+      `medians; ${availableParallelism()} cores; worker: ${describeWorkerLaunch(launchOptions)}`,
     `  (a) lifeboat ${am.toFixed(2)}s ${rate(a[0]!.created, am)}  (b) floor ${bm.toFixed(2)}s ${rate(OBJECTS, bm)}  ` +
       `a/b=${(am / bm).toFixed(2)}  worker peak RSS ${Math.max(...a.map((r) => r.peakRssMiB)).toFixed(0)} MiB`,
   ];

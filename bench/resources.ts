@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { DEFAULT_PAGE_SIZE } from '../activities/kube/list-pages.js';
 import { GZIP_LEVEL } from '../activities/resource-backup/stream.js';
-import { buildDist, WORKER_ENV_DEFAULTS, WORKER_NODE_FLAGS } from '../build/bundle.js';
+import { buildDist } from '../build/bundle.js';
 import { repoRoot } from '../build/repo-root.js';
 import type { ResourceBackupManifest } from '../core/manifest.js';
 import { backupName, workflowIds } from '../core/naming.js';
@@ -16,12 +16,13 @@ import { ManagedProcess } from '../devstack/process.js';
 import { ensureBucket } from '../devstack/s3-bucket.js';
 import { startVelero } from '../devstack/servers/velero.js';
 import { consoleProgress, ensureTools } from '../devstack/tools/build.js';
-import { builtWorker, workerProcessSpec, type WorkerLaunch } from '../devstack/worker-process.js';
+import { workerProcessSpec } from '../devstack/worker-process.js';
 import type { resourceBackup } from '../workflows/index.js';
 import { LOADED, loadObjects, listFloor, namespaceName, RawApi, widgetCrd } from './lib/resource-load.js';
 import { startBenchServers } from './lib/servers.js';
 import { activityTimeline, median, procStatusMiB, rate, say } from './lib/stats.js';
 import { inBenchDir, type Teardown } from './lib/teardown.js';
+import { benchWorkerLaunch, describeWorkerLaunch, launchOptionsFrom } from './lib/worker-launch.js';
 
 /**
  * bench/resources: how fast Lifeboat backs up many Kubernetes objects, against the floor the API sets and against
@@ -70,25 +71,7 @@ const VELERO_NAMESPACES = Math.max(1, Math.round((NAMESPACES * Math.min(VELERO_O
 const CLUSTER = 'bench';
 const RESOURCES = LOADED.map((l) => l.resource);
 
-/**
- * The built worker as production starts it (dist's launcher), or, when asked for a profile or other Node flags,
- * dist/worker.js under the same Node with those flags and the launcher's environment defaults.
- */
-function workerLaunch(dist: string): WorkerLaunch {
-  const flags = args['worker-node-flags']?.split(/\s+/).filter(Boolean);
-  const profile = args['cpu-prof'];
-  if (!flags && !profile) return builtWorker(dist);
-  const launch = builtWorker(dist);
-  return {
-    command: process.execPath,
-    args: [
-      ...(flags ?? WORKER_NODE_FLAGS),
-      ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []),
-      join(dist, 'worker.js'),
-    ],
-    env: { ...launch.env, ...WORKER_ENV_DEFAULTS },
-  };
-}
+const launchOptions = launchOptionsFrom(args);
 
 interface LifeboatRun {
   seconds: number;
@@ -186,7 +169,10 @@ async function run(dir: string, teardown: Teardown): Promise<void> {
   const base = Date.UTC(2026, 0, 1);
   const lifeboat = async (policy: string): Promise<LifeboatRun> => {
     const worker = new ManagedProcess(
-      workerProcessSpec(workerLaunch(dist), { env: workerEnv, logFile: join(dir, `worker-${runIndex}.log`) }),
+      workerProcessSpec(benchWorkerLaunch(dist, launchOptions), {
+        env: workerEnv,
+        logFile: join(dir, `worker-${runIndex}.log`),
+      }),
     );
     await worker.start();
     try {
@@ -265,7 +251,7 @@ async function run(dir: string, teardown: Teardown): Promise<void> {
     `bench/resources: ${OBJECTS} objects (${LOADED.map((l) => `${Math.round(l.share * 100)}% ${l.resource}`).join(', ')}) ` +
       `in ${NAMESPACES} namespaces; page size ${DEFAULT_PAGE_SIZE}, gzip level ${GZIP_LEVEL}, store versitygw, ` +
       `${ROUNDS} round(s), medians; ${availableParallelism()} cores, load average ${loadavg()[0]!.toFixed(1)}; worker ` +
-      `node ${(args['worker-node-flags'] ?? WORKER_NODE_FLAGS.join(' ')) || '(no flags)'}${args['cpu-prof'] ? ' (profiled)' : ''}`,
+      describeWorkerLaunch(launchOptions),
   );
   for (const stage of stages) {
     const am = median(stage.a.map((r) => r.seconds));

@@ -63,6 +63,7 @@ function staticTransport(connection: StaticConnection, baseDir: string, via: str
   let token = tokenSource ? read(tokenSource)?.trim() : undefined;
   let tokenReadAt = Date.now();
   const agent = new Agent({
+    allowH2: false,
     connect: {
       ...(ca ? { ca } : {}),
       ...(cert && key ? { cert, key } : {}),

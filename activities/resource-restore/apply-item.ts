@@ -42,13 +42,9 @@ function failed(err: unknown, what: string): ItemWriteResult {
 
 async function patch(api: ClusterApi, path: string, body: JsonObject, signal: AbortSignal): Promise<void> {
   const { main, status } = splitStatusPatch(body);
-  if (main) await withApiRetries(() => api.send(`PATCH`, path, main, { contentType: MERGE_PATCH, signal }), signal);
-  if (status) {
-    await withApiRetries(
-      () => api.send('PATCH', `${path}/status`, status, { contentType: MERGE_PATCH, signal }),
-      signal,
-    );
-  }
+  const options = { contentType: MERGE_PATCH, signal, discardBody: true };
+  if (main) await withApiRetries(() => api.send(`PATCH`, path, main, options), signal);
+  if (status) await withApiRetries(() => api.send('PATCH', `${path}/status`, status, options), signal);
 }
 
 async function existing(
@@ -61,9 +57,13 @@ async function existing(
   try {
     live = await withApiRetries(() => api.get<JsonObject>(write.objectPath, { signal }), signal);
   } catch (err) {
-    // A Service's node port taken, by another Service: the create's own answer says why.
-    if (err instanceof ApiError && err.status === 404 && conflict) return failed(conflict, 'create');
-    return failed(err, 'read the existing object');
+    if (err instanceof ApiError && err.status === 404) {
+      // A Service's node port taken, by another Service: the create's own answer says why.
+      if (conflict) return failed(conflict, 'create');
+      // A dry run reads first: not there, it would be created.
+      if (write.dryRun) return { outcome: 'created' };
+    }
+    return failed(err, write.dryRun ? 'read' : 'read the existing object');
   }
   const desired = write.status ? { ...write.object, status: write.status } : write.object;
   const decision = decideExisting(desired, live, write.policy, write.restoreName);
@@ -80,17 +80,12 @@ async function existing(
 }
 
 export async function writeItem(api: ClusterApi, write: ItemWrite, signal: AbortSignal): Promise<ItemWriteResult> {
-  if (write.dryRun) {
-    try {
-      await api.get(write.objectPath, { signal });
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 404) return { outcome: 'created' };
-      return failed(err, 'read');
-    }
-    return existing(api, write, signal);
-  }
+  if (write.dryRun) return existing(api, write, signal);
   try {
-    await withApiRetries(() => api.send('POST', write.collectionPath, write.object, { signal }), signal);
+    await withApiRetries(
+      () => api.send('POST', write.collectionPath, write.object, { signal, discardBody: true }),
+      signal,
+    );
   } catch (err) {
     if (signal.aborted) throw err;
     if (exists(err)) return existing(api, write, signal, err);

@@ -295,6 +295,7 @@ async function restoreItems(
   const companionsOf = new Set(companions(step.groupResource));
   // Claims and volumes decide each other: this step waits for the archive's end before restoring its own items.
   const holdAll = companionsOf.size > 0;
+  const wanted = planned.size + related.size;
 
   for await (const item of readArchiveItems(
     deps,
@@ -321,6 +322,9 @@ async function restoreItems(
     }
     start(ref, item, ctx);
     if (inflight.size >= RESTORE_CONCURRENCY) await Promise.race(inflight);
+    // Every item of the step found: the rest of the archive is other resources' (the archive groups them by resource,
+    // so a step stops reading, and decompressing, where its resource ends).
+    if (seen.size === wanted) break;
   }
   for (const { ref, item, related: isRelated } of held) {
     // A related volume comes back only with a restored claim bound to it.

@@ -297,6 +297,43 @@ describe('stock Velero and Lifeboat read each other’s resource backups', { tim
       );
       expect(unknownCluster.code).toBe(2);
       expect(unknownCluster.stderr).toContain('nowhere');
+      // Known only once the backup is read (the plan): the workflow refuses it before anything is written.
+      const statusOfNothing = await lifeboat(
+        [
+          'restore',
+          'resources',
+          '--cluster',
+          'local',
+          '--backup',
+          veleroBackup!,
+          '--restore-status',
+          'gadgets',
+          '--follow',
+          ...from,
+        ],
+        cliEnv,
+      );
+      expect(statusOfNothing.code, statusOfNothing.stderr + statusOfNothing.stdout).toBe(2);
+      expect(statusOfNothing.stderr + statusOfNothing.stdout).toMatch(
+        /--restore-status.*"gadgets" names no resource of this backup/,
+      );
+      const unknownSource = await lifeboat(
+        [
+          'restore',
+          'resources',
+          '--cluster',
+          'local',
+          '--from-cluster',
+          'ghost',
+          '--backup',
+          'latest',
+          '-f',
+          configFile,
+        ],
+        cliEnv,
+      );
+      expect(unknownSource.code, unknownSource.stderr).toBe(2);
+      expect(unknownSource.stderr).toMatch(/--from-cluster ghost: no such cluster/);
       // Nothing written by any of them: no namespace made, no results under Lifeboat's restores/.
       expect((await core.listNamespace()).items.some((n) => n.metadata?.name === target)).toBe(false);
 
