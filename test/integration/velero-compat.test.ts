@@ -317,6 +317,23 @@ describe('stock Velero and Lifeboat read each other’s resource backups', { tim
       expect(statusOfNothing.stderr + statusOfNothing.stdout).toMatch(
         /--restore-status.*"gadgets" names no resource of this backup/,
       );
+      const selectsNothing = await lifeboat(
+        [
+          'restore',
+          'resources',
+          '--cluster',
+          'local',
+          '--backup',
+          veleroBackup!,
+          '--include-namespaces',
+          'no-such-namespace',
+          '--follow',
+          ...from,
+        ],
+        cliEnv,
+      );
+      expect(selectsNothing.code, selectsNothing.stderr + selectsNothing.stdout).toBe(2);
+      expect(selectsNothing.stderr + selectsNothing.stdout).toMatch(/select nothing/);
       const unknownSource = await lifeboat(
         [
           'restore',
