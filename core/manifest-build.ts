@@ -24,7 +24,8 @@ export interface EtcdSnapshotFacts {
   storeChecksum?: string;
 }
 
-export interface EtcdManifestInput {
+/** What every kind's manifest records about the backup itself, after formatVersion and kind. */
+interface BackupIdentityInput {
   cluster: string;
   policy: string;
   backup: string;
@@ -33,8 +34,23 @@ export interface EtcdManifestInput {
   /** ISO-8601, from the workflow's clock: this module has none. */
   startedAt: string;
   completedAt: string;
+}
+
+export interface EtcdManifestInput extends BackupIdentityInput {
   snapshot: EtcdSnapshotFacts;
   createdBy: { workflowId: string; runId: string };
+}
+
+function identityOf(input: BackupIdentityInput) {
+  return {
+    cluster: input.cluster,
+    policy: input.policy,
+    backup: input.backup,
+    nominalTime: input.nominalTime.toISOString(),
+    startedAt: input.startedAt,
+    completedAt: input.completedAt,
+    oneOff: input.oneOff,
+  };
 }
 
 /** The manifest of an etcd backup, mapped from what the backup did; the key order is the one stored. */
@@ -43,13 +59,7 @@ export function etcdManifest(input: EtcdManifestInput): EtcdBackupManifest {
   return {
     formatVersion: MANIFEST_FORMAT_VERSION,
     kind: BackupKinds.etcd,
-    cluster: input.cluster,
-    policy: input.policy,
-    backup: input.backup,
-    nominalTime: input.nominalTime.toISOString(),
-    startedAt: input.startedAt,
-    completedAt: input.completedAt,
-    oneOff: input.oneOff,
+    ...identityOf(input),
     etcd: {
       revision: snapshot.member.revision,
       member: snapshot.member.name,
@@ -90,14 +100,7 @@ export interface ResourceArchiveFacts {
   veleroRecord: string | null;
 }
 
-export interface ResourceManifestInput {
-  cluster: string;
-  policy: string;
-  backup: string;
-  nominalTime: Date;
-  oneOff: boolean;
-  startedAt: string;
-  completedAt: string;
+export interface ResourceManifestInput extends BackupIdentityInput {
   archive: ResourceArchiveFacts;
   createdBy: { workflowId: string; runId: string };
 }
@@ -114,13 +117,7 @@ export function resourceManifest(input: ResourceManifestInput): ResourceBackupMa
   return {
     formatVersion: MANIFEST_FORMAT_VERSION,
     kind: BackupKinds.resources,
-    cluster: input.cluster,
-    policy: input.policy,
-    backup: input.backup,
-    nominalTime: input.nominalTime.toISOString(),
-    startedAt: input.startedAt,
-    completedAt: input.completedAt,
-    oneOff: input.oneOff,
+    ...identityOf(input),
     outcome: resourceOutcome(archive.counts),
     kubernetes: archive.kubernetes,
     filters: archive.filters,

@@ -297,43 +297,19 @@ describe('stock Velero and Lifeboat read each other’s resource backups', { tim
       );
       expect(unknownCluster.code).toBe(2);
       expect(unknownCluster.stderr).toContain('nowhere');
-      // Known only once the backup is read (the plan): the workflow refuses it before anything is written.
-      const statusOfNothing = await lifeboat(
-        [
-          'restore',
-          'resources',
-          '--cluster',
-          'local',
-          '--backup',
-          veleroBackup!,
-          '--restore-status',
-          'gadgets',
-          '--follow',
-          ...from,
-        ],
-        cliEnv,
-      );
-      expect(statusOfNothing.code, statusOfNothing.stderr + statusOfNothing.stdout).toBe(2);
-      expect(statusOfNothing.stderr + statusOfNothing.stdout).toMatch(
-        /--restore-status.*"gadgets" names no resource of this backup/,
-      );
-      const selectsNothing = await lifeboat(
-        [
-          'restore',
-          'resources',
-          '--cluster',
-          'local',
-          '--backup',
-          veleroBackup!,
-          '--include-namespaces',
-          'no-such-namespace',
-          '--follow',
-          ...from,
-        ],
-        cliEnv,
-      );
-      expect(selectsNothing.code, selectsNothing.stderr + selectsNothing.stdout).toBe(2);
-      expect(selectsNothing.stderr + selectsNothing.stdout).toMatch(/select nothing/);
+      // Known only once the backup is read (the plan): the workflow refuses them before anything is written.
+      const refusedByPlan = [
+        [['--restore-status', 'gadgets'], /--restore-status.*"gadgets" names no resource of this backup/],
+        [['--include-namespaces', 'no-such-namespace'], /select nothing/],
+      ] as const;
+      for (const [flags, message] of refusedByPlan) {
+        const run = await lifeboat(
+          ['restore', 'resources', '--cluster', 'local', '--backup', veleroBackup!, ...flags, '--follow', ...from],
+          cliEnv,
+        );
+        expect(run.code, `${flags.join(' ')}: ${run.stderr}${run.stdout}`).toBe(2);
+        expect(run.stderr + run.stdout).toMatch(message);
+      }
       const unknownSource = await lifeboat(
         [
           'restore',
