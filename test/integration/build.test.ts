@@ -65,8 +65,15 @@ describe('the built worker and CLI (npm run build)', () => {
     expect(ready?.workflows).toBe(join(dist, 'workflow-bundle.js'));
     expect(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')).toContain('MALLOC_ARENA_MAX=2');
     expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toEqual(
-      expect.arrayContaining(['--max-semi-space-size=4', join(dist, 'worker.js')]),
+      expect.arrayContaining(['--max-semi-space-size=4', '--heap-growing-percent=25', join(dist, 'worker.js')]),
     );
+  });
+
+  it('keeps zod and the Kubernetes client out of the workflow bundle (the sandbox loads all of it)', () => {
+    const bundle = readFileSync(join(dist, 'workflow-bundle.js'), 'utf8');
+    expect(bundle).toMatch(/"\.\/workflows\/resource-restore\.ts"/);
+    expect(bundle).not.toMatch(/node_modules\/zod\//);
+    expect(bundle).not.toMatch(/@kubernetes\/client-node/);
   });
 
   it("runs on the project's pinned Node, from node_modules as an image ships it, as the tests themselves do", () => {
