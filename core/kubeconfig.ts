@@ -26,9 +26,18 @@ export interface StaticConnection {
 
 export type FileOrData = { file: string } | { data: string };
 
-/** A kubeconfig the reader cannot use at all: the message says which entry and how to fix it. */
+/**
+ * A kubeconfig the reader cannot use at all: the message says which entry and how to fix it; `field` is the setting
+ * to fix, the context a caller named or the kubeconfig itself.
+ */
 export class KubeconfigError extends Error {
   override name = 'KubeconfigError';
+  constructor(
+    message: string,
+    readonly field: 'context' | 'kubeconfig' = 'kubeconfig',
+  ) {
+    super(message);
+  }
 }
 
 type Entry = Record<string, unknown>;
@@ -55,13 +64,22 @@ function isEntry(value: unknown): value is Entry {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function named(list: unknown, section: string, name: string, field: string): Entry {
+function named(
+  list: unknown,
+  section: string,
+  name: string,
+  field: string,
+  fix: KubeconfigError['field'] = 'kubeconfig',
+): Entry {
   const found = Array.isArray(list)
     ? list.find((item): item is Entry => isEntry(item) && item.name === name)
     : undefined;
   const body = found?.[field];
   if (!isEntry(body)) {
-    throw new KubeconfigError(`the kubeconfig has no ${section} entry named "${name}"; add it or pick another context`);
+    throw new KubeconfigError(
+      `the kubeconfig has no ${section} entry named "${name}"; add it or pick another context`,
+      fix,
+    );
   }
   return body;
 }
@@ -103,7 +121,7 @@ export function kubeconfigCredentials(source: string, context?: string): Kubecon
   if (!contextName) {
     throw new KubeconfigError('the kubeconfig has no current-context; set one, or name a context in the config');
   }
-  const ctx = named(doc.contexts, 'context', contextName, 'context');
+  const ctx = named(doc.contexts, 'context', contextName, 'context', context === undefined ? 'kubeconfig' : 'context');
   const clusterName = text(ctx, 'cluster', `contexts[${contextName}]`);
   const userName = text(ctx, 'user', `contexts[${contextName}]`);
   if (!clusterName) throw new KubeconfigError(`context "${contextName}" names no cluster`);

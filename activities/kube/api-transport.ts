@@ -111,7 +111,10 @@ async function libraryTransport(access: KubernetesAccess, why: string): Promise<
     server,
     via: `client library (${why})`,
     async prepare(method, path, query) {
-      const context = new k8s.RequestContext(withQuery(server, path, query), method as never);
+      const context = new k8s.RequestContext(
+        withQuery(server, path, query),
+        k8s.HttpMethod[method as keyof typeof k8s.HttpMethod],
+      );
       await config.applySecurityAuthentication(context);
       const own = context.getDispatcher();
       if (own) {
@@ -164,7 +167,6 @@ export async function apiTransportFor(
     return staticTransport(credentials.connection, dirname(path), `kubeconfig ${path}`);
   } catch (err) {
     if (!(err instanceof KubeconfigError)) throw err;
-    const field = /context/.test(err.message) && access.context ? 'context' : 'kubeconfig';
-    throw new TransportConfigError(field, `${path}: ${err.message}`);
+    throw new TransportConfigError(err.field, `${path}: ${err.message}`);
   }
 }

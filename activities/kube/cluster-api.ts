@@ -12,9 +12,9 @@ import { apiTransportFor, TransportConfigError, type ApiTransport } from './api-
  * Why not the client's typed APIs: they cover built-in kinds only and run every object through their model
  * serializer, which costs more CPU than the whole gzip of the archive. Requests go out through undici's `request`
  * with the headers and connection pool of an ApiTransport (api-transport.ts: static credentials read directly,
- * plugins and proxies through the client library's KubeConfig). Not the client's own HTTP library (undici's fetch): its WHATWG
- * streams made paging through a large resource half again as slow as a plain HTTPS GET (a profile of bench/resources);
- * nor Node's global fetch, which refuses dispatchers of newer undici releases.
+ * plugins and proxies through the client library's KubeConfig). Not the client's own HTTP library (undici's fetch):
+ * its WHATWG streams made paging through a large resource half again as slow as a plain HTTPS GET (a profile of
+ * bench/resources); nor Node's global fetch, which refuses dispatchers of newer undici releases.
  */
 export interface ClusterApi {
   /** The API server's URL, for messages. */

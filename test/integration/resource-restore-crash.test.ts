@@ -25,8 +25,6 @@ kc.loadFromFile(inject('kubeconfig'));
 const core = kc.makeApiClient(CoreV1Api);
 const ext = kc.makeApiClient(ApiextensionsV1Api);
 const IDENTITY_LINE = /^WORKER IDENTITY (.+)$/m;
-/** The restore's steps in plan order (core/resources/restore-plan.ts): the CRD first, its custom resources last. */
-let STEPS: string[] = [];
 
 function identityOf(worker: ManagedProcess): string {
   const found = IDENTITY_LINE.exec(readFileSync(worker.spec.logFile, 'utf8'));
@@ -38,6 +36,8 @@ describe('resource restore survives a worker killed after each step', { timeout:
   let fixture: ResourceFixture;
   let config: LifeboatConfig;
   let tw: TestWorker;
+  /** The restore's steps in plan order (core/resources/restore-plan.ts): the CRD first, its custom resources last. */
+  let stepResources: string[] = [];
   let backup: string;
 
   beforeAll(async () => {
@@ -53,7 +53,7 @@ describe('resource restore survives a worker killed after each step', { timeout:
     if (!result.ok) throw new Error(JSON.stringify(result.issues));
     config = result.config;
     tw = await startTestWorker(config);
-    STEPS = [
+    stepResources = [
       'customresourcedefinitions.apiextensions.k8s.io',
       'namespaces',
       'secrets',
@@ -107,7 +107,7 @@ describe('resource restore survives a worker killed after each step', { timeout:
               filters: {
                 includedNamespaces: [],
                 excludedNamespaces: [],
-                includedResources: [...STEPS],
+                includedResources: stepResources,
                 excludedResources: [],
               },
             }),
@@ -143,7 +143,7 @@ describe('resource restore survives a worker killed after each step', { timeout:
 
       expect(restored.outcome, JSON.stringify(restored.steps.flatMap((s) => s.notable))).toBe('Completed');
       expect(restored.counts.failed).toBe(0);
-      expect(restored.steps.map((s) => s.groupResource)).toEqual([...STEPS]);
+      expect(restored.steps.map((s) => s.groupResource)).toEqual(stepResources);
       // Everything it met in the deleted namespace it had created itself, though every step ran twice: nothing
       // "unchanged" or "already exists". The namespace's default ServiceAccount is not among these kinds.
       for (const step of restored.steps) {
@@ -164,15 +164,15 @@ describe('resource restore survives a worker killed after each step', { timeout:
 
       // The history shows it: every step's first attempt ran on a worker that was killed (a heartbeat timeout), and
       // the attempt that completed it ran on the next one.
-      expect(crashed).toHaveLength(STEPS.length);
+      expect(crashed).toHaveLength(stepResources.length);
       const runs = activityRuns(await handle.fetchHistory(), 'restoreResourceStep');
-      expect(runs).toHaveLength(STEPS.length);
+      expect(runs).toHaveLength(stepResources.length);
       runs.forEach((run, i) => {
-        expect(run, STEPS[i]).toMatchObject({
+        expect(run, stepResources[i]).toMatchObject({
           identity: identityOf(i + 1 < crashed.length ? crashed[i + 1]! : worker!),
           lastTimeout: temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_HEARTBEAT,
         });
-        expect(run.attempt, STEPS[i]).toBeGreaterThanOrEqual(2);
+        expect(run.attempt, stepResources[i]).toBeGreaterThanOrEqual(2);
       });
     } finally {
       for (const dead of crashed) await dead.kill().catch(() => undefined);
