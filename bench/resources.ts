@@ -20,7 +20,7 @@ import { workerProcessSpec } from '../devstack/worker-process.js';
 import type { resourceBackup } from '../workflows/index.js';
 import { LOADED, loadObjects, listFloor, namespaceName, RawApi, widgetCrd } from './lib/resource-load.js';
 import { startBenchServers } from './lib/servers.js';
-import { activityTimeline, median, procStatusMiB, rate, say } from './lib/stats.js';
+import { activityTimeline, cpuSnapshot, cpuSpent, median, procStatusMiB, rate, say } from './lib/stats.js';
 import { inBenchDir, type Teardown } from './lib/teardown.js';
 import { benchWorkerLaunch, describeWorkerLaunch, launchOptionsFrom } from './lib/worker-launch.js';
 
@@ -28,16 +28,19 @@ import { benchWorkerLaunch, describeWorkerLaunch, launchOptionsFrom } from './li
  * bench/resources: how fast Lifeboat backs up many Kubernetes objects, against the floor the API sets and against
  * stock Velero, in one run on one machine.
  *   (a) Lifeboat: the resourceBackup workflow, run as production runs it (the built worker, `npm run build`, as a
- *       child process, a fresh one per backup so its peak RSS, VmHWM, is that backup's), on a Temporal dev server,
+ *       child process, a fresh one per round so its peak RSS, VmHWM, is that round's), on a Temporal dev server,
  *       reading the local kube-apiserver as the resource-reader identity, writing to versitygw; timed from the
- *       workflow's start to its close as Temporal records them.
+ *       workflow's start to its close as Temporal records them. Each fresh worker takes two backups: the first
+ *       (cold: V8 compiling the worker's code meanwhile, printed too) and the second (warm, as a long-running worker
+ *       takes its scheduled backups), which a/b compares; the floor runs in the long-running bench process.
  *   (b) the floor: a paged LIST of the same resources at the backup's page size, every page's body gzipped at the
  *       archive's level and thrown away (bench/lib/resource-load.ts): what any backup of these objects must at least
  *       do, without writing anything.
  *   (c) stock Velero v1.18.3 (default server flags, printed), backing up the same kinds to the same store, on the
  *       first namespaces only (--velero-objects of them), and (a) again on exactly that subset.
  * Load: ConfigMaps (40%), Secrets (30%) and custom resources (30%) of realistic sizes in --namespaces namespaces;
- * (a) and (b) run at 10k objects and at --objects, to show the worker's memory does not grow with the cluster.
+ * (a) and (b) run at 10k objects and at --objects, to show the worker's memory does not grow with the cluster. The
+ * CPU seconds each process (and its kinds of threads) used during a run are printed with it.
  * Options: --objects N (default 50000), --namespaces N (100), --velero-objects N (5000; 0 skips Velero), --rounds N
  * (3; medians of (a) and (b), the worst peak RSS), --keep (leave the temp dir and its logs), --cpu-prof DIR (each worker
  * writes a V8 CPU profile into DIR when it stops: where a backup's time goes), --worker-node-flags "..." (instead of
@@ -73,6 +76,13 @@ const RESOURCES = LOADED.map((l) => l.resource);
 
 const launchOptions = launchOptionsFrom(args);
 
+interface FloorRun {
+  seconds: number;
+  items: number;
+  /** CPU seconds by process during the listing. */
+  cpu: string;
+}
+
 interface LifeboatRun {
   seconds: number;
   /** The archiveResources activity alone (scheduled to completed): the listing, the archive and its upload. */
@@ -83,6 +93,8 @@ interface LifeboatRun {
   idleRssMiB: number;
   storedBytes: number;
   outcome: string;
+  /** CPU seconds by process during the backup. */
+  cpu: string;
 }
 
 async function run(dir: string, teardown: Teardown): Promise<void> {
@@ -167,7 +179,38 @@ async function run(dir: string, teardown: Teardown): Promise<void> {
   /** Distinct one-off backup names: each run's requestedAt is a second after the one before. */
   let runIndex = 0;
   const base = Date.UTC(2026, 0, 1);
-  const lifeboat = async (policy: string): Promise<LifeboatRun> => {
+  /** One backup of `policy` on a running worker, timed as Temporal records it. */
+  const backupOn = async (worker: ManagedProcess, policy: string): Promise<LifeboatRun> => {
+    const idleRssMiB = procStatusMiB(worker.pid!, 'VmRSS');
+    const requestedAt = new Date(base + 1000 * runIndex++);
+    const cpuBefore = cpuSnapshot();
+    const handle = await temporal.workflow.start<typeof resourceBackup>('resourceBackup', {
+      taskQueue: 'bench',
+      workflowId: workflowIds.resourceBackup(CLUSTER, policy, backupName(policy, requestedAt)),
+      args: [{ cluster: CLUSTER, policy, requestedAt: requestedAt.toISOString() }],
+    });
+    const manifest: ResourceBackupManifest = await handle.result();
+    const cpu = cpuSpent(cpuBefore, cpuSnapshot());
+    const peakRssMiB = procStatusMiB(worker.pid!, 'VmHWM');
+    const described = await handle.describe();
+    return {
+      seconds: (described.closeTime!.getTime() - described.startTime.getTime()) / 1000,
+      archiveSeconds:
+        activityTimeline(await handle.fetchHistory()).find((a) => a.type === 'archiveResources')?.seconds ?? NaN,
+      items: manifest.counts.items,
+      peakRssMiB,
+      idleRssMiB,
+      storedBytes: manifest.object.bytes,
+      outcome: manifest.outcome,
+      cpu,
+    };
+  };
+  /**
+   * A fresh worker's first backup of `policy` (cold: V8 compiles the worker's code as it goes, the connections
+   * open), then a second one on the same worker (warm, as a long-running worker takes its scheduled backups). The
+   * peak RSS of the second is the worker's over both.
+   */
+  const lifeboat = async (policy: string): Promise<{ cold: LifeboatRun; warm: LifeboatRun }> => {
     const worker = new ManagedProcess(
       workerProcessSpec(benchWorkerLaunch(dist, launchOptions), {
         env: workerEnv,
@@ -176,38 +219,23 @@ async function run(dir: string, teardown: Teardown): Promise<void> {
     );
     await worker.start();
     try {
-      const idleRssMiB = procStatusMiB(worker.pid!, 'VmRSS');
-      const requestedAt = new Date(base + 1000 * runIndex++);
-      const handle = await temporal.workflow.start<typeof resourceBackup>('resourceBackup', {
-        taskQueue: 'bench',
-        workflowId: workflowIds.resourceBackup(CLUSTER, policy, backupName(policy, requestedAt)),
-        args: [{ cluster: CLUSTER, policy, requestedAt: requestedAt.toISOString() }],
-      });
-      const manifest: ResourceBackupManifest = await handle.result();
-      const peakRssMiB = procStatusMiB(worker.pid!, 'VmHWM');
-      const described = await handle.describe();
-      return {
-        seconds: (described.closeTime!.getTime() - described.startTime.getTime()) / 1000,
-        archiveSeconds:
-          activityTimeline(await handle.fetchHistory()).find((a) => a.type === 'archiveResources')?.seconds ?? NaN,
-        items: manifest.counts.items,
-        peakRssMiB,
-        idleRssMiB,
-        storedBytes: manifest.object.bytes,
-        outcome: manifest.outcome,
-      };
+      const cold = await backupOn(worker, policy);
+      const warm = await backupOn(worker, policy);
+      return { cold, warm };
     } finally {
       await worker.stop();
     }
   };
   const floor = async () => {
+    const cpuBefore = cpuSnapshot();
     const started = performance.now();
     const items = await listFloor(api, DEFAULT_PAGE_SIZE, GZIP_LEVEL);
-    return { seconds: (performance.now() - started) / 1000, items };
+    const seconds = (performance.now() - started) / 1000;
+    return { seconds, items, cpu: cpuSpent(cpuBefore, cpuSnapshot()) };
   };
 
   const lines: string[] = [];
-  const stages: { objects: number; a: LifeboatRun[]; b: { seconds: number; items: number }[] }[] = [];
+  const stages: { objects: number; a: LifeboatRun[]; cold: LifeboatRun[]; b: FloorRun[] }[] = [];
   let loaded = 0;
   for (const objects of STAGES) {
     say(`loading objects ${loaded}..${objects} into ${NAMESPACES} namespaces...`);
@@ -217,7 +245,7 @@ async function run(dir: string, teardown: Teardown): Promise<void> {
     );
     say(`  loaded ${objects - loaded} in ${((performance.now() - started) / 1000).toFixed(1)}s`);
     loaded = objects;
-    const stage = { objects, a: [] as LifeboatRun[], b: [] as { seconds: number; items: number }[] };
+    const stage = { objects, a: [] as LifeboatRun[], cold: [] as LifeboatRun[], b: [] as FloorRun[] };
     for (let round = 0; round < ROUNDS; round++) {
       // The side that goes first alternates: neither always finds the API server's caches cold.
       const order = round % 2 === 0 ? ['b', 'a'] : ['a', 'b'];
@@ -226,17 +254,23 @@ async function run(dir: string, teardown: Teardown): Promise<void> {
           stage.b.push(await floor());
           say(
             `  [${objects}] (b) floor:    ${stage.b.at(-1)!.seconds.toFixed(2)}s, ${stage.b.at(-1)!.items} items, ` +
-              `load average ${loadavg()[0]!.toFixed(1)}`,
+              `load average ${loadavg()[0]!.toFixed(1)}; CPU ${stage.b.at(-1)!.cpu}`,
           );
         } else {
-          const result = await lifeboat('all');
-          stage.a.push(result);
-          say(
-            `  [${objects}] (a) lifeboat: ${result.seconds.toFixed(2)}s (archive ${result.archiveSeconds.toFixed(2)}s), ` +
-              `${result.items} items, ${result.outcome}, worker peak RSS ${result.peakRssMiB.toFixed(0)} MiB ` +
-              `(idle ${result.idleRssMiB.toFixed(0)}), stored ${(result.storedBytes / 1024 / 1024).toFixed(1)} MiB, ` +
-              `load average ${loadavg()[0]!.toFixed(1)}`,
-          );
+          const { cold, warm } = await lifeboat('all');
+          stage.a.push(warm);
+          stage.cold.push(cold);
+          for (const [label, result] of [
+            ['cold', cold],
+            ['warm', warm],
+          ] as const)
+            say(
+              `  [${objects}] (a) lifeboat, ${label}: ${result.seconds.toFixed(2)}s ` +
+                `(archive ${result.archiveSeconds.toFixed(2)}s), ${result.items} items, ${result.outcome}, ` +
+                `worker peak RSS ${result.peakRssMiB.toFixed(0)} MiB (idle ${result.idleRssMiB.toFixed(0)}), ` +
+                `stored ${(result.storedBytes / 1024 / 1024).toFixed(1)} MiB, load average ${loadavg()[0]!.toFixed(1)}; ` +
+                `CPU ${result.cpu}`,
+            );
         }
       }
     }
@@ -255,6 +289,7 @@ async function run(dir: string, teardown: Teardown): Promise<void> {
   );
   for (const stage of stages) {
     const am = median(stage.a.map((r) => r.seconds));
+    const cm = median(stage.cold.map((r) => r.seconds));
     const bm = median(stage.b.map((r) => r.seconds));
     const items = stage.a[0]!.items;
     lines.push(
@@ -262,7 +297,8 @@ async function run(dir: string, teardown: Teardown): Promise<void> {
         `(b) floor ${bm.toFixed(2)}s ${rate(stage.b[0]!.items, bm)}  a/b=${(am / bm).toFixed(2)}  ` +
         `(archive activity ${median(stage.a.map((r) => r.archiveSeconds)).toFixed(2)}s)  ` +
         `worker peak RSS ${Math.max(...stage.a.map((r) => r.peakRssMiB)).toFixed(0)} MiB ` +
-        `(idle ${Math.max(...stage.a.map((r) => r.idleRssMiB)).toFixed(0)} MiB)`,
+        `(idle ${Math.max(...stage.cold.map((r) => r.idleRssMiB)).toFixed(0)} MiB)`,
+      `          a fresh worker's first backup (cold): ${cm.toFixed(2)}s ${rate(items, cm)}  a/b=${(cm / bm).toFixed(2)}`,
     );
   }
   if (stages.length > 1) {
@@ -300,7 +336,7 @@ async function run(dir: string, teardown: Teardown): Promise<void> {
         ? (Date.parse(backup.status.completionTimestamp) - Date.parse(backup.status.startTimestamp)) / 1000
         : NaN;
     const subsetRuns: LifeboatRun[] = [];
-    for (let round = 0; round < ROUNDS; round++) subsetRuns.push(await lifeboat('subset'));
+    for (let round = 0; round < ROUNDS; round++) subsetRuns.push((await lifeboat('subset')).warm);
     const aSubset = median(subsetRuns.map((r) => r.seconds));
     const aItems = subsetRuns[0]!.items;
     const veleroPerItem = wall / cItems;

@@ -57,7 +57,7 @@ export async function bundleWorkflows(outdir: string, logger?: Logger): Promise<
  */
 export const WORKER_NODE_FLAGS = ['--max-semi-space-size=4', '--heap-growing-percent=25'];
 /** The worker's environment defaults (an operator's own value wins): see above. */
-export const WORKER_ENV_DEFAULTS = { MALLOC_ARENA_MAX: '2' };
+export const WORKER_ENV_DEFAULTS = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '262144' };
 
 /** dist/lifeboat-worker: the flags and defaults above, and the pinned Node where the image has it. */
 const WORKER_LAUNCHER = `#!/bin/sh

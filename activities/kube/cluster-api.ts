@@ -21,6 +21,8 @@ export interface ClusterApi {
   server: string;
   /** GET `path` (`/api/v1/configmaps`) with `query`; the parsed JSON body. A non-2xx answer throws an ApiError. */
   get<T>(path: string, options?: GetOptions): Promise<T>;
+  /** GET `path` as application/json, the body's bytes unparsed (a LIST page the backup copies item by item). */
+  getBytes(path: string, options?: GetOptions): Promise<Buffer>;
   /** A write (a restore's create, patch, review): `body` as JSON, the parsed JSON answer; non-2xx throws an ApiError. */
   send<T>(method: WriteMethod, path: string, body: unknown, options?: SendOptions): Promise<T>;
   /** Closes the connections; further calls fail. */
@@ -134,6 +136,9 @@ export async function clusterApiFor(cluster: ClusterConfig, purpose: ApiPurpose 
   const base = transport.server;
   let closed = false;
 
+  /** What a successful answer's body becomes: parsed JSON, its bytes, or nothing. */
+  type Answer = 'json' | 'bytes' | 'discard';
+
   async function call<T>(
     method: 'GET' | WriteMethod,
     path: string,
@@ -141,7 +146,7 @@ export async function clusterApiFor(cluster: ClusterConfig, purpose: ApiPurpose 
     headers: Record<string, string>,
     body: string | undefined,
     signal: AbortSignal | undefined,
-    discardBody = false,
+    answer: Answer = 'json',
   ): Promise<T> {
     if (closed) throw new Error(`the connection to ${base} is closed`);
     const prepared = await transport.prepare(method, path, query);
@@ -157,10 +162,11 @@ export async function clusterApiFor(cluster: ClusterConfig, purpose: ApiPurpose 
       ...(prepared.dispatcher ? { dispatcher: prepared.dispatcher } : {}),
     });
     const code = response.statusCode;
-    if (discardBody && code >= 200 && code < 300) {
+    if (answer === 'discard' && code >= 200 && code < 300) {
       await response.body.dump();
       return undefined as T;
     }
+    if (answer === 'bytes' && code >= 200 && code < 300) return Buffer.from(await response.body.arrayBuffer()) as T;
     const text = await response.body.text();
     if (code >= 200 && code < 300) return JSON.parse(text) as T;
     const status = parseStatus(text);
@@ -186,9 +192,14 @@ export async function clusterApiFor(cluster: ClusterConfig, purpose: ApiPurpose 
         options.signal,
       );
     },
+    getBytes(path: string, options: GetOptions = {}): Promise<Buffer> {
+      const headers = { accept: 'application/json' };
+      return call<Buffer>('GET', path, options.query, headers, undefined, options.signal, 'bytes');
+    },
     send<T>(method: WriteMethod, path: string, body: unknown, options: SendOptions = {}): Promise<T> {
       const headers = { accept: 'application/json', 'content-type': options.contentType ?? 'application/json' };
-      return call<T>(method, path, options.query, headers, JSON.stringify(body), options.signal, options.discardBody);
+      const answer = options.discardBody ? 'discard' : 'json';
+      return call<T>(method, path, options.query, headers, JSON.stringify(body), options.signal, answer);
     },
     async close() {
       closed = true;

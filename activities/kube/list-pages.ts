@@ -1,11 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { apiVersionOf, groupResource, type ApiResource, type ItemProblem } from '../../core/resources/model.js';
+import type { ListedObject } from '../../core/resources/items.js';
+import { scanList, scanObject, type ScannedItem } from '../../core/resources/list-scan.js';
 import { EXCLUSION_SELECTOR } from '../../core/resources/selection.js';
 import { ApiError, type ClusterApi } from './cluster-api.js';
 
 /**
  * A paged LIST of one resource (limit/continue, as client-go's pager does for Velero): cluster-wide or in one
- * namespace, with a label selector. It yields one page of raw objects at a time, and fetches the next page while the
+ * namespace, with a label selector. It yields one page of items at a time, each its JSON as the server wrote it and
+ * the fields the backup decides on (core/resources/list-scan.ts; nothing is parsed whole), and fetches the next page while the
  * caller works on the current one, so the API's time and the archive's overlap and at most two pages are in memory.
  *
  * What the API refuses ends the listing with a problem (the resource, the namespace, the API's reason), never an
@@ -41,10 +44,22 @@ export interface KubeObject {
   [field: string]: unknown;
 }
 
-interface ListBody {
-  metadata?: { continue?: string };
-  items?: KubeObject[];
+/**
+ * One listed object: the fields the backup decides on, and its JSON as pieces to write one after the other (the
+ * server's bytes, with apiVersion and kind put in first where a typed list's items leave them out).
+ */
+export interface ListedItem {
+  object: ListedObject & { apiVersion: string; kind: string };
+  json: Uint8Array[];
 }
+
+/** The whole object, for the few decisions that read more than its metadata (a PVC's volume, a namespace's phase). */
+export function parseItem(item: ListedItem): KubeObject {
+  return JSON.parse(Buffer.concat(item.json).toString('utf8')) as KubeObject;
+}
+
+/** The size of an item's JSON. */
+export const itemBytes = (item: ListedItem) => item.json.reduce((n, piece) => n + piece.length, 0);
 
 export interface ListRequest {
   resource: ApiResource;
@@ -56,7 +71,7 @@ export interface ListRequest {
   signal?: AbortSignal;
 }
 
-export type ListEvent = { items: KubeObject[] } | { problem: ItemProblem };
+export type ListEvent = { items: ListedItem[] } | { problem: ItemProblem };
 
 /** The REST path of a resource's collection, or of one object in it. */
 export function resourcePath(
@@ -105,12 +120,47 @@ export function apiReason(err: unknown): string {
 
 /**
  * Items of a typed list carry no apiVersion and kind (the list does); Velero's dynamic client fills them in, and
- * restores need them, so they are set here, first, as Velero's files have them.
+ * restores need them, so they are put in first, as Velero's files have them: the item's bytes follow a head of the
+ * missing fields, which every item of the page shares.
  */
-function complete(items: KubeObject[], apiVersion: string, kind: string): KubeObject[] {
-  return items.map((item) =>
-    item.apiVersion !== undefined && item.kind !== undefined ? item : { apiVersion, kind, ...item },
-  );
+export function completeItems(body: Buffer, items: ScannedItem[], apiVersion: string, kind: string): ListedItem[] {
+  const heads = new Map<string, Buffer>();
+  const headFor = (fields: Record<string, string>) => {
+    const text = JSON.stringify(fields);
+    let head = heads.get(text);
+    if (!head) heads.set(text, (head = Buffer.from(`${text.slice(0, -1)},`)));
+    return head;
+  };
+  return items.map(({ start, end, object }) => {
+    const whole = body.subarray(start, end);
+    if (object.apiVersion !== undefined && object.kind !== undefined)
+      return { object: object as ListedItem['object'], json: [whole] };
+    const missing: Record<string, string> = {};
+    if (object.apiVersion === undefined) missing['apiVersion'] = apiVersion;
+    if (object.kind === undefined) missing['kind'] = kind;
+    const completed = { ...missing, ...object } as ListedItem['object'];
+    // `{}`: nothing follows the head's comma.
+    if (isEmptyObject(whole)) return { object: completed, json: [Buffer.from(JSON.stringify(missing))] };
+    return { object: completed, json: [headFor(missing), whole.subarray(1)] };
+  });
+}
+
+function isEmptyObject(json: Buffer): boolean {
+  let i = 1;
+  while (json[i] === 0x20 || json[i] === 0x0a || json[i] === 0x0d || json[i] === 0x09) i++;
+  return json[i] === 0x7d;
+}
+
+/** One object by its path, read as listPages reads a page's items. */
+export async function getItem(
+  api: ClusterApi,
+  path: string,
+  apiVersion: string,
+  kind: string,
+  signal?: AbortSignal,
+): Promise<ListedItem> {
+  const body = await withApiRetries(() => api.getBytes(path, { signal }), signal);
+  return completeItems(body, [scanObject(body)], apiVersion, kind)[0]!;
 }
 
 function where(req: ListRequest): string {
@@ -137,12 +187,13 @@ export async function* listPages(api: ClusterApi, req: ListRequest): AsyncGenera
   const stop = new AbortController();
   const signal = req.signal ? AbortSignal.any([req.signal, stop.signal]) : stop.signal;
   const fetchPage = (token: string | undefined) => {
-    const page = getWithRetries<ListBody>(
-      api,
-      path,
-      { limit, continue: token, labelSelector: req.labelSelector },
-      signal,
-    );
+    const page = withApiRetries(async () => {
+      const body = await api.getBytes(path, {
+        query: { limit, continue: token, labelSelector: req.labelSelector },
+        signal,
+      });
+      return { body, ...scanList(body) };
+    }, signal);
     page.catch(() => undefined); // handled where it is awaited; a page nobody awaits anymore must not crash the worker
     return page;
   };
@@ -153,7 +204,7 @@ export async function* listPages(api: ClusterApi, req: ListRequest): AsyncGenera
   let restarted = false;
   try {
     for (;;) {
-      let page: ListBody;
+      let page: Awaited<ReturnType<typeof fetchPage>>;
       try {
         page = await next;
       } catch (err) {
@@ -180,13 +231,13 @@ export async function* listPages(api: ClusterApi, req: ListRequest): AsyncGenera
         yield problem(err.status === 404 ? 'warning' : 'error', `listing ${where(req)} failed: ${apiReason(err)}`);
         return;
       }
-      const token = page.metadata?.continue || undefined;
+      const token = page.continueToken;
       if (token) next = fetchPage(token);
-      let items = complete(page.items ?? [], apiVersion, req.resource.kind);
+      let items = completeItems(page.body, page.items, apiVersion, req.resource.kind);
       if (token || yielded) {
         const seen = (yielded ??= new Set());
-        if (restarted) items = items.filter((i) => !seen.has(i.metadata?.uid ?? ''));
-        for (const item of items) if (item.metadata?.uid) seen.add(item.metadata.uid);
+        if (restarted) items = items.filter((i) => !seen.has(i.object.metadata?.uid ?? ''));
+        for (const { object } of items) if (object.metadata?.uid) seen.add(object.metadata.uid);
       }
       if (items.length > 0) yield { items };
       if (!token) return;

@@ -5,8 +5,14 @@ import type {
   ResourceBackupCounters,
   ResourceToList,
 } from '../../core/resources/model.js';
-import { groupResource, type ApiResource } from '../../core/resources/model.js';
-import { isCustomResource, itemVerdict, namespaceKept, relatedClusterItem } from '../../core/resources/items.js';
+import { apiVersionOf, groupResource, type ApiResource } from '../../core/resources/model.js';
+import {
+  isCustomResource,
+  itemVerdict,
+  mayBringRelated,
+  namespaceKept,
+  relatedClusterItem,
+} from '../../core/resources/items.js';
 import {
   CUSTOM_RESOURCE_DEFINITIONS,
   EXCLUSION_SELECTOR,
@@ -18,10 +24,11 @@ import {
 import { ApiError, type ClusterApi } from '../kube/cluster-api.js';
 import {
   apiReason,
-  getWithRetries,
+  getItem,
   listPages,
+  parseItem,
   resourcePath,
-  type KubeObject,
+  type ListedItem,
   type ListRequest,
 } from '../kube/list-pages.js';
 import { ArchiveWriter } from './archive.js';
@@ -57,7 +64,7 @@ export interface CollectOptions {
   counters: ResourceBackupCounters;
   onProblem: (problem: ItemProblem) => void;
   /** Each object written, for the resource list. */
-  onItem: (object: KubeObject) => void;
+  onItem: (object: ListedItem['object']) => void;
   /** Called once the last entry is out. */
   done: (collected: Collected) => void;
 }
@@ -87,14 +94,16 @@ export async function* collectObjects(o: CollectOptions): AsyncGenerator<Buffer>
   const withDefinitions =
     plan.relatedClusterItems && resourceFilterAllows(o.discovery.resources, o.filters, CUSTOM_RESOURCE_DEFINITIONS);
 
-  const written = (name: string, objects: KubeObject[]) => {
-    counts[name] = (counts[name] ?? 0) + objects.length;
-    counters.items += objects.length;
-    for (const object of objects) {
+  const written = (name: string, items: ListedItem[]) => {
+    counts[name] = (counts[name] ?? 0) + items.length;
+    counters.items += items.length;
+    for (const item of items) {
+      const { object } = item;
       o.onItem(object);
       if (object.metadata?.namespace) namespacesWithItems.add(object.metadata.namespace);
-      if (withVolumes) {
-        const related = relatedClusterItem(name, object);
+      // Only a claim brings a cluster-scoped object along, and only then is the whole object read.
+      if (withVolumes && mayBringRelated(name)) {
+        const related = relatedClusterItem(name, parseItem(item));
         if (related) volumes.add(related.name);
       }
     }
@@ -117,7 +126,7 @@ export async function* collectObjects(o: CollectOptions): AsyncGenerator<Buffer>
             continue;
           }
           const kept = event.items.filter(
-            (object) =>
+            ({ object }) =>
               itemVerdict(object, plan, seen) === 'keep' &&
               (!namespaceObjects || namespaceKept(object, plan, namespacesWithItems)),
           );
@@ -142,9 +151,9 @@ export async function* collectObjects(o: CollectOptions): AsyncGenerator<Buffer>
   ): AsyncGenerator<Buffer> {
     if (!r) return;
     const gr = groupResource(r);
-    let object: KubeObject;
+    let item: ListedItem;
     try {
-      object = await getWithRetries<KubeObject>(api, resourcePath(r, undefined, name), {}, signal);
+      item = await getItem(api, resourcePath(r, undefined, name), apiVersionOf(r), r.kind, signal);
     } catch (err) {
       if (!(err instanceof ApiError)) {
         if (signal.aborted) throw err;
@@ -160,12 +169,12 @@ export async function* collectObjects(o: CollectOptions): AsyncGenerator<Buffer>
       });
       return;
     }
-    if (itemVerdict(object, plan) !== 'keep') return;
-    written(gr, [object]);
-    yield* writer.entries(gr, r.version, [object]);
+    if (itemVerdict(item.object, plan) !== 'keep') return;
+    written(gr, [item]);
+    yield* writer.entries(gr, r.version, [item]);
   }
 
-  yield writer.begin();
+  yield* writer.begin();
   const namespacesEntry = plan.resources.find((r) => r.name === NAMESPACES);
   let index = 0;
   for (const target of plan.resources) {
@@ -193,6 +202,6 @@ export async function* collectObjects(o: CollectOptions): AsyncGenerator<Buffer>
   }
   counters.resourcesDone = index;
   delete counters.current;
-  yield writer.end();
+  yield* writer.end();
   o.done({ counts });
 }

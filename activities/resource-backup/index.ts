@@ -27,7 +27,7 @@ import type { ActivityDeps } from '../deps.js';
 import { nonRetryable, transient } from '../failures.js';
 import { ApiError, type ClusterApi } from '../kube/cluster-api.js';
 import { discover } from '../kube/discovery.js';
-import { apiReason, listPages, type KubeObject } from '../kube/list-pages.js';
+import { apiReason, listPages, parseItem, type ListedItem } from '../kube/list-pages.js';
 import { classifyS3Error, s3ClientFor, withS3 } from '../storage/s3.js';
 import { ApiUnreachable, collectObjects, type Collected } from './collect.js';
 import { uploadArchive } from './stream.js';
@@ -116,7 +116,8 @@ async function liveNamespaces(
       onProblem({ ...event.problem, message: `${event.problem.message}; no namespace could be backed up` });
       continue;
     }
-    for (const ns of event.items) {
+    for (const item of event.items) {
+      const ns = parseItem(item);
       const status = ns['status'] as { phase?: string } | undefined;
       namespaces.push({
         name: ns.metadata?.name ?? '',
@@ -240,10 +241,10 @@ export function createResourceBackupActivities(deps: ActivityDeps) {
           signal,
           counters,
           onProblem,
-          onItem: (object: KubeObject) =>
+          onItem: (object: ListedItem['object']) =>
             resourceList.add(
-              object.apiVersion ?? '',
-              object.kind ?? '',
+              object.apiVersion,
+              object.kind,
               object.metadata?.namespace || undefined,
               object.metadata?.name ?? '',
             ),

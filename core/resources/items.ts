@@ -131,11 +131,14 @@ export function relatedClusterItem(
   resource: string,
   obj: unknown,
 ): { resource: typeof PERSISTENT_VOLUMES; name: string } | undefined {
-  if (resource !== 'persistentvolumeclaims') return undefined;
+  if (!mayBringRelated(resource)) return undefined;
   const volume = field(obj, 'spec', 'volumeName');
   if (field(obj, 'status', 'phase') !== 'Bound' || typeof volume !== 'string' || volume === '') return undefined;
   return { resource: PERSISTENT_VOLUMES, name: volume };
 }
+
+/** Whether objects of `resource` can bring a related cluster-scoped object along: only these are read whole. */
+export const mayBringRelated = (resource: string) => resource === 'persistentvolumeclaims';
 
 /**
  * The groups kube-apiserver serves itself, and the well-known aggregated ones (metrics): no CRD stands behind them.

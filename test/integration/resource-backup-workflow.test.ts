@@ -52,6 +52,10 @@ function holdingFirstList(api: ClusterApi, resource: string, release: () => Prom
       if (path.endsWith(`/${resource}`)) await (held ??= release());
       return api.get<T>(path, options);
     },
+    async getBytes(path: string, options?: GetOptions): Promise<Buffer> {
+      if (path.endsWith(`/${resource}`)) await (held ??= release());
+      return api.getBytes(path, options);
+    },
     send: (method, path, body, options) => api.send(method, path, body, options),
     close: () => api.close(),
   };

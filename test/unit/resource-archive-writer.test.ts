@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ArchiveWriter } from '../../activities/resource-backup/archive.js';
-import type { KubeObject } from '../../activities/kube/list-pages.js';
+import { ArchiveWriter, CHUNK_BYTES } from '../../activities/resource-backup/archive.js';
+import { completeItems, parseItem, type KubeObject, type ListedItem } from '../../activities/kube/list-pages.js';
+import { scanList } from '../../core/resources/list-scan.js';
 import { TarReader, tarFileHeader, type TarEntry } from '../../core/velero/tar.js';
 
 const decode = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -19,11 +20,47 @@ const configMap = (name: string, namespace: string, payload: string): KubeObject
   data: { payload },
 });
 
+/** Objects as a typed LIST serves them (no apiVersion, no kind on the items) and listPages hands them on. */
+function listed(objects: KubeObject[], apiVersion = 'v1', kind = 'ConfigMap'): ListedItem[] {
+  const served = objects.map((o) => {
+    const copy = { ...o };
+    if (o.apiVersion === apiVersion && o.kind === kind) {
+      delete copy.apiVersion;
+      delete copy.kind;
+    }
+    return copy;
+  });
+  const body = Buffer.from(JSON.stringify({ kind: `${kind}List`, apiVersion, metadata: {}, items: served }));
+  return completeItems(body, scanList(body).items, apiVersion, kind);
+}
+
+describe('completeItems', () => {
+  it('puts apiVersion and kind first where a typed list leaves them out, and leaves the rest as served', () => {
+    const body = Buffer.from(
+      '{"items":[{"metadata":{"name":"a"},"data":{"n":12345678901234567890}},{"apiVersion":"x/v1","kind":"Widget","metadata":{"name":"w"}},{ },{"kind":"Own","metadata":{}}]}',
+    );
+    const items = completeItems(body, scanList(body).items, 'v1', 'ConfigMap');
+    expect(items.map((i) => Buffer.concat(i.json).toString())).toEqual([
+      '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a"},"data":{"n":12345678901234567890}}',
+      '{"apiVersion":"x/v1","kind":"Widget","metadata":{"name":"w"}}',
+      '{"apiVersion":"v1","kind":"ConfigMap"}',
+      '{"apiVersion":"v1","kind":"Own","metadata":{}}',
+    ]);
+    expect(items.map((i) => [i.object.apiVersion, i.object.kind])).toEqual([
+      ['v1', 'ConfigMap'],
+      ['x/v1', 'Widget'],
+      ['v1', 'ConfigMap'],
+      ['v1', 'Own'],
+    ]);
+    expect(parseItem(items[1]!)).toEqual({ apiVersion: 'x/v1', kind: 'Widget', metadata: { name: 'w' } });
+  });
+});
+
 describe('ArchiveWriter', () => {
   it('writes metadata/version, then every object at its path and its preferred-version path, with its JSON', () => {
     const writer = new ArchiveWriter(1_764_000_000);
     const objects = [configMap('a', 'team', 'x'), configMap('ü-ß', 'team', 'ünïcode ✓'), configMap('c', 'ops', '')];
-    const entries = read([writer.begin(), ...writer.entries('configmaps', 'v1', objects), writer.end()]);
+    const entries = read([...writer.begin(), ...writer.entries('configmaps', 'v1', listed(objects)), ...writer.end()]);
     expect(entries.map((e) => e.name)).toEqual([
       'metadata/version',
       'resources/configmaps/namespaces/team/a.json',
@@ -45,24 +82,42 @@ describe('ArchiveWriter', () => {
     const mtime = 1_764_000_123;
     const writer = new ArchiveWriter(mtime);
     const role = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'reader' } };
-    const [chunk] = [...writer.entries('clusterroles.rbac.authorization.k8s.io', 'v1', [role])];
+    const [chunk] = [
+      ...writer.entries('clusterroles.rbac.authorization.k8s.io', 'v1', listed([role], role.apiVersion, role.kind)),
+      ...writer.end(),
+    ];
     const json = JSON.stringify(role);
     const name = 'resources/clusterroles.rbac.authorization.k8s.io/cluster/reader.json';
     expect(chunk!.subarray(0, 512)).toEqual(Buffer.from(tarFileHeader(name, json.length, mtime)));
     expect(decode(chunk!.subarray(512, 512 + json.length))).toBe(json);
   });
 
-  it('cuts a page of large objects into chunks of a few MiB, and every entry survives the cut', () => {
+  it('cuts the stream into chunks of exactly CHUNK_BYTES, and every entry survives the cut', () => {
     const writer = new ArchiveWriter(0);
     const big = 'y'.repeat(900_000);
     const objects = Array.from({ length: 12 }, (_, i) => configMap(`big-${i}`, 'data', big));
-    const chunks = [...writer.entries('configmaps', 'v1', objects)];
+    const chunks = [...writer.begin(), ...writer.entries('configmaps', 'v1', listed(objects)), ...writer.end()];
     expect(chunks.length).toBeGreaterThan(1);
-    for (const chunk of chunks) expect(chunk.length).toBeLessThan(8 * 1024 * 1024);
-    const entries = read([...chunks, writer.end()]);
-    expect(entries).toHaveLength(24);
-    expect(entries.map((e) => (JSON.parse(decode(e.content)) as KubeObject).metadata?.name)).toEqual(
+    for (const chunk of chunks.slice(0, -1)) expect(chunk.length).toBe(CHUNK_BYTES);
+    const entries = read(chunks);
+    expect(entries).toHaveLength(25);
+    expect(entries.slice(1).map((e) => (JSON.parse(decode(e.content)) as KubeObject).metadata?.name)).toEqual(
       objects.flatMap((o) => [o.metadata!.name, o.metadata!.name]),
     );
+  });
+
+  it('splits headers, contents and padding at any offset of a chunk boundary', () => {
+    // Chunks of 1000 bytes (not a multiple of 512) and sizes that step through every offset: cuts fall inside
+    // headers, contents and padding alike.
+    const writer = new ArchiveWriter(0, 1000);
+    const objects = Array.from({ length: 300 }, (_, i) => configMap(`cm-${i}`, 'spread', 'z'.repeat((i * 37) % 1500)));
+    const chunks = [...writer.begin(), ...writer.entries('configmaps', 'v1', listed(objects)), ...writer.end()];
+    for (const chunk of chunks.slice(0, -1)) expect(chunk.length).toBe(1000);
+    const entries = read(chunks);
+    expect(entries).toHaveLength(1 + 2 * objects.length);
+    objects.forEach((object, i) => {
+      expect(JSON.parse(decode(entries[1 + 2 * i]!.content))).toEqual(object);
+      expect(entries[2 + 2 * i]!.content).toEqual(entries[1 + 2 * i]!.content);
+    });
   });
 });
