@@ -40,17 +40,22 @@ export async function bundleWorkflows(outdir: string, logger?: Logger): Promise<
 }
 
 /**
- * How production starts the worker, with three memory settings. The first two measured by bench/etcd-snapshot (a
- * 1 GiB backup's peak RSS went from 308 to 236 MiB, with no change in its duration), the third by bench/resource-restore:
+ * How production starts the worker, with four memory settings, each measured by a benchmark: the arena limit and the
+ * semi-space size by bench/etcd-snapshot (a 1 GiB backup's peak RSS went from 308 to 236 MiB, with no change in its
+ * duration), the mmap threshold by bench/resources, the heap growth by bench/resource-restore:
  * - MALLOC_ARENA_MAX=2: glibc otherwise gives each busy thread (Temporal's core runtime, libuv's pool, the workflow
  *   thread) an arena of its own, and keeps what each arena once held;
+ * - MALLOC_MMAP_THRESHOLD_=262144: buffers from 256 KiB up (LIST pages, archive chunks, parts) are mapped and
+ *   unmapped on their own. glibc otherwise raises the threshold to the largest buffer freed so far, after which
+ *   those buffers come from the heap and what they held stays resident: bench:resources' 10k-object backup peaked
+ *   at 254-266 MiB without it and at 240 MiB with it, in the same time;
  * - --max-semi-space-size=4 (MiB): V8's young generation otherwise grows to 32 MiB under a snapshot's stream of
  *   short-lived objects; the worker's work is I/O-bound, so more frequent minor GCs cost nothing measurable;
  * - --heap-growing-percent=25: V8 otherwise lets the old generation grow to about twice what survived the last full
  *   GC before the next one. bench:resource-restore (10k objects) went from 292-316 MiB to 249 MiB peak RSS, with
  *   garbage collection at 1.5 s instead of 1.3 s of the worker's CPU. (--optimize-for-size, tried too, gave 195-219 MiB
  *   but tripled the GC time, 4.3 s, and the restore's a/b went from 1.3-1.5 to 1.55-1.94 on these two shared cores.)
- * An operator's own MALLOC_ARENA_MAX wins; NODE_OPTIONS can add flags. The Node it runs is the project's pinned
+ * An operator's own MALLOC_ARENA_MAX or MALLOC_MMAP_THRESHOLD_ wins; NODE_OPTIONS can add flags. The Node it runs is the project's pinned
  * runtime where the image's node_modules has it (package.json optionalDependencies: the release the tests ran on),
  * else `node` on PATH.
  * Benchmarks that start worker.js with other flags take these from here.
@@ -62,9 +67,9 @@ export const WORKER_ENV_DEFAULTS = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOL
 /** dist/lifeboat-worker: the flags and defaults above, and the pinned Node where the image has it. */
 const WORKER_LAUNCHER = `#!/bin/sh
 # The Lifeboat worker as production runs it; written by \`npm run build\` (build/bundle.ts says why these settings).
-: "\${MALLOC_ARENA_MAX:=${WORKER_ENV_DEFAULTS.MALLOC_ARENA_MAX}}"
-export MALLOC_ARENA_MAX
-node="$(dirname "$0")/../node_modules/.bin/node"
+${Object.entries(WORKER_ENV_DEFAULTS)
+  .map(([name, value]) => `: "\${${name}:=${value}}"\nexport ${name}\n`)
+  .join('')}node="$(dirname "$0")/../node_modules/.bin/node"
 [ -x "$node" ] || node=node
 exec "$node" ${WORKER_NODE_FLAGS.join(' ')} "$(dirname "$0")/worker.js" "$@"
 `;

@@ -63,7 +63,9 @@ describe('the built worker and CLI (npm run build)', () => {
       .filter((line) => line.includes(WORKER_READY_LINE))
       .map((line) => JSON.parse(line) as { workflows: string })[0];
     expect(ready?.workflows).toBe(join(dist, 'workflow-bundle.js'));
-    expect(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')).toContain('MALLOC_ARENA_MAX=2');
+    expect(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')).toEqual(
+      expect.arrayContaining(['MALLOC_ARENA_MAX=2', 'MALLOC_MMAP_THRESHOLD_=262144']),
+    );
     expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toEqual(
       expect.arrayContaining(['--max-semi-space-size=4', '--heap-growing-percent=25', join(dist, 'worker.js')]),
     );
