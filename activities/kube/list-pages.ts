@@ -45,21 +45,31 @@ export interface KubeObject {
 }
 
 /**
- * One listed object: the fields the backup decides on, and its JSON as pieces to write one after the other (the
- * server's bytes, with apiVersion and kind put in first where a typed list's items leave them out).
+ * One listed object: the fields the backup decides on, and where its JSON is: `head` (the apiVersion and kind a typed
+ * list's items leave out, put in first) then body[from, end), the server's own bytes. Ranges, not views: a view per
+ * item was one more object per item for the collector.
  */
 export interface ListedItem {
   object: ListedObject & { apiVersion: string; kind: string };
-  json: Uint8Array[];
+  head?: Buffer;
+  body: Buffer;
+  from: number;
+  end: number;
+}
+
+/** The size of an item's JSON. */
+export const itemBytes = (item: ListedItem) => (item.head?.length ?? 0) + item.end - item.from;
+
+/** An item's JSON as one buffer (a copy). */
+export function itemJson(item: ListedItem): Buffer {
+  const range = item.body.subarray(item.from, item.end);
+  return item.head ? Buffer.concat([item.head, range]) : Buffer.from(range);
 }
 
 /** The whole object, for the few decisions that read more than its metadata (a PVC's volume, a namespace's phase). */
 export function parseItem(item: ListedItem): KubeObject {
-  return JSON.parse(Buffer.concat(item.json).toString('utf8')) as KubeObject;
+  return JSON.parse(itemJson(item).toString('utf8')) as KubeObject;
 }
-
-/** The size of an item's JSON. */
-export const itemBytes = (item: ListedItem) => item.json.reduce((n, piece) => n + piece.length, 0);
 
 export interface ListRequest {
   resource: ApiResource;
@@ -124,31 +134,30 @@ export function apiReason(err: unknown): string {
  * missing fields, which every item of the page shares.
  */
 export function completeItems(body: Buffer, items: ScannedItem[], apiVersion: string, kind: string): ListedItem[] {
-  const heads = new Map<string, Buffer>();
-  const headFor = (fields: Record<string, string>) => {
-    const text = JSON.stringify(fields);
-    let head = heads.get(text);
-    if (!head) heads.set(text, (head = Buffer.from(`${text.slice(0, -1)},`)));
-    return head;
-  };
+  // By what is missing: 1 apiVersion, 2 kind, 3 both (a typed list's items, nearly always).
+  const heads: (Buffer | undefined)[] = [];
+  const fieldsFor = (missing: number) => ({
+    ...(missing & 1 ? { apiVersion } : {}),
+    ...(missing & 2 ? { kind } : {}),
+  });
   return items.map(({ start, end, object }) => {
-    const whole = body.subarray(start, end);
-    if (object.apiVersion !== undefined && object.kind !== undefined)
-      return { object: object as ListedItem['object'], json: [whole] };
-    const missing: Record<string, string> = {};
-    if (object.apiVersion === undefined) missing['apiVersion'] = apiVersion;
-    if (object.kind === undefined) missing['kind'] = kind;
-    const completed = { ...missing, ...object } as ListedItem['object'];
-    // `{}`: nothing follows the head's comma.
-    if (isEmptyObject(whole)) return { object: completed, json: [Buffer.from(JSON.stringify(missing))] };
-    return { object: completed, json: [headFor(missing), whole.subarray(1)] };
+    const missing = (object.apiVersion === undefined ? 1 : 0) | (object.kind === undefined ? 2 : 0);
+    object.apiVersion ??= apiVersion;
+    object.kind ??= kind;
+    const completed = object as ListedItem['object'];
+    if (missing === 0) return { object: completed, body, from: start, end };
+    // `{}`: the head is all there is.
+    if (isEmptyObject(body, start))
+      return { object: completed, head: Buffer.from(JSON.stringify(fieldsFor(missing))), body, from: end, end };
+    const head = (heads[missing] ??= Buffer.from(`${JSON.stringify(fieldsFor(missing)).slice(0, -1)},`));
+    return { object: completed, head, body, from: start + 1, end };
   });
 }
 
-function isEmptyObject(json: Buffer): boolean {
-  let i = 1;
-  while (json[i] === 0x20 || json[i] === 0x0a || json[i] === 0x0d || json[i] === 0x09) i++;
-  return json[i] === 0x7d;
+function isEmptyObject(body: Buffer, start: number): boolean {
+  let i = start + 1;
+  while (body[i] === 0x20 || body[i] === 0x0a || body[i] === 0x0d || body[i] === 0x09) i++;
+  return body[i] === 0x7d;
 }
 
 /** One object by its path, read as listPages reads a page's items. */

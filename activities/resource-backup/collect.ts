@@ -31,7 +31,7 @@ import {
   type ListedItem,
   type ListRequest,
 } from '../kube/list-pages.js';
-import { ArchiveWriter } from './archive.js';
+import type { ArchiveWriter } from './archive.js';
 
 /**
  * The archive's content, in Velero's order, as a stream of tar chunks (one per listed page): every resource the plan
@@ -58,7 +58,8 @@ export interface CollectOptions {
   plan: ListingPlan;
   discovery: Discovery;
   filters: ResourceFilters;
-  mtimeSeconds: number;
+  /** Forms the tar stream; its chunks come back to it once compressed (ArchiveWriter.release). */
+  writer: ArchiveWriter;
   signal: AbortSignal;
   /** Updated as objects are written (resource N of M, items); read by the heartbeat and the progress signal. */
   counters: ResourceBackupCounters;
@@ -84,7 +85,7 @@ function served(discovery: Discovery, name: string): ApiResource | undefined {
 
 export async function* collectObjects(o: CollectOptions): AsyncGenerator<Buffer> {
   const { api, plan, counters, signal } = o;
-  const writer = new ArchiveWriter(o.mtimeSeconds);
+  const { writer } = o;
   const counts: Record<string, number> = {};
   const namespacesWithItems = new Set<string>();
   const volumes = new Set<string>();

@@ -29,6 +29,7 @@ import { ApiError, type ClusterApi } from '../kube/cluster-api.js';
 import { discover } from '../kube/discovery.js';
 import { apiReason, listPages, parseItem, type ListedItem } from '../kube/list-pages.js';
 import { classifyS3Error, s3ClientFor, withS3 } from '../storage/s3.js';
+import { ArchiveWriter } from './archive.js';
 import { ApiUnreachable, collectObjects, type Collected } from './collect.js';
 import { uploadArchive } from './stream.js';
 
@@ -207,6 +208,7 @@ export function createResourceBackupActivities(deps: ActivityDeps) {
       let discovery: Discovery | undefined;
       let collected: Collected | undefined;
       const mtime = Math.floor(Date.parse(req.startedAt) / 1000);
+      const writer = new ArchiveWriter(Number.isFinite(mtime) ? mtime : Math.floor(Date.now() / 1000));
 
       async function* archive(): AsyncGenerator<Buffer> {
         let plan: ListingPlan;
@@ -237,7 +239,7 @@ export function createResourceBackupActivities(deps: ActivityDeps) {
           plan,
           discovery,
           filters: policy,
-          mtimeSeconds: Number.isFinite(mtime) ? mtime : Math.floor(Date.now() / 1000),
+          writer,
           signal,
           counters,
           onProblem,
@@ -269,6 +271,7 @@ export function createResourceBackupActivities(deps: ActivityDeps) {
             recipients,
             ...(state.uploadId ? { resumeUploadId: state.uploadId } : {}),
             signal,
+            release: (chunk) => writer.release(chunk),
             onProgress: (p) => {
               // The first call comes right after the upload is created (or found again), before any part.
               counters.bytes = p.bytes;

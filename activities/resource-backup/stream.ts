@@ -27,6 +27,8 @@ export interface ArchiveUpload {
   resumeUploadId?: string;
   signal: AbortSignal;
   onProgress: (progress: UploadProgress) => void;
+  /** Hands each tar chunk back to its writer once it is compressed (gzipMembers' release). */
+  release?: (chunk: Buffer) => void;
 }
 
 export async function uploadArchive(
@@ -34,7 +36,7 @@ export async function uploadArchive(
   opts: ArchiveUpload,
 ): Promise<StreamUploadResult & { stored: StreamStats }> {
   let stored: StreamStats | undefined;
-  const compressed = gzipMembers(tar, { level: GZIP_LEVEL });
+  const compressed = gzipMembers(tar, { level: GZIP_LEVEL, ...(opts.release ? { release: opts.release } : {}) });
   const out = measure(encrypt(compressed, opts.recipients), (s) => (stored = s));
   const upload = await uploadStream(out, {
     s3: opts.s3,

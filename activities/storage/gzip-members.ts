@@ -27,6 +27,11 @@ export interface GzipMembersOptions {
   /** Members compressed at once (libuv's pool runs them); by default one per core. */
   concurrency?: number;
   memberBytes?: number;
+  /**
+   * Called with an input buffer once its member is compressed, when the block was that one buffer (the resource
+   * archive's chunks): its writer may fill it again.
+   */
+  release?: (input: Buffer) => void;
 }
 
 /**
@@ -51,6 +56,13 @@ export async function* gzipMembers(
     // Output buffers of 1 MiB: zlib hands each full one back to the main thread, which at the default 16 KiB made
     // hundreds of callbacks per member (a tenth of a backup's main-thread time).
     const member = gzipMember(input, opts.level);
+    if (opts.release && block.length === 1 && Buffer.isBuffer(input)) {
+      const release = opts.release;
+      void member.then(
+        () => release(input),
+        () => undefined,
+      );
+    }
     // Awaited in order below; one that fails while an earlier one is awaited must not surface as unhandled.
     member.catch(() => undefined);
     compressing.push(member);

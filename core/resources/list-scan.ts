@@ -138,7 +138,7 @@ class Scanner {
     const b = this.b;
     if (b[start] !== QUOTE) return undefined;
     // Names, namespaces and uids hold no escapes; anything else goes through JSON.parse.
-    if (b.subarray(start + 1, end - 1).includes(BACKSLASH)) return this.parse(start, end) as string;
+    for (let k = start + 1; k < end - 1; k++) if (b[k] === BACKSLASH) return this.parse(start, end) as string;
     return decoder.decode(b.subarray(start + 1, end - 1));
   }
 
@@ -178,38 +178,61 @@ class Scanner {
   }
 }
 
-/** The fields of one item (or a single object's body) at [start, end). */
-function scanItem(s: Scanner, start: number): ScannedItem {
-  const object: ListedObject = {};
-  const metadata: NonNullable<ListedObject['metadata']> = {};
-  const text = (vs: number, field: (value: string) => void) => {
+/**
+ * Reads items' fields: one per page, its callbacks made once and not per item (an item's few fields are written into
+ * the current item's records).
+ */
+function itemScanner(s: Scanner): (start: number) => ScannedItem {
+  let object: ListedObject = {};
+  let metadata: NonNullable<ListedObject['metadata']> = {};
+  let text: string | undefined;
+  /** The string value at vs into `text` (undefined for null); where the value ends. */
+  const readText = (vs: number) => {
     const ve = s.skipValue(vs);
-    const value = s.string(vs, ve);
-    if (value !== undefined) field(value);
+    text = s.string(vs, ve);
     return ve;
   };
-  const end = s.members(start, (ks, ke, vs) => {
+  const metadataMember = (ks: number, ke: number, vs: number): number | undefined => {
+    let ve: number;
+    if (s.keyIs(ks, ke, KEYS.name)) {
+      ve = readText(vs);
+      if (text !== undefined) metadata.name = text;
+    } else if (s.keyIs(ks, ke, KEYS.namespace)) {
+      ve = readText(vs);
+      if (text !== undefined) metadata.namespace = text;
+    } else if (s.keyIs(ks, ke, KEYS.uid)) {
+      ve = readText(vs);
+      if (text !== undefined) metadata.uid = text;
+    } else if (s.keyIs(ks, ke, KEYS.deletionTimestamp)) {
+      ve = readText(vs);
+      if (text !== undefined) metadata.deletionTimestamp = text;
+    } else if (s.keyIs(ks, ke, KEYS.labels)) {
+      ve = s.skipValue(vs);
+      const labels = s.parse(vs, ve);
+      if (labels && typeof labels === 'object') metadata.labels = labels as Record<string, string>;
+    } else return undefined;
+    return ve;
+  };
+  const itemMember = (ks: number, ke: number, vs: number): number | undefined => {
+    let ve: number;
     if (s.keyIs(ks, ke, KEYS.metadata)) {
       object.metadata = metadata;
-      return s.members(vs, (mks, mke, mvs) => {
-        if (s.keyIs(mks, mke, KEYS.name)) return text(mvs, (v) => (metadata.name = v));
-        if (s.keyIs(mks, mke, KEYS.namespace)) return text(mvs, (v) => (metadata.namespace = v));
-        if (s.keyIs(mks, mke, KEYS.uid)) return text(mvs, (v) => (metadata.uid = v));
-        if (s.keyIs(mks, mke, KEYS.deletionTimestamp)) return text(mvs, (v) => (metadata.deletionTimestamp = v));
-        if (s.keyIs(mks, mke, KEYS.labels)) {
-          const mve = s.skipValue(mvs);
-          const labels = s.parse(mvs, mve);
-          if (labels && typeof labels === 'object') metadata.labels = labels as Record<string, string>;
-          return mve;
-        }
-        return undefined;
-      });
-    }
-    if (s.keyIs(ks, ke, KEYS.apiVersion)) return text(vs, (v) => (object.apiVersion = v));
-    if (s.keyIs(ks, ke, KEYS.kind)) return text(vs, (v) => (object.kind = v));
-    return undefined;
-  });
-  return { start, end, object };
+      ve = s.members(vs, metadataMember);
+    } else if (s.keyIs(ks, ke, KEYS.apiVersion)) {
+      ve = readText(vs);
+      if (text !== undefined) object.apiVersion = text;
+    } else if (s.keyIs(ks, ke, KEYS.kind)) {
+      ve = readText(vs);
+      if (text !== undefined) object.kind = text;
+    } else return undefined;
+    return ve;
+  };
+  return (start) => {
+    object = {};
+    metadata = {};
+    const end = s.members(start, itemMember);
+    return { start, end, object };
+  };
 }
 
 /** A LIST response body: its items' ranges and fields, and the continue token. */
@@ -226,10 +249,11 @@ export function scanList(body: Uint8Array): ScannedList {
         return mve;
       });
     if (!s.keyIs(ks, ke, KEYS.items) || body[vs] !== OPEN_ARRAY) return undefined; // "items": null is an empty list
+    const scanItem = itemScanner(s);
     let j = s.ws(vs + 1);
     if (body[j] === CLOSE_ARRAY) return j + 1;
     for (;;) {
-      const item = scanItem(s, j);
+      const item = scanItem(j);
       list.items.push(item);
       j = s.ws(item.end);
       if (body[j] === COMMA) j = s.ws(j + 1);
@@ -244,7 +268,7 @@ export function scanList(body: Uint8Array): ScannedList {
 /** A single object's body (a GET of one object). */
 export function scanObject(body: Uint8Array): ScannedItem {
   const s = new Scanner(body);
-  const item = scanItem(s, s.ws(0));
+  const item = itemScanner(s)(s.ws(0));
   if (s.ws(item.end) !== body.length) s.fail(item.end, 'something follows the object');
   return item;
 }

@@ -56,6 +56,20 @@ describe('gzipMembers', () => {
     expect(execFileSync('gzip', ['-dc'], { input: whole }).equals(data)).toBe(true);
   });
 
+  it('releases each input only once it is compressed: overwriting it then changes nothing', async () => {
+    const inputs = [...chunks(Buffer.from(data), 32 * 1024)].map((c) => Buffer.from(c)); // own buffers, one per member
+    const released: Buffer[] = [];
+    const release = (input: Buffer) => {
+      released.push(input);
+      input.fill(0x78); // what a writer filling it again would do
+    };
+    const whole = Buffer.concat(
+      await drain(gzipMembers(inputs, { level: 1, memberBytes: 32 * 1024, concurrency: 3, release })),
+    );
+    expect(gunzipSync(whole).equals(data)).toBe(true);
+    expect(new Set(released)).toEqual(new Set(inputs));
+  });
+
   it('makes a valid, empty gzip file of an empty input', async () => {
     const whole = Buffer.concat(await drain(gzipMembers(chunks(Buffer.alloc(0), 1), { level: 1 })));
     expect(memberSizes(whole)).toEqual([0]);

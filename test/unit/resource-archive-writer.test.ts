@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { ArchiveWriter, CHUNK_BYTES } from '../../activities/resource-backup/archive.js';
-import { completeItems, parseItem, type KubeObject, type ListedItem } from '../../activities/kube/list-pages.js';
+import {
+  completeItems,
+  itemJson,
+  parseItem,
+  type KubeObject,
+  type ListedItem,
+} from '../../activities/kube/list-pages.js';
+import { gzipMembers } from '../../activities/storage/gzip-members.js';
 import { scanList } from '../../core/resources/list-scan.js';
+import { gunzipSync } from 'node:zlib';
 import { TarReader, tarFileHeader, type TarEntry } from '../../core/velero/tar.js';
 
 const decode = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -40,7 +48,7 @@ describe('completeItems', () => {
       '{"items":[{"metadata":{"name":"a"},"data":{"n":12345678901234567890}},{"apiVersion":"x/v1","kind":"Widget","metadata":{"name":"w"}},{ },{"kind":"Own","metadata":{}}]}',
     );
     const items = completeItems(body, scanList(body).items, 'v1', 'ConfigMap');
-    expect(items.map((i) => Buffer.concat(i.json).toString())).toEqual([
+    expect(items.map((i) => itemJson(i).toString())).toEqual([
       '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a"},"data":{"n":12345678901234567890}}',
       '{"apiVersion":"x/v1","kind":"Widget","metadata":{"name":"w"}}',
       '{"apiVersion":"v1","kind":"ConfigMap"}',
@@ -119,5 +127,55 @@ describe('ArchiveWriter', () => {
       expect(JSON.parse(decode(entries[1 + 2 * i]!.content))).toEqual(object);
       expect(entries[2 + 2 * i]!.content).toEqual(entries[1 + 2 * i]!.content);
     });
+  });
+});
+
+describe('ArchiveWriter chunks recycled through gzipMembers', () => {
+  const objects = Array.from({ length: 400 }, (_, i) => configMap(`cm-${i}`, 'recycle', `${i}`.repeat(i % 97)));
+
+  it('writes into a released chunk again, and the compressed archive is the same as without recycling', async () => {
+    const plain = new ArchiveWriter(7, 4096);
+    const expected = Buffer.concat([
+      ...plain.begin(),
+      ...plain.entries('configmaps', 'v1', listed(objects)),
+      ...plain.end(),
+    ]);
+
+    const writer = new ArchiveWriter(7, 4096);
+    const yielded = new Set<Buffer>();
+    let reused = 0;
+    function* tar(): Generator<Buffer> {
+      for (const chunk of [...writer.begin(), ...writer.entries('configmaps', 'v1', listed(objects.slice(0, 200)))])
+        yield note(chunk);
+      // Lazily, so that chunks released meanwhile are written into again.
+      for (const chunk of writer.entries('configmaps', 'v1', listed(objects.slice(200)))) yield note(chunk);
+      for (const chunk of writer.end()) yield note(chunk);
+    }
+    function note(chunk: Buffer): Buffer {
+      if (yielded.has(chunk)) reused++;
+      yielded.add(chunk);
+      return chunk;
+    }
+    const pieces: Buffer[] = [];
+    for await (const piece of gzipMembers(tar(), {
+      level: 1,
+      memberBytes: 4096,
+      concurrency: 2,
+      release: (c) => writer.release(c),
+    }))
+      pieces.push(piece);
+    expect(gunzipSync(Buffer.concat(pieces)).equals(expected)).toBe(true);
+    expect(reused).toBeGreaterThan(0);
+  });
+
+  it('keeps only chunks of its own size, once each', () => {
+    const writer = new ArchiveWriter(0, 1024);
+    const chunks = [...writer.begin(), ...writer.entries('configmaps', 'v1', listed(objects.slice(0, 50)))];
+    writer.release(Buffer.alloc(512)); // not one of its chunks' size
+    writer.release(chunks[0]!);
+    writer.release(chunks[0]!);
+    const next = [...writer.entries('configmaps', 'v1', listed(objects.slice(50, 100)))];
+    expect(next.filter((c) => c === chunks[0])).toHaveLength(1);
+    expect(next.some((c) => c.length !== 1024)).toBe(false);
   });
 });
