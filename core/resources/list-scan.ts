@@ -178,6 +178,11 @@ class Scanner {
   }
 }
 
+/** The metadata fields read as strings. */
+const METADATA_STRINGS = (['name', 'namespace', 'uid', 'deletionTimestamp'] as const).map(
+  (field) => [key(field), field] as const,
+);
+
 /**
  * Reads items' fields: one per page, its callbacks made once and not per item (an item's few fields are written into
  * the current item's records).
@@ -193,24 +198,16 @@ function itemScanner(s: Scanner): (start: number) => ScannedItem {
     return ve;
   };
   const metadataMember = (ks: number, ke: number, vs: number): number | undefined => {
-    let ve: number;
-    if (s.keyIs(ks, ke, KEYS.name)) {
-      ve = readText(vs);
-      if (text !== undefined) metadata.name = text;
-    } else if (s.keyIs(ks, ke, KEYS.namespace)) {
-      ve = readText(vs);
-      if (text !== undefined) metadata.namespace = text;
-    } else if (s.keyIs(ks, ke, KEYS.uid)) {
-      ve = readText(vs);
-      if (text !== undefined) metadata.uid = text;
-    } else if (s.keyIs(ks, ke, KEYS.deletionTimestamp)) {
-      ve = readText(vs);
-      if (text !== undefined) metadata.deletionTimestamp = text;
-    } else if (s.keyIs(ks, ke, KEYS.labels)) {
-      ve = s.skipValue(vs);
-      const labels = s.parse(vs, ve);
-      if (labels && typeof labels === 'object') metadata.labels = labels as Record<string, string>;
-    } else return undefined;
+    for (const [key, field] of METADATA_STRINGS) {
+      if (!s.keyIs(ks, ke, key)) continue;
+      const ve = readText(vs);
+      if (text !== undefined) metadata[field] = text;
+      return ve;
+    }
+    if (!s.keyIs(ks, ke, KEYS.labels)) return undefined;
+    const ve = s.skipValue(vs);
+    const labels = s.parse(vs, ve);
+    if (labels && typeof labels === 'object') metadata.labels = labels as Record<string, string>;
     return ve;
   };
   const itemMember = (ks: number, ke: number, vs: number): number | undefined => {
