@@ -8,8 +8,9 @@ import { ApiError, type ClusterApi } from './cluster-api.js';
 /**
  * A paged LIST of one resource (limit/continue, as client-go's pager does for Velero): cluster-wide or in one
  * namespace, with a label selector. It yields one page of items at a time, each its JSON as the server wrote it and
- * the fields the backup decides on (core/resources/list-scan.ts; nothing is parsed whole), and fetches the next page while the
- * caller works on the current one, so the API's time and the archive's overlap and at most two pages are in memory.
+ * the fields the backup decides on (core/resources/list-scan.ts; nothing is parsed whole), and fetches the next page
+ * while the caller works on the current one, so the API's time and the archive's overlap and at most two pages are in
+ * memory.
  *
  * What the API refuses ends the listing with a problem (the resource, the namespace, the API's reason), never an
  * exception: a resource the identity may not list (403), one that went away (404, a CRD deleted meanwhile), one whose
