@@ -1,5 +1,6 @@
 import { requireEtcd } from '../core/config/clusters.js';
 import type {
+  AcmBackupPolicy,
   ClusterConfig,
   EtcdBackupPolicy,
   EtcdTarget,
@@ -78,4 +79,16 @@ export function findPolicy(deps: Pick<ActivityDeps, 'config'>, cluster: string, 
     FailureTypes.InvalidConfig,
     `Unknown backup policy "${cluster}/${policy}" (policies of ${cluster}: ${known(policies)}); check the worker's config.`,
   );
+}
+
+export function findAcmPolicy(deps: Pick<ActivityDeps, 'config'>, cluster: string, policy: string): AcmBackupPolicy {
+  const found = deps.config.acmBackups.find((p) => p.cluster === cluster && p.name === policy);
+  if (!found) {
+    const policies = deps.config.acmBackups.filter((p) => p.cluster === cluster).map((p) => p.name);
+    throw nonRetryable(
+      FailureTypes.InvalidConfig,
+      `Unknown ACM hub backup policy "${cluster}/${policy}" (acmBackups of ${cluster}: ${known(policies)}); check the worker's config.`,
+    );
+  }
+  return found;
 }

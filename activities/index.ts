@@ -4,6 +4,7 @@ import { connectionOptions, temporalSettingsFromEnv } from '../runtime/temporal-
 import type { ActivityDeps } from './deps.js';
 import { kubeFor } from './kube/client.js';
 import { clusterApiFor } from './kube/cluster-api.js';
+import { createAcmBackupActivities } from './acm/hub-backup.js';
 import { createEtcdBackupActivities } from './etcd-backup.js';
 import { createRestoreClusterActivities } from './etcd-restore-cluster.js';
 import { createRestoreInspectActivities } from './etcd-restore-inspect.js';
@@ -35,6 +36,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createStorageActivities(deps),
     ...createEtcdBackupActivities(deps),
     ...createResourceBackupActivities(deps),
+    ...createAcmBackupActivities(deps),
     ...createResourceRestoreActivities(deps),
     ...createRetentionActivities(deps),
     ...createScheduleActivities(deps),

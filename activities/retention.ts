@@ -1,4 +1,9 @@
-import { DeleteObjectsCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, type S3Client } from '@aws-sdk/client-s3';
+import { ACM_BACKUP_TYPES } from '../core/acm/backup-selection.js';
+import { acmRetentionRules } from '../core/acm/hub-backup.js';
+import type { AcmBackupPolicy, StorageLocation } from '../core/config/schema.js';
+import { BackupKinds } from '../core/layout.js';
+import { acmTypedPolicy } from '../core/naming.js';
 import { heartbeat } from '@temporalio/activity';
 import type { RetentionRules } from '../core/retention.js';
 import { policyInventory } from './storage/catalog.js';
@@ -21,6 +26,28 @@ export interface RetentionInventory {
   rules: RetentionRules;
   backups: InventoryBackup[];
   uploads: { key: string; uploadId: string; initiated: string }[];
+  /** An ACM hub backup policy's: its typed backups are decided by set (core/acm/hub-backup.ts setEntries). */
+  bySet?: true;
+}
+
+/** The inventory of an ACM hub backup policy: the typed backups of every type, under the policy's rules. */
+async function acmInventory(
+  s3: S3Client,
+  location: StorageLocation,
+  policy: AcmBackupPolicy,
+  onProgress: (n: number) => void,
+) {
+  const rules = acmRetentionRules(policy);
+  const parts = [];
+  for (const type of ACM_BACKUP_TYPES) {
+    const typed = { ...rules, cluster: policy.cluster, name: acmTypedPolicy(policy.name, type) };
+    parts.push(await policyInventory(s3, location, BackupKinds.resources, typed, onProgress));
+  }
+  return {
+    backups: parts.flatMap((p) => p.backups),
+    uploads: parts.flatMap((p) => p.uploads),
+    rules: parts[0]!.rules,
+  };
 }
 
 export function createRetentionActivities(deps: ActivityDeps) {
@@ -31,12 +58,17 @@ export function createRetentionActivities(deps: ActivityDeps) {
      * deletes the backup.
      */
     async retentionInventory(cluster: string, policyName: string): Promise<RetentionInventory> {
-      const { kind, policy } = findPolicy(deps, cluster, policyName);
-      const location = findLocation(deps, policy.location);
+      const acm = deps.config.acmBackups.find((p) => p.cluster === cluster && p.name === policyName);
+      const found = acm ? undefined : findPolicy(deps, cluster, policyName);
+      const location = findLocation(deps, acm?.location ?? found!.policy.location);
       const s3 = s3ClientFor(deps, location);
+      const onProgress = (listed: number) => heartbeat({ listed });
       try {
-        const inventory = await policyInventory(s3, location, kind, policy, (listed) => heartbeat({ listed }));
+        const inventory = acm
+          ? await acmInventory(s3, location, acm, onProgress)
+          : await policyInventory(s3, location, found!.kind, found!.policy, onProgress);
         return {
+          ...(acm ? { bySet: true as const } : {}),
           location: location.name,
           rules: inventory.rules,
           backups: inventory.backups.map((b) => ({

@@ -13,7 +13,7 @@ import {
   type DesiredSchedule,
   type SchedulePlan,
 } from '../core/schedules.js';
-import { LifeboatCluster, LifeboatKind, LifeboatPolicy } from '../core/search-attributes.js';
+import { LifeboatCluster, LifeboatKind, LifeboatKinds, LifeboatPolicy } from '../core/search-attributes.js';
 
 const FINGERPRINT_MEMO = 'lifeboatFingerprint';
 
@@ -50,6 +50,15 @@ export function scheduleOptions(schedule: DesiredSchedule, taskQueue: string) {
     staticSummary: schedule.summary,
   };
   return {
+    ...(schedule.kind === LifeboatKinds.acmBackup
+      ? {
+          state: {
+            paused: schedule.paused,
+            ...(schedule.paused ? { note: CONFIG_PAUSED_NOTE } : {}),
+            triggerImmediately: schedule.backupOnStart,
+          },
+        }
+      : {}),
     spec: {
       cronExpressions: [schedule.cron],
       timezone: schedule.timezone,
@@ -59,6 +68,22 @@ export function scheduleOptions(schedule: DesiredSchedule, taskQueue: string) {
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: schedule.catchupWindowMs },
     typedSearchAttributes: searchAttributes,
   };
+}
+
+/** The note of a schedule paused because its policy says `paused: true`; apply unpauses it when the policy stops saying so. */
+const CONFIG_PAUSED_NOTE = 'paused by lifeboat.yaml (paused: true)';
+
+/**
+ * An updated schedule's state: the policy's `paused`, unless the schedule paused itself (a backup collision, whose
+ * note says why): resuming that is an operator's explicit action (`lifeboat schedules resume`), not a config apply.
+ */
+function updatedState(schedule: DesiredSchedule, previous: ScheduleDescription['state']): ScheduleDescription['state'] {
+  if (schedule.kind !== LifeboatKinds.acmBackup) return previous;
+  const selfPaused = previous.paused && previous.note !== undefined && previous.note !== CONFIG_PAUSED_NOTE;
+  if (selfPaused) return previous;
+  return schedule.paused
+    ? { ...previous, paused: true, note: CONFIG_PAUSED_NOTE }
+    : { ...previous, paused: false, note: '' };
 }
 
 async function existingSchedules(client: Client) {
@@ -98,6 +123,7 @@ export async function applySchedules(
       spec: next.spec,
       action: next.action,
       policies: { ...previous.policies, ...next.policies },
+      state: updatedState(schedule, previous.state),
     }));
   }
   for (const id of plan.delete) {

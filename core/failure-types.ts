@@ -48,4 +48,6 @@ export const OutcomeTypes = {
   RestoreAborted: 'RestoreAborted',
   /** A restore whose approval gate was not answered in time. */
   ApprovalTimedOut: 'ApprovalTimedOut',
+  /** An ACM hub backup that found another hub's newer set in its history: nothing written, the schedule paused. */
+  BackupCollision: 'BackupCollision',
 } as const;

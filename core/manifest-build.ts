@@ -1,3 +1,4 @@
+import type { AcmBackupTag } from './acm/hub-backup.js';
 import { BackupKinds, type Compression } from './layout.js';
 import type { EtcdBackupManifest, ResourceBackupManifest } from './manifest.js';
 
@@ -103,6 +104,8 @@ export interface ResourceArchiveFacts {
 export interface ResourceManifestInput extends BackupIdentityInput {
   archive: ResourceArchiveFacts;
   createdBy: { workflowId: string; runId: string };
+  /** Set for the typed backups of an ACM hub backup set. */
+  acm?: AcmBackupTag;
 }
 
 /** Completed unless something was reported; errors outrank warnings. */
@@ -134,5 +137,6 @@ export function resourceManifest(input: ResourceManifestInput): ResourceBackupMa
     },
     files: { resourceList: archive.resourceList, results: archive.results, veleroRecord: archive.veleroRecord },
     createdBy: { workflowId: input.createdBy.workflowId, runId: input.createdBy.runId },
+    ...(input.acm ? { acm: { ...input.acm } } : {}),
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ACM_BACKUP_TYPES } from './acm/backup-selection.js';
 import { BackupKinds, type BackupKind } from './layout.js';
 import { MANIFEST_FORMAT_VERSION, STORE_CHECKSUM_ALGORITHM } from './manifest-build.js';
 
@@ -105,6 +106,8 @@ export const resourceManifestSchema = z.object({
   /** Velero's files beside the archive. `veleroRecord` is null for an encrypted backup: stock Velero cannot read it. */
   files: z.object({ resourceList: z.string(), results: z.string(), veleroRecord: z.string().nullable() }),
   createdBy,
+  /** A typed backup of an ACM hub backup set (core/acm/hub-backup.ts): its type, set, policy and hub. */
+  acm: z.object({ policy: z.string(), type: z.enum(ACM_BACKUP_TYPES), set: iso, hub: z.string() }).optional(),
 });
 
 export type ResourceBackupManifest = z.infer<typeof resourceManifestSchema>;

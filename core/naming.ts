@@ -35,9 +35,19 @@ export function parseBackupName(name: string): { policy: string; time: Date } | 
     : { policy, time };
 }
 
+/**
+ * The policy part of an ACM hub backup's typed backup names: `<policy>-<type>`, so a backup's name says its type and
+ * its time says its set (`hub-credentials-20261203020000`), as the operator's `acm-credentials-schedule-<time>` do.
+ */
+export function acmTypedPolicy(policy: string, type: string): string {
+  return `${policy}-${type}`;
+}
+
 export const workflowIds = {
   etcdBackup: (cluster: string, policy: string, backup: string) => `etcd-backup/${cluster}/${policy}/${backup}`,
   resourceBackup: (cluster: string, policy: string, backup: string) => `resource-backup/${cluster}/${policy}/${backup}`,
+  /** One hub backup set: its typed backups are resourceBackup children under their own names. */
+  acmBackup: (cluster: string, policy: string, set: string) => `acm-backup/${cluster}/${policy}/${set}`,
   etcdRestore: (cluster: string) => `etcd-restore/${cluster}`,
   /** One resource restore per target cluster at a time. */
   resourceRestore: (target: string) => `resource-restore/${target}`,
@@ -48,15 +58,24 @@ export const workflowIds = {
 };
 
 /** What every schedule id of a kind of backup starts with; `apply` only touches schedules under these. */
-export const ScheduleIdPrefixes = { etcdBackup: 'etcd-backup/', resourceBackup: 'resource-backup/' } as const;
+export const ScheduleIdPrefixes = {
+  etcdBackup: 'etcd-backup/',
+  resourceBackup: 'resource-backup/',
+  acmBackup: 'acm-backup/',
+} as const;
 
 export const scheduleIds = {
   etcdBackup: (cluster: string, policy: string) => `${ScheduleIdPrefixes.etcdBackup}${cluster}/${policy}`,
   resourceBackup: (cluster: string, policy: string) => `${ScheduleIdPrefixes.resourceBackup}${cluster}/${policy}`,
+  acmBackup: (cluster: string, policy: string) => `${ScheduleIdPrefixes.acmBackup}${cluster}/${policy}`,
 };
 
 /** Prefix of every schedule id Lifeboat owns; `apply` only touches schedules under it. */
-export const SCHEDULE_ID_PREFIXES = [ScheduleIdPrefixes.etcdBackup, ScheduleIdPrefixes.resourceBackup] as const;
+export const SCHEDULE_ID_PREFIXES = [
+  ScheduleIdPrefixes.etcdBackup,
+  ScheduleIdPrefixes.resourceBackup,
+  ScheduleIdPrefixes.acmBackup,
+] as const;
 
 /** A resource restore's name: its target and request time (`demo-20261202221500`); results and labels carry it. */
 export function restoreName(target: string, requestedAt: Date): string {

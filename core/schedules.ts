@@ -1,4 +1,4 @@
-import type { EtcdBackupPolicy, LifeboatConfig, ResourceBackupPolicy } from './config/schema.js';
+import type { AcmBackupPolicy, EtcdBackupPolicy, LifeboatConfig, ResourceBackupPolicy } from './config/schema.js';
 import { parseDuration } from './duration.js';
 import { SCHEDULE_ID_PREFIXES, scheduleIds } from './naming.js';
 import { LifeboatKinds } from './search-attributes.js';
@@ -33,10 +33,23 @@ export interface ResourceBackupSchedule extends ScheduleCommon {
 }
 
 /**
+ * The schedule of an ACM hub backup policy: each run is an acmBackup workflow, which takes the set's typed backups.
+ * It is created paused when the policy says so, and takes a first set at once unless `noBackupOnStart` (the
+ * operator's behaviour); a schedule that paused itself on a backup collision stays paused through `apply`.
+ */
+export interface AcmBackupSchedule extends ScheduleCommon {
+  kind: typeof LifeboatKinds.acmBackup;
+  workflowType: 'acmBackup';
+  args: [{ cluster: string; policy: string }];
+  paused: boolean;
+  backupOnStart: boolean;
+}
+
+/**
  * What `lifeboat apply` wants a Temporal Schedule to be, derived only from the config; one member per kind of
  * backup, told apart by `kind`.
  */
-export type DesiredSchedule = EtcdBackupSchedule | ResourceBackupSchedule;
+export type DesiredSchedule = EtcdBackupSchedule | ResourceBackupSchedule | AcmBackupSchedule;
 
 export interface ExistingSchedule {
   id: string;
@@ -55,7 +68,7 @@ type ScheduleKind<S extends DesiredSchedule> = Pick<S, 'id' | 'kind' | 'workflow
 
 /** The parts every kind's schedule takes from its policy the same way, and the fingerprint over all of it. */
 function policySchedule<S extends DesiredSchedule>(
-  policy: EtcdBackupPolicy | ResourceBackupPolicy,
+  policy: EtcdBackupPolicy | ResourceBackupPolicy | AcmBackupPolicy,
   kind: ScheduleKind<S>,
 ): S | undefined {
   if (!policy.schedule) return undefined;
@@ -97,11 +110,23 @@ export function resourceBackupSchedule(policy: ResourceBackupPolicy): ResourceBa
   });
 }
 
-/** Every schedule the config wants: the etcd policies' first, then the resource policies', each in config order. */
+/** The schedule of an ACM hub backup policy; none for an on-demand one. */
+export function acmBackupSchedule(policy: AcmBackupPolicy): AcmBackupSchedule | undefined {
+  const schedule = policySchedule<AcmBackupSchedule>(policy, {
+    id: scheduleIds.acmBackup(policy.cluster, policy.name),
+    kind: LifeboatKinds.acmBackup,
+    workflowType: 'acmBackup',
+    summary: `ACM hub backup of ${policy.cluster} (${policy.name}) to ${policy.location}`,
+  });
+  return schedule && { ...schedule, paused: policy.paused, backupOnStart: !policy.noBackupOnStart && !policy.paused };
+}
+
+/** Every schedule the config wants: the etcd policies', the resource policies', then the ACM ones, in config order. */
 export function desiredSchedules(config: LifeboatConfig): DesiredSchedule[] {
   return [
     ...config.etcdBackups.flatMap((policy) => etcdBackupSchedule(policy) ?? []),
     ...config.resourceBackups.flatMap((policy) => resourceBackupSchedule(policy) ?? []),
+    ...config.acmBackups.flatMap((policy) => acmBackupSchedule(policy) ?? []),
   ];
 }
 

@@ -17,6 +17,7 @@ export const TemporalScheduledStartTime = defineSearchAttributeKey(
 export const LifeboatKinds = {
   etcdBackup: 'etcd-backup',
   resourceBackup: 'resource-backup',
+  acmBackup: 'acm-backup',
   etcdRestore: 'etcd-restore',
   resourceRestore: 'resource-restore',
   retention: 'retention',
@@ -25,12 +26,19 @@ export const LifeboatKinds = {
 
 export type LifeboatKindValue = (typeof LifeboatKinds)[keyof typeof LifeboatKinds];
 
+/**
+ * Set on an ACM hub backup schedule that paused itself because another hub writes backups to the same location: the
+ * two hub ids (`BackupCollision: <this> <other>`), so `LifeboatPaused != ""` finds every such schedule.
+ */
+export const LifeboatPaused = defineSearchAttributeKey('LifeboatPaused', SearchAttributeType.KEYWORD);
+
 export const lifeboatSearchAttributes = [
   LifeboatCluster,
   LifeboatPolicy,
   LifeboatKind,
   LifeboatPhase,
   LifeboatBackup,
+  LifeboatPaused,
 ] as const;
 
 /** `--search-attribute Name=Keyword` flags for `temporal server start-dev`. */

@@ -4,4 +4,5 @@ export { retention } from './retention.js';
 export { storageCheck } from './storage-check.js';
 export { etcdRestore } from './etcd-restore.js';
 export { resourceBackup } from './resource-backup.js';
+export { acmBackup } from './acm-backup.js';
 export { resourceRestore } from './resource-restore.js';

@@ -1,4 +1,5 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { AcmTypedBackup } from '../core/acm/hub-backup.js';
 import type { ResourceBackupCounters } from '../core/resources/model.js';
 
 /**
@@ -12,6 +13,11 @@ export interface ResourceBackupInput {
   policy: string;
   /** For one-off backups: the trigger time (ISO-8601) chosen by the caller, so a re-run names the same backup. */
   requestedAt?: string;
+  /**
+   * Set when this is one typed backup of an ACM hub backup set (workflows/acm-backup.ts): `policy` is then the typed
+   * name (`<acm policy>-<type>`), the selection is this, not a resourceBackups policy's, and retention is the set's.
+   */
+  acm?: AcmTypedBackup;
 }
 
 export type ResourceBackupPhase = 'archiving' | 'committing' | 'done';

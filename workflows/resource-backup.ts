@@ -42,7 +42,10 @@ const { commitResourceBackup } = proxyActivities<Activities>({
  */
 export async function resourceBackup(input: ResourceBackupInput): Promise<ResourceBackupManifest> {
   const { cluster, policy } = input;
-  const { time, oneOff } = nominalTime(input);
+  // A hub backup set's typed backups are named by the set's time (a child does not see its parent's schedule).
+  const { time, oneOff } = input.acm
+    ? { time: new Date(input.acm.tag.set), oneOff: input.acm.oneOff }
+    : nominalTime(input);
   const backup = backupName(policy, time);
   const progress: ResourceBackupProgress = { backup, phase: 'archiving', ...zeroCounters() };
   setHandler(resourceBackupProgress, () => progress);
@@ -67,7 +70,7 @@ export async function resourceBackup(input: ResourceBackupInput): Promise<Resour
   const startedAt = new Date(Date.now()).toISOString();
   const archive = await archiveResources.executeWithOptions(
     { summary: `archive the resources of ${cluster} (${policy}) as ${backup}` },
-    [{ cluster, policy, backup, startedAt }],
+    [{ cluster, policy, backup, startedAt, ...(input.acm ? { acm: input.acm } : {}) }],
   );
   // Without a signal (a short backup) the counts per resource are all there is to say how many were listed.
   const listed = Math.max(progress.resourcesTotal, Object.keys(archive.counts.resources).length);
@@ -92,6 +95,7 @@ export async function resourceBackup(input: ResourceBackupInput): Promise<Resour
     completedAt: new Date(Date.now()).toISOString(),
     archive,
     createdBy: { workflowId: info.workflowId, runId: info.runId },
+    ...(input.acm ? { acm: input.acm.tag } : {}),
   });
   progress.manifestKey = await commitResourceBackup.executeWithOptions(
     { summary: `commit ${backup}: write its Velero record and manifest` },
@@ -99,7 +103,8 @@ export async function resourceBackup(input: ResourceBackupInput): Promise<Resour
   );
 
   phases.enter('done', `${outcomeText(manifest)}: ${countersDetails(progress)}`);
-  await startRetention(cluster, policy);
+  // A hub backup set's retention counts whole sets: its workflow runs it once every type is in.
+  if (!input.acm) await startRetention(cluster, policy);
   return manifest;
 }
 

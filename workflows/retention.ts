@@ -1,6 +1,7 @@
 import { continueAsNew, defineQuery, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { nonRetryableFailureTypes } from '../core/failure-types.js';
+import { setEntries } from '../core/acm/hub-backup.js';
 import { isManifestKey } from '../core/layout.js';
 import { planRetention, type RetentionDecision } from '../core/retention.js';
 import { LifeboatCluster, LifeboatKind, LifeboatKinds, LifeboatPolicy } from '../core/search-attributes.js';
@@ -58,18 +59,23 @@ export async function retention(input: RetentionInput): Promise<RetentionResult>
     { summary: `list backups of ${input.cluster}/${input.policy}` },
     [input.cluster, input.policy],
   );
+  const entries = inventory.backups.map((b) => ({
+    backup: b.backup,
+    time: new Date(b.time),
+    complete: b.complete,
+    oneOff: b.oneOff,
+  }));
+  // An ACM policy's typed backups are kept or deleted a whole set at a time.
+  const bySet = inventory.bySet ? setEntries(entries) : undefined;
   const plan = planRetention(
-    inventory.backups.map((b) => ({
-      backup: b.backup,
-      time: new Date(b.time),
-      complete: b.complete,
-      oneOff: b.oneOff,
-    })),
+    bySet?.sets ?? entries,
     inventory.uploads.map((u) => ({ key: u.key, uploadId: u.uploadId, initiated: new Date(u.initiated) })),
     inventory.rules,
     new Date(Date.now()),
   );
-  const doomed = plan.backups.filter((d) => d.action === 'delete').map((d) => d.backup);
+  const doomed = plan.backups
+    .filter((d) => d.action === 'delete')
+    .flatMap((d) => bySet?.members.get(d.backup) ?? [d.backup]);
   const keysOf = new Map(inventory.backups.map((b) => [b.backup, b.keys]));
   remaining = doomed.length;
 
@@ -103,7 +109,9 @@ export async function retention(input: RetentionInput): Promise<RetentionResult>
     ]);
   }
 
-  const kept = plan.backups.filter((d) => d.action === 'keep').map((d) => d.backup);
+  const kept = plan.backups
+    .filter((d) => d.action === 'keep')
+    .flatMap((d) => bySet?.members.get(d.backup) ?? [d.backup]);
   phases.enter(
     'done',
     `Kept ${kept.length}, deleted ${deleted.length} backup(s) of **${input.cluster}/${input.policy}**`,

@@ -9,6 +9,7 @@ import { apiVersionOf, groupResource, type ApiResource } from '../../core/resour
 import {
   isCustomResource,
   itemVerdict,
+  matchesSelectors,
   mayBringRelated,
   namespaceKept,
   relatedClusterItem,
@@ -64,6 +65,8 @@ export interface CollectOptions {
   /** Updated as objects are written (resource N of M, items); read by the heartbeat and the progress signal. */
   counters: ResourceBackupCounters;
   onProblem: (problem: ItemProblem) => void;
+  /** Objects of a resource to leave out by label (an ACM hub's local-cluster ManagedCluster). */
+  excludedItems?: { resource: string; labelSelector: string }[];
   /** Each object written, for the resource list. */
   onItem: (object: ListedItem['object']) => void;
   /** Called once the last entry is out. */
@@ -119,6 +122,7 @@ export async function* collectObjects(o: CollectOptions): AsyncGenerator<Buffer>
     const scopes = target.scope && !target.scope.all ? target.scope.namespaces : [undefined];
     // OR selectors may list an object twice: its uid is remembered for this resource only.
     const seen = selectors.length > 1 ? new Set<string>() : undefined;
+    const dropped = (o.excludedItems ?? []).filter((e) => e.resource === target.name).map((e) => e.labelSelector);
     for (const namespace of scopes) {
       for (const labelSelector of selectors) {
         for await (const event of pages(api, { resource: target.resource, namespace, labelSelector, signal })) {
@@ -129,6 +133,7 @@ export async function* collectObjects(o: CollectOptions): AsyncGenerator<Buffer>
           const kept = event.items.filter(
             ({ object }) =>
               itemVerdict(object, plan, seen) === 'keep' &&
+              (dropped.length === 0 || !matchesSelectors(dropped, object.metadata?.labels)) &&
               (!namespaceObjects || namespaceKept(object, plan, namespacesWithItems)),
           );
           if (kept.length === 0) continue;

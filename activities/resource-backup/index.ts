@@ -18,11 +18,17 @@ import {
 import { serializeManifest, type ResourceArchiveFacts, type ResourceBackupManifest } from '../../core/manifest.js';
 import type { Discovery, ItemProblem, ListingPlan, ResourceBackupCounters } from '../../core/resources/model.js';
 import { zeroCounters } from '../../core/resources/model.js';
-import { appliedFilters, planListing, type LiveNamespace } from '../../core/resources/selection.js';
+import {
+  appliedFilters,
+  planListing,
+  type LiveNamespace,
+  type ResourceFilters,
+} from '../../core/resources/selection.js';
+import type { AcmTypedBackup } from '../../core/acm/hub-backup.js';
 import { veleroBackupRecord, serializeVeleroRecord } from '../../core/velero/backup-record.js';
 import { ResourceList } from '../../core/velero/resource-list.js';
 import { serializeVeleroResults, veleroResults } from '../../core/velero/results.js';
-import { findCluster, findLocation, findPolicy } from '../config-lookup.js';
+import { findAcmPolicy, findCluster, findLocation, findPolicy } from '../config-lookup.js';
 import type { ActivityDeps } from '../deps.js';
 import { nonRetryable, transient } from '../failures.js';
 import { ApiError, type ClusterApi } from '../kube/cluster-api.js';
@@ -39,6 +45,8 @@ export interface ArchiveRequest {
   backup: string;
   /** ISO-8601, from the workflow: every entry's mtime, as Velero stamps entries with its backup's time. */
   startedAt: string;
+  /** A typed backup of an ACM hub backup set: its selection replaces a resourceBackups policy's. */
+  acm?: AcmTypedBackup;
 }
 
 /** What an attempt leaves its successor (heartbeat details pass through the payload codec; no object contents). */
@@ -58,6 +66,37 @@ const SIGNAL_EVERY_MS = 5_000;
 const COUNTERS_SIGNAL = 'counters';
 
 const gzipAsync = promisify(gzip);
+
+/** What one resource backup runs with: where it goes, what it selects, and the items it leaves out by selector. */
+interface BackupSource {
+  location: string;
+  filters: ResourceFilters;
+  recipients: string[];
+  ttl?: string;
+  excludedItems: AcmTypedBackup['excludedItems'];
+}
+
+/** A resourceBackups policy's settings, or those of the ACM hub backup policy a typed backup belongs to. */
+function backupSource(deps: ActivityDeps, cluster: string, policy: string, acm?: AcmTypedBackup): BackupSource {
+  if (acm) {
+    const hub = findAcmPolicy(deps, cluster, acm.tag.policy);
+    return {
+      location: hub.location,
+      filters: acm.filters,
+      recipients: [],
+      ...(hub.ttl !== undefined ? { ttl: hub.ttl } : {}),
+      excludedItems: acm.excludedItems,
+    };
+  }
+  const found = findResourcePolicy(deps, cluster, policy);
+  return {
+    location: found.location,
+    filters: found,
+    recipients: found.encryption?.recipients ?? [],
+    ...(found.ttl !== undefined ? { ttl: found.ttl } : {}),
+    excludedItems: [],
+  };
+}
 
 /** The resource policy by name (config-lookup's findPolicy knows both kinds; an etcd policy here is a caller's bug). */
 function findResourcePolicy(deps: ActivityDeps, cluster: string, name: string): ResourceBackupPolicy {
@@ -173,10 +212,11 @@ export function createResourceBackupActivities(deps: ActivityDeps) {
      */
     async archiveResources(req: ArchiveRequest): Promise<ResourceArchiveFacts> {
       const cluster = findCluster(deps, req.cluster);
-      const policy = findResourcePolicy(deps, req.cluster, req.policy);
-      const location = findLocation(deps, policy.location);
+      const source = backupSource(deps, req.cluster, req.policy, req.acm);
+      const policy = source.filters;
+      const location = findLocation(deps, source.location);
       const ref = resourceRef(location, req.cluster, req.backup);
-      const recipients = policy.encryption?.recipients ?? [];
+      const recipients = source.recipients;
       const key = resourcesArchiveKey(ref, recipients.length > 0);
       const signal = cancellationSignal();
       const previous = activityInfo().heartbeatDetails as ArchiveHeartbeat | undefined;
@@ -243,6 +283,7 @@ export function createResourceBackupActivities(deps: ActivityDeps) {
           signal,
           counters,
           onProblem,
+          excludedItems: source.excludedItems,
           onItem: (object: ListedItem['object']) =>
             resourceList.add(
               object.apiVersion,
@@ -331,9 +372,9 @@ export function createResourceBackupActivities(deps: ActivityDeps) {
     async commitResourceBackup(manifest: ResourceBackupManifest, locationName: string): Promise<string> {
       const location = findLocation(deps, locationName);
       const ref = resourceRef(location, manifest.cluster, manifest.backup);
-      const policy = deps.config.resourceBackups.find(
-        (p) => p.cluster === manifest.cluster && p.name === manifest.policy,
-      );
+      const policy = manifest.acm
+        ? deps.config.acmBackups.find((p) => p.cluster === manifest.cluster && p.name === manifest.acm!.policy)
+        : deps.config.resourceBackups.find((p) => p.cluster === manifest.cluster && p.name === manifest.policy);
       const ttlMs = policy?.ttl !== undefined ? parseDuration(policy.ttl) : undefined;
       const key = manifestKey(ref);
       await withS3(deps, location, async (s3) => {

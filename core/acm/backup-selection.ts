@@ -13,6 +13,17 @@ import type { ResourceFilters } from '../resources/selection.js';
 export const ACM_BACKUP_TYPES = ['credentials', 'managed-clusters', 'resources-generic', 'resources'] as const;
 export type AcmBackupType = (typeof ACM_BACKUP_TYPES)[number];
 
+/** The operator's `backup-schedule-type` label value of each type, which its restore and tools read. */
+export const OPERATOR_TYPE_VALUES: Record<AcmBackupType, string> = {
+  credentials: 'credentials',
+  'managed-clusters': 'managedClusters',
+  'resources-generic': 'resourcesGeneric',
+  resources: 'resources',
+};
+/** The labels the operator's backups carry: the type, and the hub that wrote it. */
+export const SCHEDULE_TYPE_LABEL = 'cluster.open-cluster-management.io/backup-schedule-type';
+export const BACKUP_CLUSTER_LABEL = 'cluster.open-cluster-management.io/backup-cluster';
+
 /** The hub's namespaces that some types leave out. */
 export interface HubNamespaces {
   /** Where the hub backup schedule lives (the operator's BackupSchedule namespace); resources leaves it out. */

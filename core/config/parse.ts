@@ -1,6 +1,7 @@
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import type { ConfigIssue } from './issues.js';
+import { expandBackupSchedules, type ReadReference } from '../acm/backup-schedule.js';
 import { referenceIssues } from './references.js';
 import { configSchema, type LifeboatConfig } from './schema.js';
 
@@ -25,15 +26,28 @@ function fromZod(error: z.ZodError): ConfigIssue[] {
   });
 }
 
-/** Validates an already-parsed document; reports every problem at once, type and reference errors alike. */
-export function validateConfig(document: unknown): ConfigResult {
+/**
+ * Without a file to read from (a config given as text), an `acmBackups[].backupSchedule` reference cannot be
+ * followed: say so instead of validating the policy without its schedule.
+ */
+const noFiles: ReadReference = () => ({
+  ok: false,
+  error: 'this config was not loaded from a file, so files it names cannot be read',
+});
+
+/**
+ * Validates an already-parsed document; reports every problem at once, type and reference errors alike. `read` loads
+ * the files the document names (ACM BackupSchedule manifests), relative to it.
+ */
+export function validateConfig(raw: unknown, read: ReadReference = noFiles): ConfigResult {
+  const { document, issues: referenced } = expandBackupSchedules(raw, read);
   const result = configSchema.safeParse(document, { reportInput: true });
-  const issues = [...(result.success ? [] : fromZod(result.error)), ...referenceIssues(document)];
+  const issues = [...referenced, ...(result.success ? [] : fromZod(result.error)), ...referenceIssues(document)];
   return result.success && issues.length === 0 ? { ok: true, config: result.data } : { ok: false, issues };
 }
 
 /** Parses lifeboat.yaml text: YAML syntax errors carry line and column, schema errors carry their path. */
-export function parseConfig(text: string): ConfigResult {
+export function parseConfig(text: string, read?: ReadReference): ConfigResult {
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
     return {
@@ -44,7 +58,7 @@ export function parseConfig(text: string): ConfigResult {
       })),
     };
   }
-  return validateConfig(doc.toJS());
+  return validateConfig(doc.toJS(), read);
 }
 
 export function formatIssues(issues: ConfigIssue[]): string {

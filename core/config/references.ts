@@ -1,3 +1,5 @@
+import { ACM_BACKUP_TYPES } from '../acm/backup-selection.js';
+import { acmTypedPolicy } from '../naming.js';
 import type { ConfigIssue } from './issues.js';
 
 /**
@@ -114,18 +116,22 @@ function resourceFilterIssues(policy: Record<string, unknown>, at: string): Conf
   return issues;
 }
 
-/** A resource backup policy's cluster must be known and have an API to read (resourceApi in clusters.ts). */
+/**
+ * A resource or ACM hub backup policy's cluster must be known and have an API to read (resourceApi in clusters.ts);
+ * an ACM policy's typed backups are resource backups of the hub.
+ */
 function resourcePolicyIssues(
   document: unknown,
+  section: 'resourceBackups' | 'acmBackups',
   clusters: RawCluster[],
   locationNames: string[],
   policyPaths: Map<string, string>,
 ): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const clusterNames = names(clusters);
-  const policies = list(document, 'resourceBackups') as (Named & { cluster?: unknown; location?: unknown })[];
+  const policies = list(document, section) as (Named & { cluster?: unknown; location?: unknown })[];
   policies.forEach((policy, i) => {
-    const at = `resourceBackups[${i}]`;
+    const at = `${section}[${i}]`;
     if (typeof policy.cluster === 'string') {
       const index = clusters.findIndex((c) => c.name === policy.cluster);
       const cluster = clusters[index];
@@ -150,10 +156,34 @@ function resourcePolicyIssues(
         message: `unknown storage location "${policy.location}"; define it under storageLocations (known: ${locationNames.join(', ') || 'none'})`,
       });
     }
-    issues.push(...resourceFilterIssues(policy, at));
+    if (section === 'resourceBackups') issues.push(...resourceFilterIssues(policy, at));
     issues.push(...policyNameIssue(policy, `${at}.name`, policyPaths));
   });
   return issues;
+}
+
+/**
+ * An ACM policy's typed backups are named `<policy>-<type>-<time>` (core/naming.ts), in the cluster's
+ * one Velero folder: a policy of the same cluster named `<policy>-<type>` would write backups of the same names.
+ */
+function acmNameIssues(document: unknown, policyPaths: Map<string, string>): ConfigIssue[] {
+  return (list(document, 'acmBackups') as (Named & { cluster?: unknown })[]).flatMap((policy, i) => {
+    const { name, cluster } = policy;
+    if (typeof name !== 'string' || typeof cluster !== 'string') return [];
+    return ACM_BACKUP_TYPES.flatMap((type) => {
+      const taken = policyPaths.get(`${cluster}/${acmTypedPolicy(name, type)}`);
+      return taken === undefined
+        ? []
+        : [
+            {
+              path: `acmBackups[${i}].name`,
+              message:
+                `its ${type} backups are named ${acmTypedPolicy(name, type)}-<time>, as are those ` +
+                `of the policy at ${taken}; rename one of the two`,
+            },
+          ];
+    });
+  });
 }
 
 /**
@@ -177,7 +207,7 @@ function policyNameIssue(
       path,
       message:
         `duplicate policy "${key}", already defined at ${first}; policy names are unique per cluster across ` +
-        'etcdBackups and resourceBackups (backup now, workflow and retention ids use them): rename one',
+        'etcdBackups, resourceBackups and acmBackups (backup now, workflow and retention ids use them): rename one',
     },
   ];
 }
@@ -241,6 +271,8 @@ export function referenceIssues(document: unknown): ConfigIssue[] {
     }
     issues.push(...policyNameIssue(policy, `etcdBackups[${i}].name`, policyPaths));
   });
-  issues.push(...resourcePolicyIssues(document, clusters, locationNames, policyPaths));
+  issues.push(...resourcePolicyIssues(document, 'resourceBackups', clusters, locationNames, policyPaths));
+  issues.push(...resourcePolicyIssues(document, 'acmBackups', clusters, locationNames, policyPaths));
+  issues.push(...acmNameIssues(document, policyPaths));
   return issues;
 }

@@ -1,5 +1,6 @@
 import { Cron } from 'croner';
 import { z } from 'zod';
+import { DEFAULT_SCHEDULE_NAMESPACE } from '../acm/backup-schedule.js';
 import { DURATION_RULE, parseDuration } from '../duration.js';
 import { isValidName, NAME_RULE } from '../naming.js';
 import { namespacePatternIssue, resourceNameIssue, selectorIssues } from './filters.js';
@@ -327,6 +328,37 @@ export const resourceBackupPolicySchema = z.strictObject({
   encryption: encryption.optional(),
 });
 
+/**
+ * An ACM hub backup (issue 15): at each nominal time, the typed backups the cluster-backup-operator takes
+ * (credentials, managed-clusters, resources-generic, resources; core/acm/backup-selection.ts), each a resource backup
+ * of the hub, together one set. `maxBackups` counts whole sets and deletes whole sets; `ttl` expires each backup as
+ * Velero's does. `backupSchedule` names an ACM BackupSchedule manifest whose fields fill this policy's
+ * (core/acm/backup-schedule.ts).
+ */
+export const acmBackupPolicySchema = z.strictObject({
+  name,
+  /** The hub: a cluster with its own API (and usually no etcd Lifeboat manages). */
+  cluster: name,
+  location: name,
+  /** ACM's BackupSchedule YAML, relative to lifeboat.yaml; read by the config loader. */
+  backupSchedule: z.string().min(1).optional(),
+  /** Omit for on-demand hub backups only (`lifeboat backup now CLUSTER/POLICY`). */
+  schedule: cronSchedule.optional(),
+  maxBackups: z
+    .number()
+    .int('must be a whole number')
+    .min(1, 'must be at least 1: the newest set is always kept')
+    .optional(),
+  ttl: duration.optional(),
+  /** The schedule exists but takes no backups (the operator's `paused`). */
+  paused: z.boolean().default(false),
+  /** `lifeboat apply` does not take a first set at once when it creates the schedule. */
+  noBackupOnStart: z.boolean().default(false),
+  /** The namespace the operator's BackupSchedule lives in; the resources backup leaves it out. */
+  scheduleNamespace: name.default(DEFAULT_SCHEDULE_NAMESPACE),
+  incompleteGracePeriod: duration.default('24h'),
+});
+
 export const configSchema = z.strictObject({
   apiVersion: z.literal('lifeboat.dev/v1alpha1', { message: 'must be lifeboat.dev/v1alpha1' }),
   kind: z.literal('LifeboatConfig', { message: 'must be LifeboatConfig' }),
@@ -334,6 +366,7 @@ export const configSchema = z.strictObject({
   clusters: z.array(clusterSchema).default([]),
   etcdBackups: z.array(etcdBackupPolicySchema).default([]),
   resourceBackups: z.array(resourceBackupPolicySchema).default([]),
+  acmBackups: z.array(acmBackupPolicySchema).default([]),
 });
 
 export type LifeboatConfig = z.infer<typeof configSchema>;
@@ -343,6 +376,7 @@ export type RestoreSettings = z.infer<typeof restoreSettings>;
 export type PreflightMode = z.infer<typeof preflightMode>;
 export type EtcdBackupPolicy = z.infer<typeof etcdBackupPolicySchema>;
 export type ResourceBackupPolicy = z.infer<typeof resourceBackupPolicySchema>;
+export type AcmBackupPolicy = z.infer<typeof acmBackupPolicySchema>;
 export type EtcdTarget = z.infer<typeof etcdTarget>;
 export type KubernetesAccess = z.infer<typeof kubernetesAccess>;
 export type LabelSelectorInput = z.infer<typeof labelSelector>;

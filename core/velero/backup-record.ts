@@ -1,3 +1,4 @@
+import { BACKUP_CLUSTER_LABEL, OPERATOR_TYPE_VALUES, SCHEDULE_TYPE_LABEL } from '../acm/backup-selection.js';
 import { z } from 'zod';
 import {
   BACKUP_ANNOTATION,
@@ -135,7 +136,16 @@ export function veleroBackupRecord(manifest: ResourceBackupManifest, options: Ve
     kind: 'Backup',
     metadata: {
       name: manifest.backup,
-      labels: { [VELERO_STORAGE_LOCATION_LABEL]: options.storageLocation },
+      labels: {
+        [VELERO_STORAGE_LOCATION_LABEL]: options.storageLocation,
+        // As the operator's backups are labelled, so its tooling (and a person with `velero backup get -l`) finds them.
+        ...(manifest.acm
+          ? {
+              [SCHEDULE_TYPE_LABEL]: OPERATOR_TYPE_VALUES[manifest.acm.type],
+              [BACKUP_CLUSTER_LABEL]: manifest.acm.hub,
+            }
+          : {}),
+      },
       annotations: {
         [VELERO_GIT_VERSION_ANNOTATION]: manifest.kubernetes.gitVersion,
         [VELERO_MAJOR_VERSION_ANNOTATION]: manifest.kubernetes.major,

@@ -172,7 +172,7 @@ describe('policy names across kinds', () => {
       path: 'resourceBackups[0].name',
       message:
         'duplicate policy "tenant/hourly", already defined at etcdBackups[0].name; policy names are unique per ' +
-        'cluster across etcdBackups and resourceBackups (backup now, workflow and retention ids use them): rename one',
+        'cluster across etcdBackups, resourceBackups and acmBackups (backup now, workflow and retention ids use them): rename one',
     });
   });
 

@@ -131,6 +131,7 @@ describe('a valid config', () => {
         },
       ],
       resourceBackups: [],
+      acmBackups: [],
     });
   });
 
@@ -578,7 +579,7 @@ describe('duplicate names', () => {
       path: 'etcdBackups[1].name',
       message:
         'duplicate policy "prod/nightly", already defined at etcdBackups[0].name; policy names are unique per cluster ' +
-        'across etcdBackups and resourceBackups (backup now, workflow and retention ids use them): rename one',
+        'across etcdBackups, resourceBackups and acmBackups (backup now, workflow and retention ids use them): rename one',
     });
   });
 });

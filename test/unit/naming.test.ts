@@ -200,7 +200,7 @@ describe('scheduleIds', () => {
   });
 
   it('every schedule id starts with one of SCHEDULE_ID_PREFIXES', () => {
-    expect(SCHEDULE_ID_PREFIXES).toEqual(['etcd-backup/', 'resource-backup/']);
+    expect(SCHEDULE_ID_PREFIXES).toEqual(['etcd-backup/', 'resource-backup/', 'acm-backup/']);
     for (const id of [scheduleIds.etcdBackup('c', 'p'), scheduleIds.resourceBackup('c', 'p')]) {
       expect(SCHEDULE_ID_PREFIXES.some((prefix) => id.startsWith(prefix))).toBe(true);
     }

@@ -35,7 +35,7 @@ const resourcePolicy = (fields: Record<string, unknown> = {}): ResourceBackupPol
   });
 
 const config = (...etcdBackups: EtcdBackupPolicy[]) =>
-  ({ etcdBackups, resourceBackups: [] }) as unknown as LifeboatConfig;
+  ({ etcdBackups, resourceBackups: [], acmBackups: [] }) as unknown as LifeboatConfig;
 
 describe('etcdBackupSchedule', () => {
   it('starts an etcdBackup workflow for the policy, with the etcd-backup kind', () => {
@@ -171,6 +171,7 @@ describe('desiredSchedules', () => {
         resourcePolicy({ name: 'manual', schedule: undefined }),
         resourcePolicy({ name: 'a', cluster: 'hub' }),
       ],
+      acmBackups: [],
     } as unknown as LifeboatConfig);
     expect(schedules.map((s) => [s.id, s.workflowType])).toEqual([
       ['etcd-backup/demo/etcd', 'etcdBackup'],

@@ -1,0 +1,108 @@
+import {
+  ApplicationFailure,
+  executeChild,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import { OutcomeTypes } from '../core/failure-types.js';
+import { acmTypedPolicy, backupName, compactUtc, workflowIds } from '../core/naming.js';
+import {
+  LifeboatBackup,
+  LifeboatCluster,
+  LifeboatKind,
+  LifeboatKinds,
+  LifeboatPaused,
+  LifeboatPolicy,
+} from '../core/search-attributes.js';
+import {
+  acmBackupProgress,
+  type AcmBackupInput,
+  type AcmBackupPhase,
+  type AcmBackupProgress,
+} from './acm-backup-api.js';
+import { commitRetry, nominalTime, startRetention } from './backup-run.js';
+import { trackPhases } from './phase.js';
+import { resourceBackup } from './resource-backup.js';
+
+const { planHubBackup, pauseHubBackupSchedule } = proxyActivities<Activities>({
+  startToCloseTimeout: '5m',
+  heartbeatTimeout: '1m',
+  retry: commitRetry,
+});
+
+/**
+ * One ACM hub backup set, as the cluster-backup-operator takes it: read the hub (its id, what each type selects), stop
+ * if another hub writes into the same history (pause the schedule, say why), then take the typed backups in the
+ * operator's order — credentials, managed clusters, generic resources, resources — each a resource backup of the hub
+ * named `<policy>-<type>-<time>` and tagged with its type, set and hub; then retention, by whole sets.
+ */
+export async function acmBackup(input: AcmBackupInput): Promise<AcmBackupProgress> {
+  const { cluster, policy } = input;
+  const { time, oneOff } = nominalTime(input);
+  const set = time.toISOString();
+  const progress: AcmBackupProgress = { set, phase: 'planning', typed: [], skipped: [] };
+  setHandler(acmBackupProgress, () => progress);
+  const heading = `**${policy}-${compactUtc(time)}** (${cluster}/${policy})`;
+  const phases = trackPhases<AcmBackupPhase>({
+    progress,
+    render: (details) => (details === undefined ? undefined : `${heading}: ${details}`),
+  });
+
+  phases.enter('planning', 'reading the hub: its id, its API groups, what each backup type selects', [
+    { key: LifeboatCluster, value: cluster },
+    { key: LifeboatPolicy, value: policy },
+    { key: LifeboatKind, value: LifeboatKinds.acmBackup },
+    { key: LifeboatBackup, value: `${policy}-${compactUtc(time)}` },
+  ]);
+  const plan = await planHubBackup.executeWithOptions({ summary: `read hub ${cluster} and plan set ${set}` }, [
+    { cluster, policy },
+  ]);
+  progress.hub = plan.hub;
+  progress.skipped = plan.skipped;
+
+  if (plan.collision) {
+    phases.enter('collision', plan.collision);
+    upsertSearchAttributes([{ key: LifeboatPaused, value: plan.collision }]);
+    await pauseHubBackupSchedule.executeWithOptions({ summary: 'pause the schedule: another hub writes here' }, [
+      { cluster, policy, note: plan.collision },
+    ]);
+    throw ApplicationFailure.create({
+      type: OutcomeTypes.BackupCollision,
+      message: plan.collision,
+      nonRetryable: true,
+    });
+  }
+
+  phases.enter('backing-up', `${plan.typed.length} typed backups of hub ${plan.hub}`);
+  for (const typed of plan.typed) {
+    const typedPolicy = acmTypedPolicy(policy, typed.type);
+    const backup = backupName(typedPolicy, time);
+    const result = { type: typed.type, backup };
+    progress.typed.push(result);
+    phases.describe(`${heading}: ${typed.type} backup ${backup} (${progress.typed.length} of ${plan.typed.length})`);
+    const manifest = await executeChild(resourceBackup, {
+      workflowId: workflowIds.resourceBackup(cluster, typedPolicy, backup),
+      staticSummary: `${typed.type} backup of hub ${cluster} (${policy}), set ${set}`,
+      args: [
+        {
+          cluster,
+          policy: typedPolicy,
+          acm: {
+            tag: { policy, type: typed.type, set, hub: plan.hub },
+            oneOff,
+            filters: typed.filters,
+            excludedItems: typed.excludedItems,
+          },
+        },
+      ],
+    });
+    Object.assign(result, { outcome: manifest.outcome, items: manifest.counts.items });
+  }
+
+  const items = progress.typed.reduce((sum, t) => sum + (t.items ?? 0), 0);
+  phases.enter('done', `${progress.typed.length} typed backups of hub ${plan.hub}, ${items} items`);
+  await startRetention(cluster, policy);
+  return progress;
+}
