@@ -1,12 +1,7 @@
-import { DeleteObjectsCommand, type S3Client } from '@aws-sdk/client-s3';
-import { ACM_BACKUP_TYPES } from '../core/acm/backup-selection.js';
-import { acmRetentionRules } from '../core/acm/hub-backup.js';
-import type { AcmBackupPolicy, StorageLocation } from '../core/config/schema.js';
-import { BackupKinds } from '../core/layout.js';
-import { acmTypedPolicy } from '../core/naming.js';
+import { DeleteObjectsCommand } from '@aws-sdk/client-s3';
 import { heartbeat } from '@temporalio/activity';
 import type { RetentionRules } from '../core/retention.js';
-import { policyInventory } from './storage/catalog.js';
+import { acmPolicyInventory, policyInventory } from './storage/catalog.js';
 import { findLocation, findPolicy } from './config-lookup.js';
 import type { ActivityDeps } from './deps.js';
 import { abortUpload } from './storage/multipart-upload.js';
@@ -30,26 +25,6 @@ export interface RetentionInventory {
   bySet?: true;
 }
 
-/** The inventory of an ACM hub backup policy: the typed backups of every type, under the policy's rules. */
-async function acmInventory(
-  s3: S3Client,
-  location: StorageLocation,
-  policy: AcmBackupPolicy,
-  onProgress: (n: number) => void,
-) {
-  const rules = acmRetentionRules(policy);
-  const parts = [];
-  for (const type of ACM_BACKUP_TYPES) {
-    const typed = { ...rules, cluster: policy.cluster, name: acmTypedPolicy(policy.name, type) };
-    parts.push(await policyInventory(s3, location, BackupKinds.resources, typed, onProgress));
-  }
-  return {
-    backups: parts.flatMap((p) => p.backups),
-    uploads: parts.flatMap((p) => p.uploads),
-    rules: parts[0]!.rules,
-  };
-}
-
 export function createRetentionActivities(deps: ActivityDeps) {
   return {
     /**
@@ -65,7 +40,7 @@ export function createRetentionActivities(deps: ActivityDeps) {
       const onProgress = (listed: number) => heartbeat({ listed });
       try {
         const inventory = acm
-          ? await acmInventory(s3, location, acm, onProgress)
+          ? await acmPolicyInventory(s3, location, acm, onProgress)
           : await policyInventory(s3, location, found!.kind, found!.policy, onProgress);
         return {
           ...(acm ? { bySet: true as const } : {}),

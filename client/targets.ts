@@ -1,11 +1,19 @@
-import type { ClusterConfig, EtcdBackupPolicy, LifeboatConfig, ResourceBackupPolicy } from '../core/config/schema.js';
+import type {
+  AcmBackupPolicy,
+  ClusterConfig,
+  EtcdBackupPolicy,
+  LifeboatConfig,
+  ResourceBackupPolicy,
+} from '../core/config/schema.js';
 import { BackupKinds } from '../core/layout.js';
 import { CliError, ExitCode } from './exit-codes.js';
 
-/** A policy of either kind, as `backup now` takes it: policy names are unique per cluster across kinds. */
+/** A policy of any kind, as `backup now` takes it: policy names are unique per cluster across kinds. */
 export type AnyBackupPolicy =
   | { kind: typeof BackupKinds.etcd; policy: EtcdBackupPolicy }
-  | { kind: typeof BackupKinds.resources; policy: ResourceBackupPolicy };
+  | { kind: typeof BackupKinds.resources; policy: ResourceBackupPolicy }
+  /** An ACM hub backup policy: its sets are resource backups, one per type. */
+  | { kind: 'acm'; policy: AcmBackupPolicy };
 
 function splitTarget(target: string): [cluster: string, policy: string] {
   const [cluster, policy, ...rest] = target.split('/');
@@ -25,10 +33,12 @@ export function resolveAnyPolicy(config: LifeboatConfig, target: string): AnyBac
   if (etcd) return { kind: BackupKinds.etcd, policy: etcd };
   const resources = config.resourceBackups.find((p) => p.cluster === cluster && p.name === policy);
   if (resources) return { kind: BackupKinds.resources, policy: resources };
+  const acm = config.acmBackups.find((p) => p.cluster === cluster && p.name === policy);
+  if (acm) return { kind: 'acm', policy: acm };
   throw new CliError(
     `No backup policy ${target} in the config (known etcd policies: ${ids(config.etcdBackups)}; ` +
-      `known resource policies: ${ids(config.resourceBackups)}). Name one of those, or add ${target} to the ` +
-      `config's etcdBackups or resourceBackups.`,
+      `known resource policies: ${ids(config.resourceBackups)}; known ACM hub policies: ${ids(config.acmBackups)}). ` +
+      `Name one of those, or add ${target} to the config's etcdBackups, resourceBackups or acmBackups.`,
     ExitCode.BadInput,
   );
 }

@@ -7,7 +7,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { OutcomeTypes } from '../core/failure-types.js';
-import { acmTypedPolicy, backupName, compactUtc, workflowIds } from '../core/naming.js';
+import { acmTypedPolicy, backupName, workflowIds } from '../core/naming.js';
 import {
   LifeboatBackup,
   LifeboatCluster,
@@ -44,7 +44,8 @@ export async function acmBackup(input: AcmBackupInput): Promise<AcmBackupProgres
   const set = time.toISOString();
   const progress: AcmBackupProgress = { set, phase: 'planning', typed: [], skipped: [] };
   setHandler(acmBackupProgress, () => progress);
-  const heading = `**${policy}-${compactUtc(time)}** (${cluster}/${policy})`;
+  const setName = backupName(policy, time);
+  const heading = `**${setName}** (${cluster}/${policy})`;
   const phases = trackPhases<AcmBackupPhase>({
     progress,
     render: (details) => (details === undefined ? undefined : `${heading}: ${details}`),
@@ -54,7 +55,7 @@ export async function acmBackup(input: AcmBackupInput): Promise<AcmBackupProgres
     { key: LifeboatCluster, value: cluster },
     { key: LifeboatPolicy, value: policy },
     { key: LifeboatKind, value: LifeboatKinds.acmBackup },
-    { key: LifeboatBackup, value: `${policy}-${compactUtc(time)}` },
+    { key: LifeboatBackup, value: setName },
   ]);
   const plan = await planHubBackup.executeWithOptions({ summary: `read hub ${cluster} and plan set ${set}` }, [
     { cluster, policy },

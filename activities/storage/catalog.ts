@@ -1,5 +1,7 @@
 import { GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import type { StorageLocation } from '../../core/config/schema.js';
+import { ACM_BACKUP_TYPES } from '../../core/acm/backup-selection.js';
+import { acmRetentionRules } from '../../core/acm/hub-backup.js';
+import type { AcmBackupPolicy, StorageLocation } from '../../core/config/schema.js';
 import { rulesFromPolicy, type RetentionPolicyInput, type RetentionRules } from '../../core/retention.js';
 import {
   BackupKinds,
@@ -12,7 +14,7 @@ import {
   type BackupKind,
 } from '../../core/layout.js';
 import { parseManifestOfKind, type ManifestOfKind } from '../../core/manifest.js';
-import { parseBackupName } from '../../core/naming.js';
+import { acmTypedPolicy, parseBackupName } from '../../core/naming.js';
 
 /**
  * What storage says exists. Object storage is the source of truth: a backup is complete when its manifest exists,
@@ -163,6 +165,29 @@ export async function policyInventory(
   }
   const uploads = await listPolicyUploads(s3, location, kind, policy);
   return { backups, uploads, rules: rulesFromPolicy(policy) };
+}
+
+/**
+ * The inventory of an ACM hub backup policy: the typed backups of every type, under the policy's rules; retention
+ * decides on them by set (core/acm/hub-backup.ts setEntries).
+ */
+export async function acmPolicyInventory(
+  s3: S3Client,
+  location: StorageLocation,
+  policy: AcmBackupPolicy,
+  onProgress: (listed: number) => void = () => undefined,
+): Promise<PolicyInventory> {
+  const rules = acmRetentionRules(policy);
+  const parts: PolicyInventory[] = [];
+  for (const type of ACM_BACKUP_TYPES) {
+    const typed = { ...rules, cluster: policy.cluster, name: acmTypedPolicy(policy.name, type) };
+    parts.push(await policyInventory(s3, location, BackupKinds.resources, typed, onProgress));
+  }
+  return {
+    backups: parts.flatMap((p) => p.backups),
+    uploads: parts.flatMap((p) => p.uploads),
+    rules: rulesFromPolicy(rules),
+  };
 }
 
 /**

@@ -1,7 +1,12 @@
 import type { Command } from 'commander';
 import { clusterApiFor, type ClusterApi } from '../../activities/kube/cluster-api.js';
 import { discover } from '../../activities/kube/discovery.js';
-import type { EtcdBackupPolicy, LifeboatConfig, ResourceBackupPolicy } from '../../core/config/schema.js';
+import type {
+  AcmBackupPolicy,
+  EtcdBackupPolicy,
+  LifeboatConfig,
+  ResourceBackupPolicy,
+} from '../../core/config/schema.js';
 import { DURATION_RULE, parseDuration } from '../../core/duration.js';
 import { BackupKinds } from '../../core/layout.js';
 import { backupName, workflowIds } from '../../core/naming.js';
@@ -10,10 +15,11 @@ import { resolveResourceName } from '../../core/resources/selection.js';
 import { LifeboatCluster, LifeboatKind, LifeboatKinds, LifeboatPolicy } from '../../core/search-attributes.js';
 import { loadConfigFile } from '../../runtime/config-file.js';
 import { etcdBackupProgress, type EtcdBackupPhase } from '../../workflows/etcd-backup.js';
-import type { etcdBackup, resourceBackup } from '../../workflows/index.js';
+import { acmBackupProgress, type AcmBackupInput, type AcmBackupProgress } from '../../workflows/acm-backup-api.js';
+import type { acmBackup, etcdBackup, resourceBackup } from '../../workflows/index.js';
 import { resourceBackupProgress, type ResourceBackupInput } from '../../workflows/resource-backup-api.js';
 import { CliError, ExitCode } from '../exit-codes.js';
-import { humanBytes, plural, resourceOutcomeText } from '../output.js';
+import { humanBytes, plural, resourceOutcomeText, table } from '../output.js';
 import { resolveAnyPolicy } from '../targets.js';
 import { withTemporal, workflowFailureMessage, type TemporalSession } from '../temporal.js';
 
@@ -197,13 +203,72 @@ async function resourceBackupNow(
   }
 }
 
+/** One progress line of an ACM hub backup set: its phase and the typed backup it is at. */
+export function acmProgressLine(p: AcmBackupProgress): string {
+  if (p.phase !== 'backing-up') return p.phase;
+  const current = p.typed.at(-1);
+  return `backing up: ${p.typed.length - 1} typed backups done${current ? `, ${current.type} (${current.backup})` : ''}`;
+}
+
+async function acmBackupNow(
+  { client, settings }: TemporalSession,
+  policy: AcmBackupPolicy,
+  opts: NowOptions,
+  requestedAt: Date,
+): Promise<void> {
+  const set = backupName(policy.name, requestedAt);
+  const input: AcmBackupInput = {
+    cluster: policy.cluster,
+    policy: policy.name,
+    requestedAt: requestedAt.toISOString(),
+  };
+  const handle = await client.workflow.start<typeof acmBackup>('acmBackup', {
+    args: [input],
+    taskQueue: settings.taskQueue,
+    workflowId: workflowIds.acmBackup(policy.cluster, policy.name, set),
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    typedSearchAttributes: [
+      { key: LifeboatCluster, value: policy.cluster },
+      { key: LifeboatPolicy, value: policy.name },
+      { key: LifeboatKind, value: LifeboatKinds.acmBackup },
+    ],
+    staticSummary: `one-off ACM hub backup of ${policy.cluster} (${policy.name})`,
+  });
+  console.log(`started hub backup set ${set} (workflow ${handle.workflowId})`);
+  if (!opts.wait) return;
+  const result = await follow(
+    () => handle.result(),
+    () => handle.query(acmBackupProgress),
+    acmProgressLine,
+    set,
+  );
+  console.log(
+    table(
+      ['type', 'backup', 'outcome', 'items'],
+      result.typed.map((t) => [t.type, t.backup, t.outcome ?? '', String(t.items ?? '')]),
+    ),
+  );
+  for (const type of result.skipped) console.log(`${type}: not taken, the hub serves none of its kinds`);
+  const failed = result.typed.filter((t) => t.outcome === 'CompletedWithErrors');
+  console.log(
+    `hub backup set ${set} of hub ${result.hub ?? '?'} complete: ${plural(result.typed.length, 'typed backup')}`,
+  );
+  if (failed.length > 0) {
+    throw new CliError(
+      `set ${set} exists but ${failed.map((t) => t.backup).join(', ')} lack what their errors name: see ` +
+        '`lifeboat backups results NAME`',
+      ExitCode.CompletedWithErrors,
+    );
+  }
+}
+
 export function registerBackup(program: Command): void {
   const backup = program.command('backup').description('Take backups outside their schedule');
   backup
     .command('now')
     .description(
       "Back up a cluster now with a policy's settings (a one-off backup, kept unless keepOneOff is false). " +
-        'Takes etcd and resource backup policies alike.',
+        'Takes etcd, resource and ACM hub backup policies alike (an ACM policy takes one set: a backup per type).',
     )
     .argument('<cluster/policy>', 'the policy to back up with, e.g. demo/hourly')
     .requiredOption('-f, --file <path>', 'the config file', process.env.LIFEBOAT_CONFIG)
@@ -232,9 +297,9 @@ export function registerBackup(program: Command): void {
       const config = loadConfigFile(opts.file);
       const resolved = resolveAnyPolicy(config, target);
       if (opts.giveUpAfter !== undefined) {
-        if (resolved.kind === BackupKinds.resources) {
+        if (resolved.kind !== BackupKinds.etcd) {
           throw new CliError(
-            `--give-up-after bounds the retries of an etcd backup; ${target} is a resource backup policy, ` +
+            `--give-up-after bounds the retries of an etcd backup; ${target} is ${resolved.kind === 'acm' ? 'an ACM hub' : 'a resource'} backup policy, ` +
               'which does not take it: leave the option out.',
             ExitCode.BadInput,
           );
@@ -249,10 +314,15 @@ export function registerBackup(program: Command): void {
       // Second precision: the name is the contract (ARCHITECTURE.md, "Names": <policy>-<yyyymmddhhmmss>).
       const requestedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
       if (resolved.kind === BackupKinds.resources) await warnUnservedNames(config, resolved.policy);
-      await withTemporal((session) =>
-        resolved.kind === BackupKinds.etcd
-          ? etcdBackupNow(session, resolved.policy, opts, requestedAt)
-          : resourceBackupNow(session, resolved.policy, opts, requestedAt),
-      );
+      await withTemporal((session) => {
+        switch (resolved.kind) {
+          case BackupKinds.etcd:
+            return etcdBackupNow(session, resolved.policy, opts, requestedAt);
+          case BackupKinds.resources:
+            return resourceBackupNow(session, resolved.policy, opts, requestedAt);
+          case 'acm':
+            return acmBackupNow(session, resolved.policy, opts, requestedAt);
+        }
+      });
     });
 }

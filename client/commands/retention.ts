@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { policyInventory } from '../../activities/storage/catalog.js';
+import { acmPolicyInventory, policyInventory } from '../../activities/storage/catalog.js';
+import { setEntries } from '../../core/acm/hub-backup.js';
 import { BackupKinds, type BackupKind } from '../../core/layout.js';
 import { workflowIds } from '../../core/naming.js';
 import { planRetention, type RetentionPlan } from '../../core/retention.js';
@@ -12,11 +13,23 @@ import { resolveAnyPolicy } from '../targets.js';
 import { withTemporal } from '../temporal.js';
 
 /** A policy's kind as the output names it: "etcd backup policy", "resource backup(s)". */
-const KIND_WORD: Record<BackupKind, string> = { [BackupKinds.etcd]: 'etcd', [BackupKinds.resources]: 'resource' };
+const KIND_WORD: Record<BackupKind | 'acm', string> = {
+  [BackupKinds.etcd]: 'etcd',
+  [BackupKinds.resources]: 'resource',
+  acm: 'ACM hub',
+};
 
 /** `retention plan` as people read it: which policy of which kind, every backup's decision, then the totals. */
-export function retentionPlanText(target: string, kind: BackupKind, location: string, plan: RetentionPlan): string[] {
-  const heading = `${target}: ${KIND_WORD[kind]} backup policy, location ${location}`;
+export function retentionPlanText(
+  target: string,
+  kind: BackupKind | 'acm',
+  location: string,
+  plan: RetentionPlan,
+): string[] {
+  // An ACM policy's decisions are per set, named by the set's time.
+  const heading =
+    `${target}: ${KIND_WORD[kind]} backup policy, location ${location}` +
+    (kind === 'acm' ? ' (whole sets: every typed backup of a set goes with it)' : '');
   if (plan.backups.length === 0 && plan.abortUploads.length === 0) return [heading, `No backups of ${target} yet.`];
   const lines = [heading];
   if (plan.backups.length > 0) {
@@ -46,10 +59,15 @@ export function registerRetention(program: Command): void {
     .option('-o, --output <format>', 'table or json', 'table')
     .action(async (target: string, opts: { file: string; output: string }) => {
       const config = loadConfigFile(opts.file);
-      const { kind, policy } = resolveAnyPolicy(config, target);
+      const resolved = resolveAnyPolicy(config, target);
+      const { kind, policy } = resolved;
       const location = config.storageLocations.find((l) => l.name === policy.location)!;
       const plan = await withLocation(config, location, async (s3) => {
-        const { backups, uploads, rules } = await policyInventory(s3, location, kind, policy);
+        if (resolved.kind === 'acm') {
+          const { backups, uploads, rules } = await acmPolicyInventory(s3, location, resolved.policy);
+          return planRetention(setEntries(backups).sets, uploads, rules, new Date());
+        }
+        const { backups, uploads, rules } = await policyInventory(s3, location, resolved.kind, resolved.policy);
         return planRetention(backups, uploads, rules, new Date());
       });
       if (opts.output === 'json') {

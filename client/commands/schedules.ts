@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ScheduleNotFoundError } from '@temporalio/client';
 import { ScheduleIdPrefixes } from '../../core/naming.js';
+import { LifeboatPaused } from '../../core/search-attributes.js';
 import { isLifeboatSchedule } from '../../core/schedules.js';
 import { appliedCron } from '../schedules-sync.js';
 import { CliError, ExitCode } from '../exit-codes.js';
@@ -83,7 +84,16 @@ export function registerSchedules(program: Command): void {
           const handle = client.schedule.getHandle(id);
           try {
             if (verb === 'pause') await handle.pause(opts.note);
-            else await handle.unpause(opts.note);
+            else {
+              await handle.unpause(opts.note);
+              // A hub backup schedule paused on a collision says so in a search attribute; resuming clears it.
+              await handle.update((previous) => ({
+                ...previous,
+                typedSearchAttributes: previous.typedSearchAttributes.updateCopy([
+                  { key: LifeboatPaused, value: null },
+                ]),
+              }));
+            }
           } catch (err) {
             if (err instanceof ScheduleNotFoundError)
               throw new CliError(`No schedule ${id}; see \`lifeboat schedules\`.`, ExitCode.BadInput);

@@ -21,6 +21,7 @@ const parsed = validateConfig({
   clusters: [{ name: 'demo', etcd: { endpoints: ['https://127.0.0.1:2379'] } }, { name: 'hub' }],
   etcdBackups: [{ name: 'hourly', cluster: 'demo', location: 's3' }],
   resourceBackups: [{ name: 'objects', cluster: 'hub', location: 's3', keep: 2 }],
+  acmBackups: [{ name: 'acm', cluster: 'hub', location: 's3', maxBackups: 3 }],
 });
 if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
 const config = parsed.config;
@@ -32,6 +33,7 @@ describe('resolveAnyPolicy', () => {
       kind: 'resources',
       policy: { name: 'objects', cluster: 'hub', keep: 2 },
     });
+    expect(resolveAnyPolicy(config, 'hub/acm')).toMatchObject({ kind: 'acm', policy: { name: 'acm', maxBackups: 3 } });
   });
 
   it('refuses an unknown policy as bad input, naming the known ones and the fix', () => {
@@ -45,7 +47,8 @@ describe('resolveAnyPolicy', () => {
     expect((thrown as CliError).exitCode).toBe(ExitCode.BadInput);
     expect((thrown as CliError).message).toBe(
       'No backup policy hub/nightly in the config (known etcd policies: demo/hourly; known resource policies: ' +
-        "hub/objects). Name one of those, or add hub/nightly to the config's etcdBackups or resourceBackups.",
+        "hub/objects; known ACM hub policies: hub/acm). Name one of those, or add hub/nightly to the config's " +
+        'etcdBackups, resourceBackups or acmBackups.',
     );
   });
 
