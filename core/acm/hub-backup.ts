@@ -96,7 +96,11 @@ export function setEntries(backups: readonly BackupEntry[]): { sets: BackupEntry
   return { sets: [...sets.values()], members };
 }
 
-/** The retention rules of an ACM policy: without maxBackups only the TTL deletes (as in ACM since 2.5). */
+/**
+ * The retention rules of an ACM policy: without maxBackups only the TTL deletes (as in ACM since 2.5). maxBackups
+ * counts every complete set, `backup now` ones included, as the operator's count covers every backup of its schedule:
+ * a hub keeps a fixed number of restorable points, however they were taken.
+ */
 export function acmRetentionRules(policy: {
   maxBackups?: number | undefined;
   ttl?: string | undefined;
@@ -104,7 +108,7 @@ export function acmRetentionRules(policy: {
 }): RetentionPolicyInput {
   return {
     keep: policy.maxBackups ?? Number.MAX_SAFE_INTEGER,
-    keepOneOff: true,
+    keepOneOff: false,
     incompleteGracePeriod: policy.incompleteGracePeriod,
     ...(policy.ttl !== undefined ? { ttl: policy.ttl } : {}),
   };

@@ -104,7 +104,7 @@ describe('the lifeboat CLI against the real stack', () => {
     const unknownPolicy = await lifeboat(['backup', 'now', 'local/nope', '-f', configFile], env);
     expect(unknownPolicy.code).toBe(2);
     expect(unknownPolicy.stderr).toContain(
-      'No backup policy local/nope in the config (known etcd policies: local/nightly, local/adhoc; known resource policies: none)',
+      'No backup policy local/nope in the config (known etcd policies: local/nightly, local/adhoc; known resource policies: none; known ACM hub policies: none)',
     );
 
     const giveUp = await lifeboat(['backup', 'now', 'local/nightly', '--give-up-after', 'soon', '-f', configFile], env);

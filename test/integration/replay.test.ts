@@ -32,6 +32,8 @@ const expected: Record<string, string> = {
   'etcd-restore-cancelled-rolled-back': 'etcd-restore.test.ts: cancelled before the point of no return',
   'etcd-restore-operator-retries': 'etcd-restore-faults.test.ts: a failing Job retried twice by an operator',
   'etcd-restore-aborted': 'etcd-restore-faults.test.ts: aborted after the point of no return',
+  'acm-backup-completed': 'acm-backup.test.ts: one hub backup set, four typed resource backups, then retention',
+  'acm-backup-collision': "acm-backup.test.ts: another hub's newer set found, the schedule paused, nothing written",
   'resource-restore-completed':
     'resource-restore.test.ts: deleted namespaces and a CRD with its custom resources restored, record written',
 };

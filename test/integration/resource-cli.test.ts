@@ -67,7 +67,7 @@ describe('the lifeboat CLI for resource backups', { timeout: 240_000 }, () => {
     const unknown = await lifeboat(['backup', 'now', 'local/nope', '-f', configFile], env);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain(
-      'No backup policy local/nope in the config (known etcd policies: local/snap; known resource policies: local/apps)',
+      'No backup policy local/nope in the config (known etcd policies: local/snap; known resource policies: local/apps; known ACM hub policies: none)',
     );
 
     const giveUp = await lifeboat(['backup', 'now', 'local/apps', '--give-up-after', '10m', '-f', configFile], env);

@@ -291,8 +291,8 @@ describe('retention (real worker, real S3)', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain(
       'No backup policy hub/nope in the config (known etcd policies: local/ret, local/uploads, local/order; known ' +
-        "resource policies: hub/objects, hub/swept). Name one of those, or add hub/nope to the config's etcdBackups " +
-        'or resourceBackups.',
+        'resource policies: hub/objects, hub/swept; known ACM hub policies: none). Name one of those, or add ' +
+        "hub/nope to the config's etcdBackups, resourceBackups or acmBackups.",
     );
 
     const plan = await lifeboat(['retention', 'plan', 'hub/swept', '-f', configFile], env);

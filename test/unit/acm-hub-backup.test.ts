@@ -64,6 +64,15 @@ describe('retention by set', () => {
     expect(deleted).toEqual(fullSet(1).map((b) => b.backup));
   });
 
+  it('counts sets taken by backup now (one-off) toward maxBackups, as the operator counts every backup', () => {
+    const oneOffSet = (hour: number) => fullSet(hour).map((b) => ({ ...b, oneOff: true }));
+    const { sets, members } = setEntries([...fullSet(1), ...oneOffSet(2), ...oneOffSet(3)]);
+    expect(sets.map((s) => s.oneOff)).toEqual([false, true, true]);
+    const plan = planRetention(sets, [], rules({ maxBackups: 2 }), at(4));
+    const deleted = plan.backups.filter((d) => d.action === 'delete').flatMap((d) => members.get(d.backup)!);
+    expect(deleted).toEqual(fullSet(1).map((b) => b.backup));
+  });
+
   it('treats a set with a typed backup still uploading as incomplete: not counted, not deleted within grace', () => {
     const { sets } = setEntries([...fullSet(1), ...fullSet(2).slice(0, 3), typed(2, 'resources', false)]);
     expect(sets.find((s) => s.time.getTime() === at(2).getTime())!.complete).toBe(false);
