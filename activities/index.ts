@@ -4,6 +4,7 @@ import { connectionOptions, temporalSettingsFromEnv } from '../runtime/temporal-
 import type { ActivityDeps } from './deps.js';
 import { kubeFor } from './kube/client.js';
 import { clusterApiFor } from './kube/cluster-api.js';
+import { createCredentialLabelActivities } from './acm/credential-labels.js';
 import { createAcmBackupActivities } from './acm/hub-backup.js';
 import { createEtcdBackupActivities } from './etcd-backup.js';
 import { createRestoreClusterActivities } from './etcd-restore-cluster.js';
@@ -37,6 +38,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createEtcdBackupActivities(deps),
     ...createResourceBackupActivities(deps),
     ...createAcmBackupActivities(deps),
+    ...createCredentialLabelActivities(deps),
     ...createResourceRestoreActivities(deps),
     ...createRetentionActivities(deps),
     ...createScheduleActivities(deps),

@@ -1,3 +1,4 @@
+import type { LabelResult } from '../activities/acm/credential-labels.js';
 import { defineQuery } from '@temporalio/workflow';
 import type { AcmBackupType } from '../core/acm/backup-selection.js';
 
@@ -11,7 +12,7 @@ export interface AcmBackupInput {
   requestedAt?: string;
 }
 
-export type AcmBackupPhase = 'planning' | 'backing-up' | 'done' | 'collision';
+export type AcmBackupPhase = 'planning' | 'labelling' | 'backing-up' | 'done' | 'collision';
 
 export interface AcmTypedResult {
   type: AcmBackupType;
@@ -27,6 +28,8 @@ export interface AcmBackupProgress {
   hub?: string;
   typed: AcmTypedResult[];
   skipped: AcmBackupType[];
+  /** The credential labels set before the backups (the operator's pre-backup step), and those the API refused. */
+  labels?: LabelResult;
 }
 
 export const acmBackupProgress = defineQuery<AcmBackupProgress>('progress');

@@ -26,7 +26,7 @@ import { commitRetry, nominalTime, startRetention } from './backup-run.js';
 import { trackPhases } from './phase.js';
 import { resourceBackup } from './resource-backup.js';
 
-const { planHubBackup, pauseHubBackupSchedule } = proxyActivities<Activities>({
+const { planHubBackup, pauseHubBackupSchedule, labelHubCredentials } = proxyActivities<Activities>({
   startToCloseTimeout: '5m',
   heartbeatTimeout: '1m',
   retry: commitRetry,
@@ -34,7 +34,8 @@ const { planHubBackup, pauseHubBackupSchedule } = proxyActivities<Activities>({
 
 /**
  * One ACM hub backup set, as the cluster-backup-operator takes it: read the hub (its id, what each type selects), stop
- * if another hub writes into the same history (pause the schedule, say why), then take the typed backups in the
+ * if another hub writes into the same history (pause the schedule, say why), label the credentials the operator
+ * labels, then take the typed backups in the
  * operator's order — credentials, managed clusters, generic resources, resources — each a resource backup of the hub
  * named `<policy>-<type>-<time>` and tagged with its type, set and hub; then retention, by whole sets.
  */
@@ -75,6 +76,12 @@ export async function acmBackup(input: AcmBackupInput): Promise<AcmBackupProgres
       nonRetryable: true,
     });
   }
+
+  phases.enter('labelling', 'labelling the credentials the backup must hold, as the operator does');
+  progress.labels = await labelHubCredentials.executeWithOptions(
+    { summary: `label the credentials of hub ${cluster}` },
+    [{ cluster, policy }],
+  );
 
   phases.enter('backing-up', `${plan.typed.length} typed backups of hub ${plan.hub}`);
   for (const typed of plan.typed) {

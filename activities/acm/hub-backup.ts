@@ -57,7 +57,7 @@ interface Meta {
   metadata?: { name?: string; namespace?: string; uid?: string };
 }
 
-const served = (resources: ApiResource[], name: string) => resources.find((r) => groupResource(r) === name);
+export const served = (resources: ApiResource[], name: string) => resources.find((r) => groupResource(r) === name);
 
 async function firstItem<T>(
   api: ClusterApi,
@@ -89,7 +89,7 @@ async function readHubId(api: ClusterApi, resources: ApiResource[], signal: Abor
   return id;
 }
 
-async function hubNamespaces(
+export async function hubNamespaces(
   api: ClusterApi,
   resources: ApiResource[],
   scheduleNamespace: string,

@@ -95,11 +95,12 @@ function configError(cluster: ClusterConfig, field: string, detail: string): Err
 
 /**
  * Why the API is used: `read` by resource backups (the cluster's `api`), `restore` by resource restores (its
- * `restoreApi`, an identity that may write, when one is set; the `api` otherwise).
+ * `restoreApi`, an identity that may write, when one is set; the `api` otherwise), `label` by an ACM hub backup's
+ * credential labelling (its `labelApi` when set; the `api` otherwise).
  */
-export type ApiPurpose = 'read' | 'restore';
+export type ApiPurpose = 'read' | 'restore' | 'label';
 
-type AccessField = 'api' | 'kubernetes' | 'restoreApi';
+type AccessField = 'api' | 'kubernetes' | 'restoreApi' | 'labelApi';
 
 /** Which access a resource backup or restore of this cluster uses, or an InvalidConfig failure saying how to give it one. */
 export function resourceAccess(
@@ -107,6 +108,7 @@ export function resourceAccess(
   purpose: ApiPurpose = 'read',
 ): { access: KubernetesAccess; field: AccessField } {
   if (purpose === 'restore' && cluster.restoreApi) return { access: cluster.restoreApi, field: 'restoreApi' };
+  if (purpose === 'label' && cluster.labelApi) return { access: cluster.labelApi, field: 'labelApi' };
   const access = resourceApi(cluster);
   if (!access) {
     throw configError(

@@ -249,6 +249,8 @@ async function acmBackupNow(
     ),
   );
   for (const type of result.skipped) console.log(`${type}: not taken, the hub serves none of its kinds`);
+  for (const line of result.labels?.labelled ?? []) console.log(`labelled ${line}`);
+  for (const warning of result.labels?.warnings ?? []) console.log(`warning: ${warning}`);
   const failed = result.typed.filter((t) => t.outcome === 'CompletedWithErrors');
   console.log(
     `hub backup set ${set} of hub ${result.hub ?? '?'} complete: ${plural(result.typed.length, 'typed backup')}`,

@@ -5,7 +5,7 @@ import { BACKUP_LABEL, CREDENTIAL_LABELS } from './backup-selection.js';
  * ConfigMaps by label) holds what a new hub needs to reach its clusters: the cluster-backup-operator's pre-backup
  * step (../shared/research/acm-backup-notes.md 1.3). A pure decision over what the hub serves; the activity applies
  * the patches with its own narrow identity (patch on secrets and configmaps only). ManagedServiceAccount token
- * secrets are not labelled here: creating ManagedServiceAccounts is out of scope (issue 15). Not wired yet.
+ * secrets are not labelled here: creating ManagedServiceAccounts is out of scope (issue 15).
  */
 
 export interface HubObject {
@@ -33,6 +33,40 @@ export interface HubCredentials {
   clusterPools: { namespace: string; name: string }[];
   secrets: HubObject[];
   configMaps: HubObject[];
+}
+
+/** A listed hub object as the API answers (a Secret or ConfigMap as metadata only, a ClusterDeployment whole). */
+export interface HubListItem {
+  metadata?: { name?: string; namespace?: string; labels?: Record<string, string> };
+  spec?: {
+    clusterPoolRef?: unknown;
+    certificateBundles?: { certificateSecretRef?: { name?: string } }[];
+    pullSecretRef?: { name?: string };
+    provisioning?: { manifestsSecretRef?: { name?: string }; manifestsConfigMapRef?: { name?: string } };
+  };
+}
+
+export const hubObject = (item: HubListItem): HubObject => ({
+  namespace: item.metadata?.namespace ?? '',
+  name: item.metadata?.name ?? '',
+  labels: item.metadata?.labels ?? {},
+});
+
+/** What a ClusterDeployment names, read from its spec (the fields the operator follows, notes 1.3). */
+export function clusterDeploymentFacts(item: HubListItem): ClusterDeploymentFacts {
+  const spec = item.spec ?? {};
+  const names = (refs: ({ name?: string } | undefined)[]) => refs.flatMap((r) => (r?.name ? [r.name] : []));
+  const [pullSecret] = names([spec.pullSecretRef]);
+  const [manifestsSecret] = names([spec.provisioning?.manifestsSecretRef]);
+  const [manifestsConfigMap] = names([spec.provisioning?.manifestsConfigMapRef]);
+  return {
+    ...hubObject(item),
+    fromPool: spec.clusterPoolRef !== undefined,
+    certificateSecrets: names((spec.certificateBundles ?? []).map((b) => b.certificateSecretRef)),
+    ...(pullSecret ? { pullSecret } : {}),
+    ...(manifestsSecret ? { manifestsSecret } : {}),
+    ...(manifestsConfigMap ? { manifestsConfigMap } : {}),
+  };
 }
 
 /** A merge patch of one object's labels: a value sets the label, null removes it. */

@@ -126,6 +126,9 @@ const restoreSettings = z.strictObject({
  *   the `api` (or `kubernetes`, as above). Backups only read, so their identity can stay read-only
  *   (deploy/kubernetes/resource-reader.yaml) while restores, rarer, take one that may create and patch
  *   (deploy/kubernetes/resource-restorer.yaml).
+ * - `labelApi` (optional): the identity an ACM hub backup labels the hub's credentials with before each set (the
+ *   operator's pre-backup step; deploy/kubernetes/acm-credential-labeller.yaml may patch Secrets, ConfigMaps and
+ *   ClusterDeployments and nothing else); by default the `api`, whose read-only role makes each label a warning.
  * `etcd` is optional: a cluster without it can have resource backups but no etcd backups or restores.
  */
 export const clusterSchema = z.strictObject({
@@ -133,6 +136,7 @@ export const clusterSchema = z.strictObject({
   kubernetes: kubernetesAccess.default({}),
   api: kubernetesAccess.optional(),
   restoreApi: kubernetesAccess.optional(),
+  labelApi: kubernetesAccess.optional(),
   etcd: etcdTarget.optional(),
   controlPlane: controlPlane.optional(),
   restore: restoreSettings.prefault({}),

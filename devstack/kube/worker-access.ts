@@ -13,11 +13,17 @@ export const WORKER_USER = 'lifeboat-worker';
 export const RESOURCE_READER_USER = 'lifeboat-resource-reader';
 /** The identity resource restores write as: deploy/kubernetes/resource-restorer.yaml and nothing else. */
 export const RESOURCE_RESTORER_USER = 'lifeboat-resource-restorer';
+/** The identity ACM hub backups label credentials as: deploy/kubernetes/acm-credential-labeller.yaml and nothing else. */
+export const CREDENTIAL_LABELLER_USER = 'lifeboat-credential-labeller';
 /** The production RBAC, applied as it is: the dev stack, the tests and the benchmarks all run the worker under it. */
 const RBAC_FILE = fileURLToPath(new URL('../../deploy/kubernetes/rbac.yaml', import.meta.url));
 const RESOURCE_READER_FILE = fileURLToPath(new URL('../../deploy/kubernetes/resource-reader.yaml', import.meta.url));
 const RESOURCE_RESTORER_FILE = fileURLToPath(
   new URL('../../deploy/kubernetes/resource-restorer.yaml', import.meta.url),
+);
+
+const CREDENTIAL_LABELLER_FILE = fileURLToPath(
+  new URL('../../deploy/kubernetes/acm-credential-labeller.yaml', import.meta.url),
 );
 
 type Plane = Pick<ControlPlane, 'adminKubeconfig' | 'pki' | 'server'>;
@@ -42,6 +48,11 @@ export function grantResourceReaderAccess(plane: Plane, dir: string): Promise<st
 /** The resource restores' identity (deploy/kubernetes/resource-restorer.yaml), as grantResourceReaderAccess. */
 export function grantResourceRestorerAccess(plane: Plane, dir: string): Promise<string> {
   return grantAccess(plane, dir, RESOURCE_RESTORER_FILE, RESOURCE_RESTORER_USER, 'resource-restorer.kubeconfig');
+}
+
+/** The ACM credential labelling identity (deploy/kubernetes/acm-credential-labeller.yaml), as grantResourceReaderAccess. */
+export function grantCredentialLabellerAccess(plane: Plane, dir: string): Promise<string> {
+  return grantAccess(plane, dir, CREDENTIAL_LABELLER_FILE, CREDENTIAL_LABELLER_USER, 'credential-labeller.kubeconfig');
 }
 
 async function grantAccess(plane: Plane, dir: string, rbacFile: string, user: string, file: string): Promise<string> {

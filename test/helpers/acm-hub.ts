@@ -3,7 +3,8 @@ import type { AcmBackupType } from '../../core/acm/backup-selection.js';
 
 /**
  * A small ACM hub on the test control plane, made of the real CRDs (devstack/tools/acm-crds.ts): a managed cluster
- * with its namespace, credentials, Hive ClusterDeployment and addon config; a local-cluster; policies, placements and
+ * with its namespace, credentials (two of them unlabelled, named by its ClusterDeployment, for the pre-backup
+ * labelling), Hive ClusterDeployment and addon config; a local-cluster; policies, placements and
  * a cluster set; generic-labelled objects; and objects of the kinds the operator never backs up. Every name starts
  * with the fixture's id, so assertions read this fixture and nothing of the test files running beside it.
  * `expected` says, per type, which objects the operator's selection puts in that backup, as the resource list names
@@ -56,6 +57,19 @@ export async function createHubFixture(kc: KubeConfig, id: string): Promise<HubF
     metadata: { name: `${id}-plain`, namespace: managed },
     stringData: { value: 'not a credential' },
   });
+  // Unlabelled, but named by the ClusterDeployment: the pre-backup step labels them, so they are in the backup.
+  await create({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: `${id}-pull`, namespace: managed },
+    stringData: { '.dockerconfigjson': '{"auths":{}}' },
+  });
+  await create({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: `${id}-bundle`, namespace: managed },
+    stringData: { 'ca.crt': 'not a real bundle' },
+  });
 
   // Managed clusters: the activation kinds.
   await create({
@@ -78,6 +92,8 @@ export async function createHubFixture(kc: KubeConfig, id: string): Promise<HubF
       baseDomain: 'example.com',
       clusterName: managed,
       platform: { aws: { region: 'us-east-1', credentialsSecretRef: { name: `${id}-aws` } } },
+      pullSecretRef: { name: `${id}-pull` },
+      certificateBundles: [{ name: 'bundle', certificateSecretRef: { name: `${id}-bundle` } }],
       installed: true,
       clusterMetadata: {
         clusterID: `${id}-cluster-id`,
@@ -166,7 +182,7 @@ export async function createHubFixture(kc: KubeConfig, id: string): Promise<HubF
     namespaces: { managed, apps, local },
     expected: {
       credentials: {
-        'v1/Secret': [`${managed}/${id}-admin-kubeconfig`],
+        'v1/Secret': [`${managed}/${id}-admin-kubeconfig`, `${managed}/${id}-bundle`, `${managed}/${id}-pull`],
         'v1/ConfigMap': [`${managed}/${id}-ca`],
       },
       'managed-clusters': {

@@ -47,7 +47,13 @@ describe('ACM hub backups', () => {
     bucket = isolated.buckets.versitygw!;
     const result = validateConfig({
       ...isolated.config,
-      clusters: [{ name: CLUSTER, api: { kubeconfig: inject('resourceReaderKubeconfig') } }],
+      clusters: [
+        {
+          name: CLUSTER,
+          api: { kubeconfig: inject('resourceReaderKubeconfig') },
+          labelApi: { kubeconfig: inject('credentialLabellerKubeconfig') },
+        },
+      ],
       acmBackups: [
         {
           name: POLICY,
@@ -120,6 +126,17 @@ describe('ACM hub backups', () => {
     const result = await handle.result();
     expect(result).toMatchObject({ set, phase: 'done', hub: thisHub, skipped: [] });
     expect(result.typed.map((t) => [t.type, t.backup])).toEqual(ACM_BACKUP_TYPES.map((t) => [t, typedName(t, set)]));
+    // The pre-backup step labelled the two credentials the ClusterDeployment names, as the narrow labeller identity.
+    const managed = fixture.namespaces.managed;
+    expect(result.labels?.warnings).toEqual([]);
+    expect(result.labels?.labelled.filter((l) => l.includes(fixture.id)).sort()).toEqual([
+      `secrets ${managed}/${fixture.id}-bundle: cluster.open-cluster-management.io/backup=certificatebundle ` +
+        `(named by ClusterDeployment ${managed}/${managed} (certificateBundles))`,
+      `secrets ${managed}/${fixture.id}-pull: cluster.open-cluster-management.io/backup=pullsecret ` +
+        `(named by ClusterDeployment ${managed}/${managed} (pullSecretRef))`,
+    ]);
+    const pull = await core.readNamespacedSecret({ name: `${fixture.id}-pull`, namespace: managed });
+    expect(pull.metadata?.labels?.['cluster.open-cluster-management.io/backup']).toBe('pullsecret');
 
     for (const type of ACM_BACKUP_TYPES) {
       const backup = typedName(type, set);

@@ -7,6 +7,7 @@ import { startControlPlane, type ControlPlane } from '../../devstack/kube/contro
 import {
   grantResourceReaderAccess,
   grantResourceRestorerAccess,
+  grantCredentialLabellerAccess,
   grantWorkerAccess,
 } from '../../devstack/kube/worker-access.js';
 import { startNodeAgent, type NodeAgent } from '../../devstack/node-agent/agent.js';
@@ -36,6 +37,8 @@ declare module 'vitest' {
     /** The resource backups' read-only kubeconfig: exactly deploy/kubernetes/resource-reader.yaml. */
     resourceReaderKubeconfig: string;
     resourceRestorerKubeconfig: string;
+    /** ACM hub backups' credential labelling identity: exactly deploy/kubernetes/acm-credential-labeller.yaml. */
+    credentialLabellerKubeconfig: string;
   }
 }
 
@@ -133,6 +136,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const workerKubeconfig = await grantWorkerAccess(plane, join(dataDir, 'kubernetes'));
     const resourceReaderKubeconfig = await grantResourceReaderAccess(plane, join(dataDir, 'kubernetes'));
     const resourceRestorerKubeconfig = await grantResourceRestorerAccess(plane, join(dataDir, 'kubernetes'));
+    const credentialLabellerKubeconfig = await grantCredentialLabellerAccess(plane, join(dataDir, 'kubernetes'));
 
     project.provide('temporalAddress', `127.0.0.1:${temporalPort}`);
     project.provide('s3Servers', [
@@ -150,6 +154,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide('workerKubeconfig', workerKubeconfig);
     project.provide('resourceReaderKubeconfig', resourceReaderKubeconfig);
     project.provide('resourceRestorerKubeconfig', resourceRestorerKubeconfig);
+    project.provide('credentialLabellerKubeconfig', credentialLabellerKubeconfig);
   } catch (err) {
     await teardown();
     throw err;

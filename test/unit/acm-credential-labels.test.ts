@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  clusterDeploymentFacts,
   credentialLabelPatches,
   type ClusterDeploymentFacts,
   type HubCredentials,
@@ -154,5 +155,40 @@ describe('agent-install and bare metal secrets', () => {
       ],
     });
     expect(lines(h)).toEqual(['secrets c5/c5-pull: cluster.open-cluster-management.io/backup=pullsecret']);
+  });
+});
+
+describe('clusterDeploymentFacts', () => {
+  it('reads the secrets and config map a ClusterDeployment names, and whether a pool made it', () => {
+    expect(
+      clusterDeploymentFacts({
+        metadata: { name: 'c1', namespace: 'c1', labels: { a: 'b' } },
+        spec: {
+          clusterPoolRef: { namespace: 'pools', poolName: 'p' },
+          certificateBundles: [{ certificateSecretRef: { name: 'b1' } }, {}, { certificateSecretRef: { name: 'b2' } }],
+          pullSecretRef: { name: 'pull' },
+          provisioning: { manifestsSecretRef: { name: 'ms' }, manifestsConfigMapRef: { name: 'mc' } },
+        },
+      }),
+    ).toEqual({
+      namespace: 'c1',
+      name: 'c1',
+      labels: { a: 'b' },
+      fromPool: true,
+      certificateSecrets: ['b1', 'b2'],
+      pullSecret: 'pull',
+      manifestsSecret: 'ms',
+      manifestsConfigMap: 'mc',
+    });
+  });
+
+  it('leaves out what the spec does not name', () => {
+    expect(clusterDeploymentFacts({ metadata: { name: 'c', namespace: 'n' }, spec: { pullSecretRef: {} } })).toEqual({
+      namespace: 'n',
+      name: 'c',
+      labels: {},
+      fromPool: false,
+      certificateSecrets: [],
+    });
   });
 });

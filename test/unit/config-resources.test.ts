@@ -116,6 +116,28 @@ describe('clusters: api and optional etcd', () => {
     });
   });
 
+  describe('labelApi: the identity an ACM hub backup labels credentials with', () => {
+    it('is parsed like api and used only for labelling; without it labelling uses the api', () => {
+      const config = configOf(
+        validateConfig(doc({ tenant: { labelApi: { kubeconfig: '/etc/labeller.kubeconfig' } } })),
+      );
+      const tenant = config.clusters[1]!;
+      expect(resourceAccess(tenant, 'label')).toEqual({
+        access: { kubeconfig: '/etc/labeller.kubeconfig' },
+        field: 'labelApi',
+      });
+      expect(resourceAccess(tenant, 'read').field).toBe('api');
+      expect(resourceAccess(tenant, 'restore').field).toBe('api');
+      expect(resourceAccess(configOf(validateConfig(doc())).clusters[1]!, 'label').field).toBe('api');
+    });
+
+    it('rejects unknown fields in labelApi, naming the path', () => {
+      expect(onlyIssue(validateConfig(doc({ tenant: { labelApi: { kubeconfg: '/x' } } }))).path).toBe(
+        'clusters[1].labelApi',
+      );
+    });
+  });
+
   describe('resourceApi', () => {
     it('is api when set', () => {
       expect(resourceApi({ kubernetes: { kubeconfig: 'm' }, api: { kubeconfig: 't' }, etcd: undefined })).toEqual({
