@@ -10,7 +10,7 @@ import { listBackups, readManifest, type CatalogEntry } from './storage/catalog.
 import { clusterEtcd, findLocation } from './config-lookup.js';
 import { clusterContext, type ClusterContext } from './context.js';
 import type { ActivityDeps } from './deps.js';
-import { refuseWhileResourceRestoreRuns } from './restore-exclusion.js';
+import { refuseWhileAcmRestoreRuns, refuseWhileResourceRestoreRuns } from './restore-exclusion.js';
 import { probeMembers } from './etcd/members.js';
 import { readEtcdStatefulSet, resolveEtcd } from './etcd/target.js';
 import { nonRetryable } from './failures.js';
@@ -218,6 +218,7 @@ export function createRestoreInspectActivities(deps: ActivityDeps) {
       const { cluster } = target;
       const etcd = clusterEtcd(cluster);
       await refuseWhileResourceRestoreRuns(deps, cluster.name);
+      await refuseWhileAcmRestoreRuns(deps, cluster.name, 'restore etcd');
       if (!etcd.statefulSet) {
         throw nonRetryable(
           FailureTypes.InvalidConfig,

@@ -6,6 +6,7 @@ import { kubeFor } from './kube/client.js';
 import { clusterApiFor } from './kube/cluster-api.js';
 import { createCredentialLabelActivities } from './acm/credential-labels.js';
 import { createAcmBackupActivities } from './acm/hub-backup.js';
+import { createAcmRestoreActivities } from './acm/hub-restore.js';
 import { createEtcdBackupActivities } from './etcd-backup.js';
 import { createRestoreClusterActivities } from './etcd-restore-cluster.js';
 import { createRestoreInspectActivities } from './etcd-restore-inspect.js';
@@ -39,6 +40,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createResourceBackupActivities(deps),
     ...createAcmBackupActivities(deps),
     ...createCredentialLabelActivities(deps),
+    ...createAcmRestoreActivities(deps),
     ...createResourceRestoreActivities(deps),
     ...createRetentionActivities(deps),
     ...createScheduleActivities(deps),

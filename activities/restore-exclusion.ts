@@ -6,7 +6,8 @@ import { nonRetryable } from './failures.js';
 
 /**
  * An etcd restore and a resource restore of the same cluster never run together: the etcd restore replaces the
- * store the resource restore writes into. Each refuses to start while the other's workflow runs.
+ * store the resource restore writes into. Each refuses to start while the other's workflow runs. An ACM hub restore,
+ * made of resource restores, excludes both and is excluded by them.
  */
 async function refuseWhileRunning(deps: Pick<ActivityDeps, 'temporalClient'>, id: string, message: string) {
   try {
@@ -27,11 +28,24 @@ export function refuseWhileEtcdRestoreRuns(deps: Pick<ActivityDeps, 'temporalCli
   );
 }
 
-export function refuseWhileResourceRestoreRuns(deps: Pick<ActivityDeps, 'temporalClient'>, cluster: string) {
+export function refuseWhileAcmRestoreRuns(deps: Pick<ActivityDeps, 'temporalClient'>, cluster: string, then: string) {
+  const id = workflowIds.acmRestore(cluster);
+  return refuseWhileRunning(
+    deps,
+    id,
+    `an ACM hub restore of ${cluster} is running (workflow ${id}); ${then} once it has ended (lifeboat restore status ${cluster} --kind acm)`,
+  );
+}
+
+export function refuseWhileResourceRestoreRuns(
+  deps: Pick<ActivityDeps, 'temporalClient'>,
+  cluster: string,
+  then = 'restore etcd',
+) {
   const id = workflowIds.resourceRestore(cluster);
   return refuseWhileRunning(
     deps,
     id,
-    `a resource restore of ${cluster} is running (workflow ${id}); restore etcd once it has ended (lifeboat restore status ${cluster} --kind resources)`,
+    `a resource restore of ${cluster} is running (workflow ${id}); ${then} once it has ended (lifeboat restore status ${cluster} --kind resources)`,
   );
 }

@@ -23,6 +23,8 @@ export const FailureTypes = {
   RestorePermissionDenied: 'RestorePermissionDenied',
   /** Another restore of the same cluster (etcd or resources) is running. */
   RestoreConflict: 'RestoreConflict',
+  /** An ACM hub restore would activate while the hub that wrote the backups still writes them. */
+  OldHubAlive: 'OldHubAlive',
 } as const;
 
 export type FailureType = keyof typeof FailureTypes;

@@ -51,6 +51,8 @@ export const workflowIds = {
   etcdRestore: (cluster: string) => `etcd-restore/${cluster}`,
   /** One resource restore per target cluster at a time. */
   resourceRestore: (target: string) => `resource-restore/${target}`,
+  /** One ACM hub restore per hub; its steps are resource restores under resourceRestore's id, one at a time. */
+  acmRestore: (hub: string) => `acm-restore/${hub}`,
   /** A dry run writes nothing, so it takes no lock: its own id per request. */
   resourceRestoreDryRun: (target: string, restore: string) => `resource-restore-dry-run/${target}/${restore}`,
   retention: (cluster: string, policy: string) => `retention/${cluster}/${policy}`,

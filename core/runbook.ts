@@ -102,8 +102,8 @@ export function refusedMessage(subject: string, stage: string, message: string):
   return `${subject} refused in ${stage}: ${message}${/nothing was changed/i.test(message) ? '' : ' Nothing was changed.'}`;
 }
 
-export function notApprovedMessage(subject: string, why: string): string {
-  return `${subject} ${why}; nothing was changed`;
+export function notApprovedMessage(subject: string, why: string, leftAs = 'nothing was changed'): string {
+  return `${subject} ${why}; ${leftAs}`;
 }
 
 /** Rolled back before the point of no return; `state` says what everything is like now. */

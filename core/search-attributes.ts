@@ -20,6 +20,7 @@ export const LifeboatKinds = {
   acmBackup: 'acm-backup',
   etcdRestore: 'etcd-restore',
   resourceRestore: 'resource-restore',
+  acmRestore: 'acm-restore',
   retention: 'retention',
   storageCheck: 'storage-check',
 } as const;

@@ -6,3 +6,4 @@ export { etcdRestore } from './etcd-restore.js';
 export { resourceBackup } from './resource-backup.js';
 export { acmBackup } from './acm-backup.js';
 export { resourceRestore } from './resource-restore.js';
+export { acmRestore } from './acm-restore.js';

@@ -43,7 +43,7 @@ const { preflightResourceRestore, restoreResourceStep } = proxyActivities<Activi
 export async function resourceRestore(request: ResourceRestoreRequest): Promise<ResourceRestoreResult> {
   const { target } = request;
   const dryRun = request.dryRun ?? false;
-  const restore = restoreName(target, new Date(request.requestedAt));
+  const restore = request.name ?? restoreName(target, new Date(request.requestedAt));
   const startedAt = new Date(Date.now()).toISOString();
   const progress: ResourceRestoreProgress = {
     target,

@@ -116,8 +116,11 @@ export class Runbook<K extends string, P extends RunbookProgress<K>> {
     return this.refusing(kind, () => this.run(kind, action));
   }
 
-  /** The approval gate, if the plan has one: an abort or no answer within `timeout` ends the runbook unchanged. */
-  async gate(kind: K, timeout: Duration): Promise<void> {
+  /**
+   * The approval gate, if the plan has one: an abort or no answer within `timeout` ends the runbook, as `leftAs` says
+   * (unchanged, for a gate before the first write).
+   */
+  async gate(kind: K, timeout: Duration, leftAs?: string): Promise<void> {
     if (!this.progress.steps.some((s) => s.kind === kind)) return;
     this.update(kind, (s) => stepWaiting(s, now()));
     this.progress.waiting = { for: 'approval', hint: this.texts.hints.approval };
@@ -136,7 +139,7 @@ export class Runbook<K extends string, P extends RunbookProgress<K>> {
     throw ApplicationFailure.create({
       type: answered ? OutcomeTypes.RestoreAborted : OutcomeTypes.ApprovalTimedOut,
       nonRetryable: true,
-      message: notApprovedMessage(this.texts.subject, why),
+      message: notApprovedMessage(this.texts.subject, why, leftAs),
     });
   }
 

@@ -17,11 +17,12 @@ import { validateRestoreOptions, type RestoreOptionIssue } from '../../core/reso
 import type { PlannedRestore, ResourceRestoreRequest, RestoreSource } from '../../core/resources/restore-run.js';
 import { CUSTOM_RESOURCE_DEFINITIONS } from '../../core/resources/selection.js';
 import { chooseBackup } from '../../core/restore-plan.js';
+import { workflowIds } from '../../core/naming.js';
 import { parseVeleroRecord } from '../../core/velero/backup-record.js';
 import { findCluster, findLocation } from '../config-lookup.js';
 import type { ActivityDeps } from '../deps.js';
 import { nonRetryable } from '../failures.js';
-import { refuseWhileEtcdRestoreRuns } from '../restore-exclusion.js';
+import { refuseWhileAcmRestoreRuns, refuseWhileEtcdRestoreRuns } from '../restore-exclusion.js';
 import { discover } from '../kube/discovery.js';
 import { listBackups, readManifest } from '../storage/catalog.js';
 import { withS3 } from '../storage/s3.js';
@@ -64,7 +65,10 @@ async function lifeboatSource(
 ): Promise<{ source: RestoreSource; groupResources: string[] }> {
   const cluster = request.fromCluster ?? request.target;
   findCluster(deps, cluster);
-  const locations = resourceLocations(deps, cluster, request.policy);
+  const locations =
+    request.location !== undefined
+      ? [findLocation(deps, request.location)]
+      : resourceLocations(deps, cluster, request.policy);
   if (locations.length === 0) {
     throw nonRetryable(
       FailureTypes.BackupNotFound,
@@ -228,6 +232,9 @@ export function createPlanActivities(deps: ActivityDeps) {
         throw badRequest('--from-cluster and --velero name two sources: give one');
       }
       await refuseWhileEtcdRestoreRuns(deps, request.target);
+      if (request.partOf !== workflowIds.acmRestore(request.target)) {
+        await refuseWhileAcmRestoreRuns(deps, request.target, 'restore its resources');
+      }
       const { source, groupResources } = request.velero
         ? { source: await veleroSource(deps, request, request.velero), groupResources: [] }
         : await lifeboatSource(deps, request);

@@ -5,7 +5,7 @@ import { BACKUP_LABEL, type AcmBackupType } from './backup-selection.js';
  * (../shared/research/acm-backup-notes.md, sections 3.2 to 3.5, and the preset of section 6): which backup each type
  * comes from (latest, skip or a name, each type on its own), then six restore steps, each a resource restore of one
  * backup with an extra label term, the activation data last. A pure function of the request and the catalog of the
- * hub's backups. Not wired into a workflow yet (issue 15).
+ * hub's backups. workflows/acm-restore.ts runs it.
  */
 
 /** `latest`, `skip`, or a backup name of that type. */
@@ -29,6 +29,8 @@ export interface HubBackup {
   type: AcmBackupType;
   /** The set it was made in (the schedule's nominal time, shared by the types of one run). */
   set: string;
+  /** The id of the hub that wrote it. */
+  hub?: string;
   startedAt: string;
   /** Lifeboat's resource-backup outcomes; only the Completed ones (with warnings or errors too) are restorable. */
   outcome: string;

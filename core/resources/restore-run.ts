@@ -14,10 +14,16 @@ import type { PlannedSkip } from './restore-plan.js';
 export interface ResourceRestoreRequest {
   /** The cluster the objects are restored into. */
   target: string;
+  /** The restore's name (its label on every object); default: restoreName(target, requestedAt). A hub restore names its steps. */
+  name?: string;
+  /** The ACM hub restore (its workflow id) that runs this restore as one of its steps: it does not exclude its own. */
+  partOf?: string;
   /** `latest` or a backup name. */
   backup: string;
   /** Whose backup: another cluster's (migration). Default: the target's own. */
   fromCluster?: string;
+  /** The storage location the backup is in (a hub restore has resolved it); default: those of its cluster's policies. */
+  location?: string;
   /** With `latest`: the newest backup of this resource-backup policy only. */
   policy?: string;
   /** A backup stock Velero wrote: a storage location of the config and the BackupStorageLocation prefix in it. */

@@ -34,6 +34,10 @@ const expected: Record<string, string> = {
   'etcd-restore-aborted': 'etcd-restore-faults.test.ts: aborted after the point of no return',
   'acm-backup-completed': 'acm-backup.test.ts: one hub backup set, four typed resource backups, then retention',
   'acm-backup-collision': "acm-backup.test.ts: another hub's newer set found, the schedule paused, nothing written",
+  'acm-restore-passive':
+    'acm-restore.test.ts: a passive hub restore, credentials, resources and generic as child resource restores',
+  'acm-restore-activated':
+    'acm-restore.test.ts: a hub restore with the activation, the old hub declared gone, the auto-import report',
   'resource-restore-completed':
     'resource-restore.test.ts: deleted namespaces and a CRD with its custom resources restored, record written',
 };

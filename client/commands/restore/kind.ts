@@ -5,20 +5,34 @@ import { workflowIds } from '../../../core/naming.js';
 import { CliError, ExitCode } from '../../exit-codes.js';
 
 /**
- * Which restore `restore status|approve|retry|abort CLUSTER` mean: an etcd or a resource restore. Both kinds never run
- * together on one cluster (activities/restore-exclusion.ts), so without --kind the running one is meant.
+ * Which restore `restore status|approve|retry|abort CLUSTER` mean: an etcd, a resource or an ACM hub restore. They
+ * never run together on one cluster (activities/restore-exclusion.ts) — except an ACM hub restore's own steps, which
+ * are resource restores — so without --kind the running one is meant (the hub restore, over its step).
  */
-export const RESTORE_KINDS = ['etcd', 'resources'] as const;
+export const RESTORE_KINDS = ['etcd', 'resources', 'acm'] as const;
 export type RestoreKind = (typeof RESTORE_KINDS)[number];
 
+const WORKFLOW_IDS: Record<RestoreKind, (cluster: string) => string> = {
+  etcd: workflowIds.etcdRestore,
+  resources: workflowIds.resourceRestore,
+  acm: workflowIds.acmRestore,
+};
+
 export function restoreWorkflowId(kind: RestoreKind, cluster: string): string {
-  return kind === 'etcd' ? workflowIds.etcdRestore(cluster) : workflowIds.resourceRestore(cluster);
+  return WORKFLOW_IDS[kind](cluster);
 }
+
+/** How messages name a restore of that kind. */
+export const RESTORE_KIND_NAMES: Record<RestoreKind, string> = {
+  etcd: 'etcd restore',
+  resources: 'resource restore',
+  acm: 'ACM hub restore',
+};
 
 /** The --kind option, checked by commander (anything else is bad input, exit 2). */
 export function addKindOption(command: Command): Command {
   return command.addOption(
-    new Option('-k, --kind <kind>', 'etcd or resources (default: the one running for the cluster)').choices(
+    new Option('-k, --kind <kind>', 'etcd, resources or acm (default: the one running for the cluster)').choices(
       RESTORE_KINDS,
     ),
   );
@@ -63,15 +77,18 @@ export async function findRestore(
   if (found.length === 0) {
     const ids = kinds.map((k) => restoreWorkflowId(k, cluster)).join(' or ');
     throw new CliError(
-      `No ${kind === 'etcd' ? 'etcd ' : kind === 'resources' ? 'resource ' : ''}restore has run for cluster ` +
+      `No ${kind ? RESTORE_KIND_NAMES[kind] : 'restore'} has run for cluster ` +
         `${cluster} (no workflow ${ids}). Start one with lifeboat restore ` +
-        `${kind === 'resources' ? 'resources' : 'etcd'} --cluster ${cluster}` +
-        `${kind ? '' : ` (or lifeboat restore resources --cluster ${cluster})`}.`,
+        `${kind ?? 'etcd'} --cluster ${cluster}` +
+        `${kind ? '' : ` (or lifeboat restore resources|acm --cluster ${cluster})`}.`,
       ExitCode.BadInput,
     );
   }
   if (kind) return found[0]!;
   const running = found.filter((f) => f.description.status.name === 'RUNNING');
+  // A running hub restore runs its steps as resource restores: the hub restore is the one meant.
+  const hubRestore = running.find((f) => f.kind === 'acm');
+  if (hubRestore) return hubRestore;
   if (running.length === 1) return running[0]!;
   if (running.length > 1) {
     throw new CliError(
@@ -91,7 +108,7 @@ export async function findRestore(
   const latest = [...found].sort((a, b) => b.description.startTime.getTime() - a.description.startTime.getTime())[0]!;
   if (found.length > 1)
     console.error(
-      `No restore of ${cluster} is running; showing the latest, the ${latest.kind} restore (--kind ${latest.kind === 'etcd' ? 'resources' : 'etcd'} shows the other).`,
+      `No restore of ${cluster} is running; showing the latest, the ${RESTORE_KIND_NAMES[latest.kind]} (--kind ${RESTORE_KINDS.filter((k) => k !== latest.kind).join(' or --kind ')} shows the others).`,
     );
   return latest;
 }

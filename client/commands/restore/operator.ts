@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { OperatorDecision } from '../../../core/runbook.js';
-// Both restore workflows run on the runbook engine, which answers these same updates.
+// All restore workflows run on the runbook engine, which answers these same updates.
 import { abortRestore, approveRestore, retryRestore } from '../../../workflows/runbook-api.js';
 import { CliError, ExitCode } from '../../exit-codes.js';
 import { utc } from '../../output.js';
 import { withTemporal } from '../../temporal.js';
 import { osUser } from './requester.js';
-import { addKindOption, type RestoreKind } from './kind.js';
+import { addKindOption, RESTORE_KIND_NAMES, type RestoreKind } from './kind.js';
 import { describeRestore } from './status.js';
 
 /** The operator's decisions a waiting restore accepts, as workflow updates. */
@@ -35,7 +35,7 @@ async function sendUpdate(
 ) {
   // The restore the operator means: the one --kind names, else the running one of either kind (none: exit 1).
   const found = await describeRestore(client, cluster, kind, 'refuse');
-  const what = `the ${found.kind === 'etcd' ? 'etcd' : 'resource'} restore of ${cluster}`;
+  const what = `the ${RESTORE_KIND_NAMES[found.kind]} of ${cluster}`;
   const see = `See lifeboat restore status ${cluster} --kind ${found.kind}.`;
   if (found.description.status.name !== 'RUNNING') {
     throw new CliError(
@@ -77,7 +77,7 @@ export function registerOperatorUpdates(restore: Command): void {
             ...(opts.reason ? { reason: opts.reason } : {}),
           });
           console.log(
-            `${kind === 'etcd' ? 'etcd' : 'resource'} restore of ${cluster}: ${answer}. ` +
+            `${RESTORE_KIND_NAMES[kind]} of ${cluster}: ${answer}. ` +
               `Follow it with lifeboat restore status ${cluster} --kind ${kind}.`,
           );
         });

@@ -51,7 +51,7 @@ export function formatIssues(issues: readonly RestoreOptionIssue[]): string {
   return issues.map((i) => `${i.flag}: ${i.message}`).join('\n');
 }
 
-function bad(message: string): CliError {
+export function bad(message: string): CliError {
   return new CliError(message, ExitCode.BadInput);
 }
 
@@ -105,7 +105,7 @@ export function restoreOptionsFromFlags(flags: ResourcesFlags): RestoreOptions {
   return options;
 }
 
-function clusterByFlag(config: LifeboatConfig, flag: string, name: string, file: string) {
+export function clusterByFlag(config: LifeboatConfig, flag: string, name: string, file: string) {
   const cluster = config.clusters.find((c) => c.name === name);
   if (cluster) return cluster;
   const known = config.clusters.map((c) => c.name).join(', ') || 'none';

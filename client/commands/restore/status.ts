@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
+import { acmRestoreProgress, type AcmRestoreProgress } from '../../../workflows/acm-restore-api.js';
 import type { EtcdRestoreProgress } from '../../../workflows/etcd-restore-api.js';
-import type { etcdRestore, resourceRestore } from '../../../workflows/index.js';
+import type { acmRestore, etcdRestore, resourceRestore } from '../../../workflows/index.js';
 import type { ResourceRestoreProgress } from '../../../workflows/resource-restore-api.js';
 import { CliError, ExitCode } from '../../exit-codes.js';
 import { humanAge, printFields, printJson, spanDuration, table, utc, wrap } from '../../output.js';
@@ -9,6 +10,7 @@ import { withTemporal } from '../../temporal.js';
 import { formatFailure, restoreFailure, type RestoreFailure } from './failure.js';
 import { addKindOption, findRestore, type RestoreKind, type WhenNoneRuns } from './kind.js';
 import { queryProgress, queryResourceProgress } from './progress.js';
+import { acmAutoImportTable, acmStatusFields, acmStepTable } from './acm-output.js';
 import { resourceStatusFields } from './resource-output.js';
 
 /**
@@ -37,6 +39,7 @@ type RestoreStatus = {
 } & (
   | { kind: 'etcd'; progress: EtcdRestoreProgress | undefined }
   | { kind: 'resources'; progress: ResourceRestoreProgress | undefined }
+  | { kind: 'acm'; progress: AcmRestoreProgress | undefined }
 );
 
 async function restoreStatus(client: Client, cluster: string, kind: RestoreKind | undefined): Promise<RestoreStatus> {
@@ -57,6 +60,20 @@ async function restoreStatus(client: Client, cluster: string, kind: RestoreKind 
       }
     }
     return { kind: 'etcd', workflowId, description, progress, failure };
+  }
+  if (found.kind === 'acm') {
+    const handle = client.workflow.getHandle<typeof acmRestore>(workflowId);
+    let progress = await client
+      .withDeadline(Date.now() + 5000, () => handle.query(acmRestoreProgress))
+      .catch(() => undefined);
+    if (closed) {
+      try {
+        progress ??= await handle.result();
+      } catch (err) {
+        failure = restoreFailure(err);
+      }
+    }
+    return { kind: 'acm', workflowId, description, progress, failure };
   }
   const handle = client.workflow.getHandle<typeof resourceRestore>(workflowId);
   let progress = await queryResourceProgress(client, handle);
@@ -117,12 +134,14 @@ function printStatus(restore: RestoreStatus): void {
   ];
   const progress = restore.progress;
   if (restore.kind === 'resources') rows.push(...resourceStatusFields(restore.progress));
+  else if (restore.kind === 'acm') rows.push(...acmStatusFields(restore.progress));
   else {
+    const etcd = restore.progress;
     rows.push(
-      ['backup', progress?.backup ?? '(not planned yet)'],
-      ['phase', progress?.phase ?? '(unknown: no worker answered the progress query)'],
+      ['backup', etcd?.backup ?? '(not planned yet)'],
+      ['phase', etcd?.phase ?? '(unknown: no worker answered the progress query)'],
     );
-    if (progress?.approvedBy) rows.push(['approved by', progress.approvedBy]);
+    if (etcd?.approvedBy) rows.push(['approved by', etcd.approvedBy]);
   }
   printFields(rows);
   if (progress && progress.steps.length > 0) {
@@ -140,6 +159,10 @@ function printStatus(restore: RestoreStatus): void {
       ),
     );
   }
+  if (restore.kind === 'acm' && restore.progress) {
+    for (const part of [acmStepTable(restore.progress), acmAutoImportTable(restore.progress)])
+      if (part) console.log(part);
+  }
   if (progress?.waiting) console.log(`Waiting for ${progress.waiting.for}: ${progress.waiting.hint}`);
   if (failure) console.log(`Failed${formatFailure(failure)}`);
 }
@@ -149,14 +172,14 @@ export function registerStatus(restore: Command): void {
     restore
       .command('status')
       .description(
-        'Show the latest restore of a cluster (running or ended), etcd or resources: status, backup, phase, each step',
+        'Show the latest restore of a cluster (running or ended), etcd, resources or acm: status, backup, phase, each step',
       )
       .argument('<cluster>', 'the cluster, as named in the config')
       .option('-o, --output <format>', 'table or json', 'table'),
   )
     .addHelpText(
       'after',
-      '\nExamples:\n  lifeboat restore status demo\n  lifeboat restore status demo --kind resources\n\n' +
+      '\nExamples:\n  lifeboat restore status demo\n  lifeboat restore status demo --kind resources\n  lifeboat restore status new-hub --kind acm\n\n' +
         'Without --kind: the running restore of either kind, else the latest that ran.\n' +
         'Exit codes: 0 completed or running, 1 failed/terminated/cancelled, 2 no restore ever ran for the cluster ' +
         '(or both kinds run: pass --kind).',

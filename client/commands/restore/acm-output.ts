@@ -1,0 +1,78 @@
+import type { AcmRestoreProgress, AcmRestoreResult } from '../../../workflows/acm-restore-api.js';
+import { table, wrap } from '../../output.js';
+
+/**
+ * How an ACM hub restore reads for people: which backup each type came from, the plan's warnings, one row per step
+ * with its counts, the activation check, and one line per managed cluster for the auto-import. Pure.
+ */
+
+export function acmPlanLines(result: Pick<AcmRestoreResult, 'plan'>): string[] {
+  const plan = result.plan;
+  if (!plan) return [];
+  const b = plan.backups;
+  return [
+    `credentials ${b.credentials ?? 'skip'}, resources ${b.resources ?? 'skip'}, generic ${b.generic ?? 'none'}, ` +
+      `managed clusters ${b.managedClusters ?? 'skip'}`,
+    ...plan.warnings.map((w) => `warning: ${w}`),
+  ];
+}
+
+export function acmStepTable(result: Pick<AcmRestoreResult, 'results'>): string | undefined {
+  if (result.results.length === 0) return undefined;
+  return table(
+    ['step', 'backup', 'outcome', 'created', 'updated', 'unchanged', 'skipped', 'failed'],
+    result.results.map((r) => [
+      r.step,
+      r.backup,
+      r.outcome,
+      r.counts.created,
+      r.counts.updated,
+      r.counts.unchanged,
+      r.counts.skipped,
+      r.counts.failed,
+    ]),
+  );
+}
+
+export function acmAutoImportTable(result: Pick<AcmRestoreResult, 'autoImport'>): string | undefined {
+  const clusters = result.autoImport?.clusters ?? [];
+  if (clusters.length === 0) return undefined;
+  return table(
+    ['managed cluster', 'auto-import', 'why'],
+    clusters.map((c) => [c.cluster, c.action, wrap(c.message, 70)]),
+  );
+}
+
+/** The whole report printed when a followed restore ends. */
+export function acmResultReport(result: AcmRestoreResult, took: string): string {
+  const failed = result.results.flatMap((r) => r.failed.map((f) => `  ${r.step}: ${f}`));
+  const activated = result.results.some((r) => r.step === 'managed-clusters');
+  return [
+    `ACM hub restore ${result.restore} of ${result.hub} from ${result.fromCluster} completed in ${took}`,
+    ...acmPlanLines(result),
+    acmStepTable(result),
+    ...(failed.length > 0 ? ['items that failed:', ...failed] : []),
+    activated
+      ? `activation: ${result.activation ?? 'checked'}`
+      : 'not activated: the managed clusters were skipped (restore them later with --managed-clusters latest)',
+    acmAutoImportTable(result),
+  ]
+    .filter((line): line is string => line !== undefined)
+    .join('\n');
+}
+
+/** Items failed in any step: the restore completed with errors. */
+export function acmFailedCount(result: Pick<AcmRestoreResult, 'results'>): number {
+  return result.results.reduce((n, r) => n + r.counts.failed, 0);
+}
+
+/** The status command's fields of a hub restore. */
+export function acmStatusFields(progress: AcmRestoreProgress | undefined): [string, string][] {
+  if (!progress) return [['phase', '(unknown: no worker answered the progress query)']];
+  return [
+    ['hub restore', `${progress.restore} onto ${progress.hub} from ${progress.fromCluster}`],
+    ['phase', progress.phase],
+    ...acmPlanLines(progress).map((line, i): [string, string] => [i === 0 ? 'backups' : '', line]),
+    ...(progress.activation ? [['activation', progress.activation] as [string, string]] : []),
+  ];
+}

@@ -1,0 +1,115 @@
+import type { AcmRestoreInput } from '../../../core/acm/restore-run.js';
+import type { AcmRestoreRequest, CleanupMode } from '../../../core/acm/restore-plan.js';
+import type { LifeboatConfig } from '../../../core/config/schema.js';
+import { bad, clusterByFlag } from './resource-request.js';
+
+/**
+ * `lifeboat restore acm`'s flags (or ACM's own Restore manifest, -f) → the acmRestore workflow's input, checked
+ * against the config before anything starts. Pure (the clock, the user and the parsed manifest come in). What needs
+ * the backups (does a name exist, is it of that type, is the old hub alive) is the workflow's planning, which fails
+ * InvalidRestoreRequest or OldHubAlive: exit 2 as well.
+ */
+
+export interface AcmFlags {
+  cluster: string;
+  fromCluster?: string;
+  location?: string;
+  managedClusters?: string;
+  credentials?: string;
+  resources?: string;
+  cleanupBeforeRestore?: string;
+  yesDeleteUnrestored?: boolean;
+  requireApproval?: boolean;
+  oldHubGone?: string;
+  sync?: boolean;
+  syncInterval?: string;
+  config: string;
+  /** The path of the Restore manifest, when -f gave one (its request comes in as `manifest`). */
+  restoreFile?: string;
+}
+
+const CLEANUP_MODES: readonly CleanupMode[] = ['none', 'restored', 'all'];
+const TYPE_FLAGS = [
+  ['credentials', '--credentials'],
+  ['resources', '--resources'],
+  ['managedClusters', '--managed-clusters'],
+] as const;
+
+function requestFromFlags(flags: AcmFlags): AcmRestoreRequest {
+  const problems: string[] = [];
+  for (const [field, flag] of TYPE_FLAGS) {
+    const value = flags[field];
+    if (value === undefined || value.trim() === '')
+      problems.push(`${flag}: say what to restore of this type: latest, skip, or a backup name`);
+  }
+  const cleanup = (flags.cleanupBeforeRestore ?? 'none').trim().toLowerCase();
+  if (!CLEANUP_MODES.includes(cleanup as CleanupMode))
+    problems.push(
+      `--cleanup-before-restore ${flags.cleanupBeforeRestore}: not a mode; use none, restored (delete what an ` +
+        'earlier restore brought and these backups no longer hold) or all (also what was made on this hub)',
+    );
+  if (problems.length > 0) throw bad(problems.join('\n'));
+  return {
+    credentials: flags.credentials!.trim(),
+    resources: flags.resources!.trim(),
+    managedClusters: flags.managedClusters!.trim(),
+    cleanup: cleanup as CleanupMode,
+    ...(flags.yesDeleteUnrestored ? { cleanupAllConfirmed: true } : {}),
+  };
+}
+
+/** With -f, the three type flags and the cleanup mode come from the manifest: giving them too is ambiguous. */
+function refuseFlagsBesideManifest(flags: AcmFlags): void {
+  const given = [
+    ...TYPE_FLAGS.filter(([field]) => flags[field] !== undefined).map(([, flag]) => flag),
+    ...(flags.cleanupBeforeRestore !== undefined ? ['--cleanup-before-restore'] : []),
+  ];
+  if (given.length > 0)
+    throw bad(
+      `${given.join(', ')}: ${flags.restoreFile} already says what to restore (veleroCredentialsBackupName, ` +
+        'veleroResourcesBackupName, veleroManagedClustersBackupName, cleanupBeforeRestore); drop the flags or -f',
+    );
+}
+
+export function acmRestoreInput(
+  config: LifeboatConfig,
+  flags: AcmFlags,
+  manifest: AcmRestoreRequest | undefined,
+  now: Date,
+  requestedBy: string,
+): AcmRestoreInput {
+  const hub = clusterByFlag(config, '--cluster', flags.cluster, flags.config).name;
+  const fromCluster = flags.fromCluster
+    ? clusterByFlag(config, '--from-cluster', flags.fromCluster, flags.config).name
+    : hub;
+  if (manifest) refuseFlagsBesideManifest(flags);
+  const request = manifest
+    ? { ...manifest, ...(flags.yesDeleteUnrestored ? { cleanupAllConfirmed: true } : {}) }
+    : requestFromFlags(flags);
+  if (flags.sync || request.sync || flags.syncInterval !== undefined)
+    throw bad(
+      '--sync: passive sync (restoring newer backups until activation) is not built yet; restore once now with ' +
+        '--managed-clusters skip, again later for newer backups, and with --managed-clusters latest to activate',
+    );
+  if (request.cleanup !== 'none')
+    throw bad(
+      `--cleanup-before-restore ${request.cleanup}: the cleanup after a hub restore is not built yet; restore with ` +
+        'none (existing objects are updated, nothing is deleted) and delete stale objects by hand',
+    );
+  if (flags.location !== undefined && !config.storageLocations.some((l) => l.name === flags.location)) {
+    const known = config.storageLocations.map((l) => l.name).join(', ') || 'none';
+    throw bad(`--location ${flags.location}: no such storage location in ${flags.config} (known: ${known}).`);
+  }
+  if (flags.oldHubGone !== undefined && flags.oldHubGone.trim() === '')
+    throw bad('--old-hub-gone: give the reason you know the old hub is gone (it is recorded in the workflow)');
+  return {
+    hub,
+    fromCluster,
+    ...(flags.location ? { location: flags.location } : {}),
+    request,
+    ...(flags.requireApproval ? { requireApproval: true } : {}),
+    ...(flags.oldHubGone ? { oldHubGone: flags.oldHubGone.trim() } : {}),
+    requestedBy,
+    requestedAt: now.toISOString(),
+  };
+}
