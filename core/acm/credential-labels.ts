@@ -1,11 +1,13 @@
+import { MSA_TOKEN_LABEL } from './auto-import.js';
 import { BACKUP_LABEL, CREDENTIAL_LABELS } from './backup-selection.js';
 
 /**
  * The labels a hub's credentials need before each backup, so that the credentials backup (which selects Secrets and
  * ConfigMaps by label) holds what a new hub needs to reach its clusters: the cluster-backup-operator's pre-backup
  * step (../shared/research/acm-backup-notes.md 1.3). A pure decision over what the hub serves; the activity applies
- * the patches with its own narrow identity (patch on secrets and configmaps only). ManagedServiceAccount token
- * secrets are not labelled here: creating ManagedServiceAccounts is out of scope (issue 15).
+ * the patches with its own narrow identity (patch on secrets and configmaps only). Where ManagedServiceAccount token
+ * secrets exist (`auto-import-account*`), they are labelled `msa`, so a new hub can write auto-import secrets from
+ * them; creating the ManagedServiceAccounts themselves is out of scope (issue 15).
  */
 
 export interface HubObject {
@@ -83,6 +85,7 @@ export const HIVE_DR_LABEL = 'hive.openshift.io/disable-creation-webhook-for-dr'
 const AGENT_INSTALL_WATCH = 'agent-install.openshift.io/watch';
 const METAL3_ENVIRONMENT = 'environment.metal3.io';
 const MACHINE_API_NAMESPACE = 'openshift-machine-api';
+const MSA_TOKEN_PREFIX = 'auto-import-account';
 
 /** Already in the credentials backup: one of its labels has a value (an empty value counts as none, as the operator's). */
 function labelled(object: HubObject): boolean {
@@ -165,6 +168,13 @@ export function credentialLabelPatches(hub: HubCredentials): LabelPatch[] {
       label('secrets', secret, 'agent-install', `labelled ${AGENT_INSTALL_WATCH}=true`);
     if (secret.labels[METAL3_ENVIRONMENT] === 'baremetal' && secret.namespace !== MACHINE_API_NAMESPACE)
       label('secrets', secret, 'baremetal', `labelled ${METAL3_ENVIRONMENT}=baremetal`);
+    if (secret.labels[MSA_TOKEN_LABEL] === 'true' && secret.name.startsWith(MSA_TOKEN_PREFIX))
+      label(
+        'secrets',
+        secret,
+        'msa',
+        'a ManagedServiceAccount token: the activation writes auto-import secrets from it',
+      );
   }
   return patches;
 }

@@ -2,7 +2,7 @@ import { KubeConfig, KubernetesObjectApi, type KubernetesObject } from '@kuberne
 import type { AcmBackupType } from '../../core/acm/backup-selection.js';
 
 /**
- * A small ACM hub on the test control plane, made of the real CRDs (devstack/tools/acm-crds.ts): a managed cluster
+ * A small ACM hub on the test control plane, made of the real CRDs (devstack/tools/acm-crds.ts): a Hive managed cluster
  * with its namespace, credentials (two of them unlabelled, named by its ClusterDeployment, for the pre-backup
  * labelling), Hive ClusterDeployment and addon config; a local-cluster; policies, placements and
  * a cluster set; generic-labelled objects; and objects of the kinds the operator never backs up. Every name starts
@@ -12,7 +12,9 @@ import type { AcmBackupType } from '../../core/acm/backup-selection.js';
  */
 export interface HubFixture {
   id: string;
-  namespaces: { managed: string; apps: string; local: string };
+  namespaces: { managed: string; imported: string; apps: string; local: string };
+  /** The imported cluster's API URL (spec.managedClusterClientConfigs) and its ManagedServiceAccount token. */
+  imported: { url: string; token: string };
   expected: Record<AcmBackupType, Record<string, string[]>>;
   /** Objects of this fixture that no type may hold, as `<apiVersion>/<Kind>` to names. */
   nowhere: Record<string, string[]>;
@@ -26,13 +28,17 @@ export async function createHubFixture(kc: KubeConfig, id: string): Promise<HubF
   const managed = `${id}-mc`;
   const apps = `${id}-apps`;
   const local = `${id}-local`;
+  const imported = `${id}-imp`;
+  const importedUrl = `https://${imported}.example.test:6443`;
+  const importedToken = `token-of-${imported}`;
   const created: KubernetesObject[] = [];
   const create = async (object: KubernetesObject & Record<string, unknown>) => {
     await api.create(object);
     created.push(object);
   };
 
-  for (const name of [managed, apps, local]) await create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+  for (const name of [managed, imported, apps, local])
+    await create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
 
   // Credentials: Secrets and ConfigMaps carrying one of the three labels; an unlabelled Secret stays out.
   await create({
@@ -83,6 +89,23 @@ export async function createHubFixture(kc: KubeConfig, id: string): Promise<HubF
     kind: 'ManagedCluster',
     metadata: { name: local, ...label({ 'local-cluster': 'true' }) },
     spec: { hubAcceptsClient: true },
+  });
+  // An imported (non-Hive) cluster: a URL and a ManagedServiceAccount token, unlabelled until the pre-backup step.
+  await create({
+    apiVersion: 'cluster.open-cluster-management.io/v1',
+    kind: 'ManagedCluster',
+    metadata: { name: imported },
+    spec: { hubAcceptsClient: true, managedClusterClientConfigs: [{ url: importedUrl }] },
+  });
+  await create({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: {
+      name: 'auto-import-account',
+      namespace: imported,
+      ...label({ 'authentication.open-cluster-management.io/is-managed-serviceaccount': 'true' }),
+    },
+    stringData: { token: importedToken },
   });
   await create({
     apiVersion: 'hive.openshift.io/v1',
@@ -179,14 +202,20 @@ export async function createHubFixture(kc: KubeConfig, id: string): Promise<HubF
 
   return {
     id,
-    namespaces: { managed, apps, local },
+    namespaces: { managed, imported, apps, local },
+    imported: { url: importedUrl, token: importedToken },
     expected: {
       credentials: {
-        'v1/Secret': [`${managed}/${id}-admin-kubeconfig`, `${managed}/${id}-bundle`, `${managed}/${id}-pull`],
+        'v1/Secret': [
+          `${imported}/auto-import-account`,
+          `${managed}/${id}-admin-kubeconfig`,
+          `${managed}/${id}-bundle`,
+          `${managed}/${id}-pull`,
+        ],
         'v1/ConfigMap': [`${managed}/${id}-ca`],
       },
       'managed-clusters': {
-        'cluster.open-cluster-management.io/v1/ManagedCluster': [managed],
+        'cluster.open-cluster-management.io/v1/ManagedCluster': [imported, managed],
         'hive.openshift.io/v1/ClusterDeployment': [`${managed}/${managed}`],
         'agent.open-cluster-management.io/v1/KlusterletAddonConfig': [`${managed}/${managed}`],
       },

@@ -126,10 +126,13 @@ describe('ACM hub backups', () => {
     const result = await handle.result();
     expect(result).toMatchObject({ set, phase: 'done', hub: thisHub, skipped: [] });
     expect(result.typed.map((t) => [t.type, t.backup])).toEqual(ACM_BACKUP_TYPES.map((t) => [t, typedName(t, set)]));
-    // The pre-backup step labelled the two credentials the ClusterDeployment names, as the narrow labeller identity.
-    const managed = fixture.namespaces.managed;
+    // The pre-backup step labelled the two credentials the ClusterDeployment names and the imported cluster's
+    // ManagedServiceAccount token, as the narrow labeller identity.
+    const { managed, imported } = fixture.namespaces;
     expect(result.labels?.warnings).toEqual([]);
     expect(result.labels?.labelled.filter((l) => l.includes(fixture.id)).sort()).toEqual([
+      `secrets ${imported}/auto-import-account: cluster.open-cluster-management.io/backup=msa ` +
+        '(a ManagedServiceAccount token: the activation writes auto-import secrets from it)',
       `secrets ${managed}/${fixture.id}-bundle: cluster.open-cluster-management.io/backup=certificatebundle ` +
         `(named by ClusterDeployment ${managed}/${managed} (certificateBundles))`,
       `secrets ${managed}/${fixture.id}-pull: cluster.open-cluster-management.io/backup=pullsecret ` +

@@ -1,22 +1,33 @@
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { WorkflowFailedError } from '@temporalio/client';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { AUTO_IMPORT_SECRET, RESTORE_AUTO_IMPORT_LABEL } from '../../core/acm/auto-import.js';
 import type { AcmRestoreInput } from '../../core/acm/restore-run.js';
 import { validateConfig } from '../../core/config/parse.js';
 import type { LifeboatConfig } from '../../core/config/schema.js';
 import { FailureTypes } from '../../core/failure-types.js';
 import { RESTORED_FROM_LABEL } from '../../core/kube-metadata.js';
-import { backupName, workflowIds } from '../../core/naming.js';
+import { acmTypedPolicy, backupName, workflowIds } from '../../core/naming.js';
 import { ensureAcmCrds, installAcmCrds } from '../../devstack/tools/acm-crds.js';
+import { approveRestore, type AcmRestoreProgress } from '../../workflows/acm-restore-api.js';
 import type { acmBackup, acmRestore } from '../../workflows/index.js';
 import { createHubFixture, type HubFixture } from '../helpers/acm-hub.js';
 import { recordHistory } from '../helpers/histories.js';
-import { isolatedConfig, startTestWorker, uniqueName, type TestWorker } from '../helpers/stack.js';
+import { waitForProgress } from '../helpers/restore.js';
+import { lifeboat } from '../helpers/cli.js';
+import { isolatedConfig, startTestWorker, testSecrets, uniqueName, type TestWorker } from '../helpers/stack.js';
+import { temporalEnv } from '../helpers/temporal-namespace.js';
 
 // An ACM hub restore (issue 15) of a hub's own backups on the real control plane with the real ACM CRDs: the passive
-// data comes back (a deleted Placement and credential Secret reappear, written by the restore identity), the
-// activation is refused while the old hub's newest set is recent, and runs, with the auto-import report, when the
-// operator says the old hub is gone. The restore onto a second, empty control plane is not tested yet.
+// data comes back (a deleted Placement and credential Secret reappear, written by the restore identity); the
+// activation is refused while the old hub's newest set is recent, and, when the operator says the old hub is gone,
+// waits for approval, then restores the managed clusters and writes the imported cluster's auto-import secret from
+// its ManagedServiceAccount token. The CLI refuses bad flags and manifests with exit 2 and restores from ACM's own
+// Restore YAML. The restore onto a second, empty control plane is not tested yet.
 const kc = new KubeConfig();
 kc.loadFromFile(inject('kubeconfig'));
 const core = kc.makeApiClient(CoreV1Api);
@@ -29,13 +40,14 @@ describe('ACM hub restore', { timeout: 300_000 }, () => {
   let fixture: HubFixture;
   let config: LifeboatConfig;
   let tw: TestWorker;
+  let document: Record<string, unknown>;
   const set = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 60_000).toISOString();
 
   beforeAll(async () => {
     await installAcmCrds(kc, await ensureAcmCrds());
     fixture = await createHubFixture(kc, uniqueName('acmr'));
     const isolated = await isolatedConfig();
-    const result = validateConfig({
+    document = {
       ...isolated.config,
       clusters: [
         {
@@ -48,7 +60,8 @@ describe('ACM hub restore', { timeout: 300_000 }, () => {
       acmBackups: [
         { name: POLICY, cluster: HUB, location: 'versitygw', schedule: { cron: '0 * * * *' }, noBackupOnStart: true },
       ],
-    });
+    };
+    const result = validateConfig(document);
     if (!result.ok) throw new Error(JSON.stringify(result.issues));
     config = result.config;
     tw = await startTestWorker(config);
@@ -146,7 +159,8 @@ describe('ACM hub restore', { timeout: 300_000 }, () => {
     }
   });
 
-  it('refuses the activation while the old hub wrote a recent set, and runs it when told the hub is gone', async () => {
+  it('refuses the activation while the old hub wrote a recent set; told it is gone, waits for approval, then activates', async () => {
+    const { managed, imported, local } = fixture.namespaces;
     const refused = await (await run(input({ managedClusters: 'latest' }))).result().then(
       () => undefined,
       (err: unknown) => err,
@@ -155,7 +169,15 @@ describe('ACM hub restore', { timeout: 300_000 }, () => {
     expect(cause.type).toBe(FailureTypes.OldHubAlive);
     expect(cause.message).toContain('--old-hub-gone');
 
-    const handle = await run(input({ managedClusters: 'latest' }, { oldHubGone: 'test: same hub' }));
+    const handle = await run(
+      input({ managedClusters: 'latest' }, { oldHubGone: 'test: same hub', requireApproval: true }),
+    );
+    // The passive data is restored before the gate; nothing of the activation is, until someone approves.
+    const waiting = await waitForProgress(handle, (p) => p.waiting?.for === 'approval' && (p as AcmRestoreProgress));
+    expect(waiting.results.map((r) => r.step)).toEqual(['credentials', 'resources', 'generic']);
+    await expect(core.readNamespacedSecret({ name: AUTO_IMPORT_SECRET, namespace: imported })).rejects.toThrow();
+    await handle.executeUpdate(approveRestore, { args: [{ by: 'test' }] });
+
     const result = await handle.result();
     expect(result.results.map((r) => r.step)).toEqual([
       'credentials',
@@ -166,11 +188,66 @@ describe('ACM hub restore', { timeout: 300_000 }, () => {
       'managed-clusters',
     ]);
     expect(result.activation).toContain('activating anyway: test: same hub (test)');
-    // The fixture's managed cluster has no URL (a Hive cluster): no auto-import secret, and the reason says so.
-    const mine = result.autoImport!.clusters.find((c) => c.cluster === fixture.namespaces.managed)!;
-    expect(mine).toMatchObject({ action: 'skipped' });
-    expect(mine.message).toContain('managedClusterClientConfigs');
-    expect(result.autoImport!.clusters.map((c) => c.cluster)).not.toContain(fixture.namespaces.local);
+    const report = (cluster: string) => result.autoImport!.clusters.find((c) => c.cluster === cluster)!;
+    // The Hive cluster has no URL: it reconnects through its restored admin kubeconfig, and the reason says so.
+    expect(report(managed)).toMatchObject({ action: 'skipped' });
+    expect(report(managed).message).toContain('managedClusterClientConfigs');
+    expect(result.autoImport!.clusters.map((c) => c.cluster)).not.toContain(local);
+    // The imported cluster gets the auto-import secret the import controller reads: its URL and its MSA token.
+    expect(report(imported)).toMatchObject({ action: 'imported' });
+    const secret = await core.readNamespacedSecret({ name: AUTO_IMPORT_SECRET, namespace: imported });
+    const text = (k: string) => Buffer.from(secret.data![k]!, 'base64').toString('utf8');
+    expect([text('server'), text('token'), text('autoImportRetry')]).toEqual([
+      fixture.imported.url,
+      fixture.imported.token,
+      '5',
+    ]);
+    expect(secret.metadata?.labels?.[RESTORE_AUTO_IMPORT_LABEL]).toBe('true');
     await recordHistory('acm-restore-activated', handle);
+  });
+
+  it('lifeboat restore acm: bad flags and manifests exit 2 naming the field; a Restore manifest restores with --follow', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'acm-restore-cli-'));
+    const configFile = join(dir, 'lifeboat.yaml');
+    writeFileSync(configFile, stringify(document));
+    const restoreFile = (spec: Record<string, unknown>) => {
+      const path = join(dir, `restore-${Object.keys(spec).length}-${Math.random().toString(36).slice(2)}.yaml`);
+      const manifest = { apiVersion: 'cluster.open-cluster-management.io/v1beta1', kind: 'Restore' };
+      writeFileSync(path, stringify({ ...manifest, metadata: { name: 'restore-acm' }, spec }));
+      return path;
+    };
+    const env = { ...temporalEnv(), LIFEBOAT_TASK_QUEUE: tw.taskQueue, ...Object.fromEntries(testSecrets()) };
+    const cli = (...args: string[]) => lifeboat(['restore', 'acm', '-c', HUB, ...args, '--config', configFile], env);
+    const types = ['--credentials', 'latest', '--resources', 'latest'];
+    try {
+      for (const [args, field] of [
+        [types, '--managed-clusters'],
+        [[...types, '--managed-clusters', 'skip', '--cleanup-before-restore', 'sometimes'], '--cleanup-before-restore'],
+        [[...types, '--managed-clusters', 'skip', '--cleanup-before-restore', 'all'], '--cleanup-before-restore'],
+        [['-f', restoreFile({ veleroCredentialsBackupName: 'latest', colour: 'blue' })], 'spec.colour'],
+        [['-f', restoreFile({ veleroCredentialsBackupName: 'latest' })], 'spec.veleroResourcesBackupName'],
+        [['--credentials', 'nope', '--resources', 'skip', '--managed-clusters', 'skip', '--follow'], '--credentials'],
+      ] as const) {
+        const result = await cli(...args);
+        expect({ args, code: result.code }).toEqual({ args, code: 2 });
+        expect(result.stderr).toContain(field);
+      }
+
+      const restored = await cli(
+        '-f',
+        restoreFile({
+          cleanupBeforeRestore: 'None',
+          veleroCredentialsBackupName: 'latest',
+          veleroResourcesBackupName: 'skip',
+          veleroManagedClustersBackupName: 'skip',
+        }),
+        '--follow',
+      );
+      expect(restored.stderr).toContain('credentials');
+      expect(restored.code).toBe(0);
+      expect(restored.stdout).toContain(backupName(acmTypedPolicy(POLICY, 'credentials'), new Date(set)));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -147,6 +147,23 @@ describe('agent-install and bare metal secrets', () => {
     ]);
   });
 
+  it('ManagedServiceAccount token secrets named auto-import-account* are labelled msa; other MSA tokens are not', () => {
+    const msa = { 'authentication.open-cluster-management.io/is-managed-serviceaccount': 'true' };
+    const h = hub({
+      secrets: [
+        secret('c6', 'auto-import-account', msa),
+        secret('c6', 'auto-import-account-pair', msa),
+        secret('c6', 'other-account', msa),
+        secret('c7', 'auto-import-account'),
+        secret('c8', 'auto-import-account', { ...msa, 'cluster.open-cluster-management.io/backup': 'msa' }),
+      ],
+    });
+    expect(lines(h)).toEqual([
+      'secrets c6/auto-import-account: cluster.open-cluster-management.io/backup=msa',
+      'secrets c6/auto-import-account-pair: cluster.open-cluster-management.io/backup=msa',
+    ]);
+  });
+
   it('the first rule that reaches a secret decides its value, once', () => {
     const h = hub({
       clusterDeployments: [cd('c5', { pullSecret: 'c5-pull' })],
