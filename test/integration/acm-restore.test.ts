@@ -27,7 +27,7 @@ import { temporalEnv } from '../helpers/temporal-namespace.js';
 // activation is refused while the old hub's newest set is recent, and, when the operator says the old hub is gone,
 // waits for approval, then restores the managed clusters and writes the imported cluster's auto-import secret from
 // its ManagedServiceAccount token. The CLI refuses bad flags and manifests with exit 2 and restores from ACM's own
-// Restore YAML. The restore onto a second, empty control plane is not tested yet.
+// Restore YAML. The restore onto a second, empty hub is acm-restore-new-hub.test.ts.
 const kc = new KubeConfig();
 kc.loadFromFile(inject('kubeconfig'));
 const core = kc.makeApiClient(CoreV1Api);

@@ -1,0 +1,163 @@
+import { CoreV1Api, KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { AUTO_IMPORT_SECRET } from '../../core/acm/auto-import.js';
+import type { AcmBackupType } from '../../core/acm/backup-selection.js';
+import { validateConfig } from '../../core/config/parse.js';
+import { RESTORED_FROM_LABEL } from '../../core/kube-metadata.js';
+import { backupName, workflowIds } from '../../core/naming.js';
+import { startControlPlane, type ControlPlane } from '../../devstack/kube/control-plane.js';
+import { grantResourceReaderAccess, grantResourceRestorerAccess } from '../../devstack/kube/worker-access.js';
+import { freePorts } from '../../devstack/ports.js';
+import { ensureAcmCrds, installAcmCrds } from '../../devstack/tools/acm-crds.js';
+import type { ToolPaths } from '../../devstack/tools/build.js';
+import type { AcmRestorePlan } from '../../core/acm/restore-plan.js';
+import type { acmBackup, acmRestore } from '../../workflows/index.js';
+import { createHubFixture, type HubFixture } from '../helpers/acm-hub.js';
+import { isolatedConfig, startTestWorker, uniqueName, type TestWorker } from '../helpers/stack.js';
+
+// The disaster the ACM restore exists for (issue 15): the old hub's backups restored onto a new, empty hub (its own
+// kube-apiserver and etcd, with only the ACM CRDs), written by the restore identity production ships. Every object
+// the operator's selection put in a typed backup arrives, labelled with the backup of its step; nothing the operator
+// never restores does. The old hub's set is three hours old (its schedule is hourly), so the activation runs without
+// an override, and the imported cluster gets its auto-import secret on the new hub.
+const kc = new KubeConfig();
+kc.loadFromFile(inject('kubeconfig'));
+
+const OLD = 'old-hub';
+const NEW = 'new-hub';
+const POLICY = 'acm';
+
+describe('an ACM hub restore onto a new, empty hub', { timeout: 300_000 }, () => {
+  let fixture: HubFixture;
+  let plane: ControlPlane;
+  let fresh: KubeConfig;
+  let tw: TestWorker;
+  const set = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3 * 3_600_000).toISOString();
+
+  beforeAll(async () => {
+    const [apiServerPort, etcdClientPort, etcdPeerPort, schedulerPort] = (await freePorts(4)) as [
+      number,
+      number,
+      number,
+      number,
+    ];
+    const dataDir = join(inject('dataDir'), uniqueName('new-hub'));
+    const crds = await ensureAcmCrds();
+    await installAcmCrds(kc, crds);
+    [fixture, plane] = await Promise.all([
+      createHubFixture(kc, uniqueName('acmn')),
+      startControlPlane({
+        tools: inject('tools') as ToolPaths,
+        dataDir,
+        apiServerPort,
+        etcdClientPort,
+        etcdPeerPort,
+        schedulerPort,
+        unsafeNoFsync: true,
+      }),
+    ]);
+    fresh = new KubeConfig();
+    fresh.loadFromFile(plane.adminKubeconfig);
+    await installAcmCrds(fresh, crds);
+    const [reader, restorer] = await Promise.all([
+      grantResourceReaderAccess(plane, dataDir),
+      grantResourceRestorerAccess(plane, dataDir),
+    ]);
+    const isolated = await isolatedConfig();
+    const result = validateConfig({
+      ...isolated.config,
+      clusters: [
+        {
+          name: OLD,
+          api: { kubeconfig: inject('resourceReaderKubeconfig') },
+          labelApi: { kubeconfig: inject('credentialLabellerKubeconfig') },
+        },
+        { name: NEW, api: { kubeconfig: reader }, restoreApi: { kubeconfig: restorer } },
+      ],
+      acmBackups: [
+        { name: POLICY, cluster: OLD, location: 'versitygw', schedule: { cron: '0 * * * *' }, noBackupOnStart: true },
+      ],
+    });
+    if (!result.ok) throw new Error(JSON.stringify(result.issues));
+    tw = await startTestWorker(result.config);
+    await (
+      await tw.client.workflow.start<typeof acmBackup>('acmBackup', {
+        args: [{ cluster: OLD, policy: POLICY, requestedAt: set }],
+        taskQueue: tw.taskQueue,
+        workflowId: workflowIds.acmBackup(OLD, POLICY, backupName(POLICY, new Date(set))),
+      })
+    ).result();
+  }, 600_000);
+
+  afterAll(async () => {
+    await tw?.close();
+    await plane?.stop();
+    await fixture?.cleanup();
+  });
+
+  /** An object of the fixture as the resource list names it (`<apiVersion>/<Kind>`, `[<namespace>/]<name>`). */
+  const ref = (kind: string, name: string) => {
+    const cut = kind.lastIndexOf('/');
+    const [namespace, object] = name.includes('/') ? name.split('/') : [undefined, name];
+    return {
+      apiVersion: kind.slice(0, cut),
+      kind: kind.slice(cut + 1),
+      metadata: { name: object, ...(namespace ? { namespace } : {}) },
+    };
+  };
+
+  it('restores every type onto the new hub, each object from its own step, and activates the imported cluster', async () => {
+    const restored = await tw.client.workflow.execute<typeof acmRestore>('acmRestore', {
+      args: [
+        {
+          hub: NEW,
+          fromCluster: OLD,
+          request: { credentials: 'latest', resources: 'latest', managedClusters: 'latest', cleanup: 'none' },
+          requestedBy: 'test',
+          requestedAt: new Date().toISOString(),
+        },
+      ],
+      taskQueue: tw.taskQueue,
+      workflowId: workflowIds.acmRestore(NEW),
+    });
+    expect(restored.results.map((r) => [r.step, r.outcome, r.failed])).toEqual(
+      ['credentials', 'resources', 'generic', 'generic-active', 'credentials-active', 'managed-clusters'].map((s) => [
+        s,
+        'Completed',
+        [],
+      ]),
+    );
+    expect(restored.activation).not.toContain('activating anyway');
+
+    const api = KubernetesObjectApi.makeApiClient(fresh);
+    const backups: AcmRestorePlan['backups'] = restored.plan!.backups;
+    const stepBackup: Record<AcmBackupType, string | undefined> = {
+      credentials: backups.credentials,
+      resources: backups.resources,
+      'resources-generic': backups.generic,
+      'managed-clusters': backups.managedClusters,
+    };
+    for (const [type, kinds] of Object.entries(fixture.expected) as [AcmBackupType, Record<string, string[]>][])
+      for (const [kind, names] of Object.entries(kinds))
+        for (const name of names) {
+          const object = await api.read(ref(kind, name));
+          expect([type, kind, name, object.metadata?.labels?.[RESTORED_FROM_LABEL]]).toEqual([
+            type,
+            kind,
+            name,
+            stepBackup[type],
+          ]);
+        }
+    for (const [kind, names] of Object.entries(fixture.nowhere))
+      for (const name of names)
+        await expect(api.read(ref(kind, name)), `${kind} ${name} must not be restored`).rejects.toThrow();
+
+    const core = fresh.makeApiClient(CoreV1Api);
+    const { imported, managed } = fixture.namespaces;
+    const secret = await core.readNamespacedSecret({ name: AUTO_IMPORT_SECRET, namespace: imported });
+    expect(Buffer.from(secret.data!['server']!, 'base64').toString('utf8')).toBe(fixture.imported.url);
+    expect(Buffer.from(secret.data!['token']!, 'base64').toString('utf8')).toBe(fixture.imported.token);
+    expect(restored.autoImport!.clusters.find((c) => c.cluster === managed)).toMatchObject({ action: 'skipped' });
+  });
+});
