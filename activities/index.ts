@@ -6,6 +6,7 @@ import { kubeFor } from './kube/client.js';
 import { clusterApiFor } from './kube/cluster-api.js';
 import { createCredentialLabelActivities } from './acm/credential-labels.js';
 import { createAcmBackupActivities } from './acm/hub-backup.js';
+import { createHubCleanupActivities } from './acm/hub-cleanup.js';
 import { createAcmRestoreActivities } from './acm/hub-restore.js';
 import { createEtcdBackupActivities } from './etcd-backup.js';
 import { createRestoreClusterActivities } from './etcd-restore-cluster.js';
@@ -41,6 +42,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAcmBackupActivities(deps),
     ...createCredentialLabelActivities(deps),
     ...createAcmRestoreActivities(deps),
+    ...createHubCleanupActivities(deps),
     ...createResourceRestoreActivities(deps),
     ...createRetentionActivities(deps),
     ...createScheduleActivities(deps),

@@ -1,3 +1,4 @@
+import type { CleanupReport } from '../activities/acm/hub-cleanup.js';
 import type { AutoImportReport } from '../activities/acm/hub-restore.js';
 import { defineQuery } from '@temporalio/workflow';
 import type { AcmRestorePlan } from '../core/acm/restore-plan.js';
@@ -34,6 +35,8 @@ export interface AcmRestoreProgress extends RunbookProgress<AcmRestoreStepKind> 
   /** The activation check's finding (or the operator's override). */
   activation?: string;
   autoImport?: AutoImportReport;
+  /** What the cleanup deleted (`--cleanup-before-restore restored|all`). */
+  cleanup?: CleanupReport;
 }
 
 export type AcmRestoreResult = AcmRestoreProgress;

@@ -17,11 +17,12 @@ import { Runbook, type RunbookTexts } from './runbook.js';
 
 export * from './acm-restore-api.js';
 
-const { planHubRestore, checkOldHub, writeAutoImportSecrets } = proxyActivities<Activities>({
-  startToCloseTimeout: '10m',
-  heartbeatTimeout: '1m',
-  retry: restoreActivityRetry,
-});
+const { planHubRestore, checkOldHub, writeAutoImportSecrets, checkCleanupAccess, cleanupHub } =
+  proxyActivities<Activities>({
+    startToCloseTimeout: '10m',
+    heartbeatTimeout: '1m',
+    retry: restoreActivityRetry,
+  });
 
 /**
  * An ACM hub restore onto a new hub, as the cluster-backup-operator's Restore runs it, made a runbook: resolve each
@@ -29,7 +30,8 @@ const { planHubRestore, checkOldHub, writeAutoImportSecrets } = proxyActivities<
  * the passive data — credentials, resources, generic — each a resource restore of one typed backup that updates what
  * exists and never applies CRDs, RBAC or webhooks; then the activation, a step of its own: the approval gate if
  * asked, the check that the old hub no longer writes backups, the activation data and the managed clusters last;
- * then the auto-import secrets for the clusters that need them.
+ * then the auto-import secrets for the clusters that need them; last, when asked, the cleanup of what the restored
+ * backups no longer hold.
  */
 export async function acmRestore(input: AcmRestoreInput): Promise<AcmRestoreResult> {
   const { hub, fromCluster } = input;
@@ -48,6 +50,14 @@ export async function acmRestore(input: AcmRestoreInput): Promise<AcmRestoreResu
     ),
   );
   const { plan } = planned;
+  const { cleanup } = input.request;
+  if (cleanup !== 'none') {
+    await runbook.refusing('planning', () =>
+      checkCleanupAccess.executeWithOptions({ summary: `check that the restore identity of ${hub} may delete` }, [
+        { hub },
+      ]),
+    );
+  }
   progress.plan = plan;
   const done: string[] = [];
   runbook.plan(acmRestoreRunbook(plan, input), {
@@ -106,6 +116,14 @@ export async function acmRestore(input: AcmRestoreInput): Promise<AcmRestoreResu
       writeAutoImportSecrets.executeWithOptions(
         { summary: `write the auto-import secrets of the managed clusters of ${hub}` },
         [{ hub }],
+      ),
+    );
+  }
+  if (cleanup !== 'none') {
+    progress.cleanup = await runbook.change('cleanup', () =>
+      cleanupHub.executeWithOptions(
+        { summary: `delete from ${hub} what the restored backups no longer hold (${cleanup})` },
+        [{ hub, fromCluster, location: planned.location, mode: cleanup, backups: plan.backups }],
       ),
     );
   }

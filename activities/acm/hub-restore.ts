@@ -198,10 +198,10 @@ export function createAcmRestoreActivities(deps: ActivityDeps) {
       const where = sourceLocation(deps, input);
       const intervalMs = intervalOf(deps, input, where.name);
       const { catalog, verdict } = await liveness(input, where.name, intervalMs);
-      if (input.request.cleanup !== 'none' || input.request.sync) {
+      if (input.request.sync) {
         throw nonRetryable(
           FailureTypes.InvalidRestoreRequest,
-          `${input.request.sync ? '--sync' : '--cleanup-before-restore'}: not built yet in Lifeboat's hub restore; restore without it`,
+          `--sync: not built yet in Lifeboat's hub restore; restore without it`,
         );
       }
       const result = planAcmRestore(input.request, catalog);

@@ -109,3 +109,65 @@ export function cleanupDecision(object: LiveObject, scope: CleanupScope): Cleanu
   }
   return KEEP;
 }
+
+/** A typed backup's filters, as its manifest records them: what the cleanup's part for that type looks at. */
+export interface CleanupSource {
+  backup: string;
+  filters: { includedResources: string[]; excludedResources: string[]; excludedNamespaces: string[] };
+}
+
+/** The cleanup's scope from the backups the restore used (each type's, when it was not skipped). */
+export function cleanupScope(
+  mode: CleanupScope['mode'],
+  used: Partial<Record<'credentials' | 'resources' | 'generic' | 'managedClusters', CleanupSource>>,
+): CleanupScope {
+  const { credentials, resources, generic, managedClusters } = used;
+  const protectedNamespaces = [
+    ...new Set([resources, managedClusters].flatMap((s) => s?.filters.excludedNamespaces ?? [])),
+  ].sort();
+  return {
+    mode,
+    ...(credentials ? { credentials: { backup: credentials.backup } } : {}),
+    ...(resources ? { resources: { backup: resources.backup, resources: resources.filters.includedResources } } : {}),
+    ...(generic ? { generic: { backup: generic.backup, excludedResources: generic.filters.excludedResources } } : {}),
+    ...(managedClusters
+      ? { managedClusters: { backup: managedClusters.backup, resources: managedClusters.filters.includedResources } }
+      : {}),
+    protectedNamespaces,
+  };
+}
+
+/** One LIST the cleanup makes: a resource, whole or only the objects a label selector picks. */
+export interface CleanupList {
+  groupResource: string;
+  labelSelector?: string;
+}
+
+/**
+ * The LISTs that find every object `cleanupDecision` could delete, over the resources the hub serves (those it can
+ * list and delete): credentials by each credential label, the resources and managed-clusters kinds whole, and for
+ * generic every other kind by the backup label. A resource listed whole is listed once.
+ */
+export function cleanupLists(scope: CleanupScope, served: readonly string[]): CleanupList[] {
+  const selectors = new Map<string, Set<string | undefined>>();
+  const add = (groupResource: string, labelSelector?: string) => {
+    if (!served.includes(groupResource) || NEVER_DELETED.has(groupResource)) return;
+    const set = selectors.get(groupResource) ?? new Set<string | undefined>();
+    set.add(labelSelector);
+    selectors.set(groupResource, set);
+  };
+  if (scope.credentials)
+    for (const resource of CREDENTIAL_RESOURCES) for (const label of CREDENTIAL_LABELS) add(resource, label);
+  for (const part of [scope.resources, scope.managedClusters]) for (const r of part?.resources ?? []) add(r);
+  if (scope.generic) {
+    for (const r of served)
+      if (!scope.generic.excludedResources.includes(r) && !CREDENTIAL_RESOURCES.has(r)) add(r, BACKUP_LABEL);
+  }
+  return [...selectors.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .flatMap(([groupResource, set]) =>
+      set.has(undefined)
+        ? [{ groupResource }]
+        : [...set].sort().map((labelSelector) => ({ groupResource, labelSelector: labelSelector! })),
+    );
+}

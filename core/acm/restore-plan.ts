@@ -136,7 +136,9 @@ function genericFor(resources: HubBackup, catalog: HubBackup[]): HubBackup | und
   );
 }
 
-function validateRequest(request: AcmRestoreRequest, issues: AcmPlanIssue[]): void {
+/** What is wrong with a request whatever the catalog holds: the CLI asks before it starts anything, the plan again. */
+export function requestIssues(request: AcmRestoreRequest): AcmPlanIssue[] {
+  const issues: AcmPlanIssue[] = [];
   const choices = [request.credentials, request.resources, request.managedClusters].map(normalized);
   if (choices.every((c) => c === 'skip')) {
     issues.push({
@@ -167,11 +169,11 @@ function validateRequest(request: AcmRestoreRequest, issues: AcmPlanIssue[]): vo
         'all deletes every object of the backed-up kinds that this restore did not bring, including what users made on this hub; confirm it (--yes-delete-unrestored) or use restored',
     });
   }
+  return issues;
 }
 
 export function planAcmRestore(request: AcmRestoreRequest, catalog: HubBackup[]): AcmPlanResult {
-  const issues: AcmPlanIssue[] = [];
-  validateRequest(request, issues);
+  const issues = requestIssues(request);
   const credentials = choose('credentials', request.credentials, catalog, issues);
   const resources = choose('resources', request.resources, catalog, issues);
   const managed = choose('managedClusters', request.managedClusters, catalog, issues);

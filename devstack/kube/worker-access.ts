@@ -25,6 +25,9 @@ const RESOURCE_RESTORER_FILE = fileURLToPath(
 const CREDENTIAL_LABELLER_FILE = fileURLToPath(
   new URL('../../deploy/kubernetes/acm-credential-labeller.yaml', import.meta.url),
 );
+const ACM_RESTORE_CLEANER_FILE = fileURLToPath(
+  new URL('../../deploy/kubernetes/acm-restore-cleaner.yaml', import.meta.url),
+);
 
 type Plane = Pick<ControlPlane, 'adminKubeconfig' | 'pki' | 'server'>;
 
@@ -55,7 +58,23 @@ export function grantCredentialLabellerAccess(plane: Plane, dir: string): Promis
   return grantAccess(plane, dir, CREDENTIAL_LABELLER_FILE, CREDENTIAL_LABELLER_USER, 'credential-labeller.kubeconfig');
 }
 
+/**
+ * The ACM hub restore's cleanup access (deploy/kubernetes/acm-restore-cleaner.yaml) given to the resource restorer's
+ * identity, as production binds it to the restore identity: no certificate of its own.
+ */
+export function grantAcmRestoreCleanerAccess(plane: Plane): Promise<void> {
+  return applyRbac(plane, ACM_RESTORE_CLEANER_FILE, RESOURCE_RESTORER_USER);
+}
+
 async function grantAccess(plane: Plane, dir: string, rbacFile: string, user: string, file: string): Promise<string> {
+  await applyRbac(plane, rbacFile, user);
+  const { pki } = plane;
+  const cert = await issueCertificate(pki.dir, pki.ca, user, `/CN=${user}`, clientExtensions);
+  return writeKubeconfig(join(dir, file), plane.server, pki.ca.cert, user, cert);
+}
+
+/** Applies an RBAC file as it is, its ClusterRoleBindings also naming `user`. */
+async function applyRbac(plane: Plane, rbacFile: string, user: string): Promise<void> {
   const admin = new KubeConfig();
   admin.loadFromFile(plane.adminKubeconfig);
   const api = KubernetesObjectApi.makeApiClient(admin);
@@ -76,7 +95,4 @@ async function grantAccess(plane: Plane, dir: string, rbacFile: string, user: st
     if (object.kind === 'ClusterRole' || object.kind === 'ClusterRoleBinding') await createOrReplace(api, object);
     else await create(object);
   }
-  const { pki } = plane;
-  const cert = await issueCertificate(pki.dir, pki.ca, user, `/CN=${user}`, clientExtensions);
-  return writeKubeconfig(join(dir, file), plane.server, pki.ca.cert, user, cert);
 }

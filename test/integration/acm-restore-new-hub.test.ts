@@ -1,17 +1,23 @@
 import { CoreV1Api, KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { WorkflowFailedError } from '@temporalio/client';
 import { AUTO_IMPORT_SECRET } from '../../core/acm/auto-import.js';
 import type { AcmBackupType } from '../../core/acm/backup-selection.js';
 import { validateConfig } from '../../core/config/parse.js';
 import { RESTORED_FROM_LABEL } from '../../core/kube-metadata.js';
 import { backupName, workflowIds } from '../../core/naming.js';
 import { startControlPlane, type ControlPlane } from '../../devstack/kube/control-plane.js';
-import { grantResourceReaderAccess, grantResourceRestorerAccess } from '../../devstack/kube/worker-access.js';
+import {
+  grantAcmRestoreCleanerAccess,
+  grantResourceReaderAccess,
+  grantResourceRestorerAccess,
+} from '../../devstack/kube/worker-access.js';
 import { freePorts } from '../../devstack/ports.js';
 import { ensureAcmCrds, installAcmCrds } from '../../devstack/tools/acm-crds.js';
 import type { ToolPaths } from '../../devstack/tools/build.js';
-import type { AcmRestorePlan } from '../../core/acm/restore-plan.js';
+import type { AcmRestorePlan, AcmRestoreRequest } from '../../core/acm/restore-plan.js';
+import { FailureTypes } from '../../core/failure-types.js';
 import type { acmBackup, acmRestore } from '../../workflows/index.js';
 import { createHubFixture, type HubFixture } from '../helpers/acm-hub.js';
 import { isolatedConfig, startTestWorker, uniqueName, type TestWorker } from '../helpers/stack.js';
@@ -107,20 +113,21 @@ describe('an ACM hub restore onto a new, empty hub', { timeout: 300_000 }, () =>
     };
   };
 
-  it('restores every type onto the new hub, each object from its own step, and activates the imported cluster', async () => {
-    const restored = await tw.client.workflow.execute<typeof acmRestore>('acmRestore', {
-      args: [
-        {
-          hub: NEW,
-          fromCluster: OLD,
-          request: { credentials: 'latest', resources: 'latest', managedClusters: 'latest', cleanup: 'none' },
-          requestedBy: 'test',
-          requestedAt: new Date().toISOString(),
-        },
-      ],
+  const restore = (request: AcmRestoreRequest) =>
+    tw.client.workflow.execute<typeof acmRestore>('acmRestore', {
+      args: [{ hub: NEW, fromCluster: OLD, request, requestedBy: 'test', requestedAt: new Date().toISOString() }],
       taskQueue: tw.taskQueue,
       workflowId: workflowIds.acmRestore(NEW),
     });
+  const everything: AcmRestoreRequest = {
+    credentials: 'latest',
+    resources: 'latest',
+    managedClusters: 'latest',
+    cleanup: 'none',
+  };
+
+  it('restores every type onto the new hub, each object from its own step, and activates the imported cluster', async () => {
+    const restored = await restore(everything);
     expect(restored.results.map((r) => [r.step, r.outcome, r.failed])).toEqual(
       ['credentials', 'resources', 'generic', 'generic-active', 'credentials-active', 'managed-clusters'].map((s) => [
         s,
@@ -159,5 +166,76 @@ describe('an ACM hub restore onto a new, empty hub', { timeout: 300_000 }, () =>
     expect(Buffer.from(secret.data!['server']!, 'base64').toString('utf8')).toBe(fixture.imported.url);
     expect(Buffer.from(secret.data!['token']!, 'base64').toString('utf8')).toBe(fixture.imported.token);
     expect(restored.autoImport!.clusters.find((c) => c.cluster === managed)).toMatchObject({ action: 'skipped' });
+  });
+
+  it('cleans up what an earlier restore brought (restored), then what nobody restored (all), as the restore identity', async () => {
+    const api = KubernetesObjectApi.makeApiClient(fresh);
+    const { apps, managed } = fixture.namespaces;
+    const placement = (name: string, labels: Record<string, string> = {}) => ({
+      apiVersion: 'cluster.open-cluster-management.io/v1beta1',
+      kind: 'Placement',
+      metadata: { name, namespace: apps, labels },
+      spec: {},
+    });
+    const older = (type: string) => ({ [RESTORED_FROM_LABEL]: `acm-${type}-20250101000000` });
+    const stale = [
+      placement(`${fixture.id}-stale`, older('resources')),
+      {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: {
+          name: `${fixture.id}-stale-creds`,
+          namespace: managed,
+          labels: { 'cluster.open-cluster-management.io/type': 'aws', ...older('credentials') },
+        },
+      },
+      {
+        apiVersion: 'cluster.open-cluster-management.io/v1',
+        kind: 'ManagedCluster',
+        metadata: { name: `${fixture.id}-detached`, labels: older('managed-clusters') },
+        spec: { hubAcceptsClient: true },
+      },
+    ];
+    const handmade = placement(`${fixture.id}-handmade`);
+    for (const object of [...stale, handmade]) await api.create(object);
+    const exists = (o: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } }) =>
+      api.read(o).then(
+        () => true,
+        () => false,
+      );
+    const restoredPlacement = placement(`${fixture.id}-placement`);
+
+    // Without the cleaner role the restore is refused before it writes anything: nothing is deleted.
+    const refused = await restore({ ...everything, cleanup: 'restored' }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(WorkflowFailedError);
+    const cause = (refused as WorkflowFailedError).cause as Error & { type?: string };
+    expect(cause.type).toBe(FailureTypes.RestorePermissionDenied);
+    expect(cause.message).toContain('bind it to deploy/kubernetes/acm-restore-cleaner.yaml');
+    for (const object of stale) expect(await exists(object)).toBe(true);
+
+    await grantAcmRestoreCleanerAccess(plane);
+    const cleaned = await restore({ ...everything, cleanup: 'restored' });
+    expect(cleaned.cleanup).toMatchObject({
+      mode: 'restored',
+      deleted: { credentials: 1, resources: 1, generic: 0, 'managed-clusters': 1 },
+      failed: [],
+    });
+    for (const object of stale) expect(await exists(object), object.metadata.name).toBe(false);
+    expect(await exists(handmade)).toBe(true);
+    expect(await exists(restoredPlacement)).toBe(true);
+
+    const all = await restore({
+      credentials: 'skip',
+      resources: 'latest',
+      managedClusters: 'skip',
+      cleanup: 'all',
+      cleanupAllConfirmed: true,
+    });
+    expect(all.cleanup).toMatchObject({ mode: 'all', deleted: { resources: 1, credentials: 0 }, failed: [] });
+    expect(all.cleanup!.examples).toEqual([
+      `resources: placements.cluster.open-cluster-management.io ${apps}/${fixture.id}-handmade (not in ${all.plan!.backups.resources} (cleanup all))`,
+    ]);
+    expect(await exists(handmade)).toBe(false);
+    expect(await exists(restoredPlacement)).toBe(true);
   });
 });

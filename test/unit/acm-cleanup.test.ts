@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { cleanupDecision, type CleanupScope, type LiveObject } from '../../core/acm/cleanup.js';
+import {
+  cleanupDecision,
+  cleanupLists,
+  cleanupScope,
+  type CleanupScope,
+  type CleanupSource,
+  type LiveObject,
+} from '../../core/acm/cleanup.js';
 import { labelValue } from '../../core/resources/restore-object.js';
 
 const SCOPE: CleanupScope = {
@@ -150,5 +157,95 @@ describe('a type this restore skipped is not cleaned up', () => {
         credentials: undefined,
       }),
     ).toEqual({ delete: false });
+  });
+});
+
+describe("the scope from the used backups' manifests", () => {
+  const source = (backup: string, filters: Partial<CleanupSource['filters']>): CleanupSource => ({
+    backup,
+    filters: { includedResources: [], excludedResources: [], excludedNamespaces: [], ...filters },
+  });
+  it("takes each part's kinds from its backup and protects the namespaces the backups left out", () => {
+    const scope = cleanupScope('restored', {
+      credentials: source('c', { includedResources: ['configmaps', 'secrets'] }),
+      resources: source('r', {
+        includedResources: ['placements.cluster.open-cluster-management.io'],
+        excludedNamespaces: ['open-cluster-management-backup', 'local-cluster'],
+      }),
+      generic: source('g', { includedResources: ['*'], excludedResources: ['secrets', 'configmaps'] }),
+      managedClusters: source('m', {
+        includedResources: ['managedclusters.cluster.open-cluster-management.io'],
+        excludedNamespaces: ['local-cluster', 'openshift-machine-api'],
+      }),
+    });
+    expect(scope).toEqual({
+      mode: 'restored',
+      credentials: { backup: 'c' },
+      resources: { backup: 'r', resources: ['placements.cluster.open-cluster-management.io'] },
+      generic: { backup: 'g', excludedResources: ['secrets', 'configmaps'] },
+      managedClusters: { backup: 'm', resources: ['managedclusters.cluster.open-cluster-management.io'] },
+      protectedNamespaces: ['local-cluster', 'open-cluster-management-backup', 'openshift-machine-api'],
+    });
+  });
+  it('leaves a skipped type out', () => {
+    expect(cleanupScope('all', { resources: source('r', {}) })).toEqual({
+      mode: 'all',
+      resources: { backup: 'r', resources: [] },
+      protectedNamespaces: [],
+    });
+  });
+});
+
+describe('the lists that find every object the cleanup could delete', () => {
+  const served = [
+    'secrets',
+    'configmaps',
+    'namespaces',
+    'policies.policy.open-cluster-management.io',
+    'placements.cluster.open-cluster-management.io',
+    'managedclusters.cluster.open-cluster-management.io',
+    'clusterimagesets.hive.openshift.io',
+    'applications.argoproj.io',
+  ];
+  it('credentials by each label, the typed kinds whole, every other kind by the backup label', () => {
+    expect(cleanupLists(SCOPE, served)).toEqual([
+      { groupResource: 'applications.argoproj.io', labelSelector: 'cluster.open-cluster-management.io/backup' },
+      { groupResource: 'configmaps', labelSelector: 'cluster.open-cluster-management.io/backup' },
+      { groupResource: 'configmaps', labelSelector: 'cluster.open-cluster-management.io/type' },
+      { groupResource: 'configmaps', labelSelector: 'hive.openshift.io/secret-type' },
+      { groupResource: 'managedclusters.cluster.open-cluster-management.io' },
+      { groupResource: 'placements.cluster.open-cluster-management.io' },
+      { groupResource: 'policies.policy.open-cluster-management.io' },
+      { groupResource: 'secrets', labelSelector: 'cluster.open-cluster-management.io/backup' },
+      { groupResource: 'secrets', labelSelector: 'cluster.open-cluster-management.io/type' },
+      { groupResource: 'secrets', labelSelector: 'hive.openshift.io/secret-type' },
+    ]);
+  });
+  it('never lists the kinds never deleted, nor what the hub does not serve', () => {
+    const lists = cleanupLists(
+      { ...SCOPE, resources: { backup: 'r', resources: ['clusterimagesets.hive.openshift.io', 'gone.example.com'] } },
+      served,
+    );
+    expect(lists.map((l) => l.groupResource)).not.toContain('clusterimagesets.hive.openshift.io');
+    expect(lists.map((l) => l.groupResource)).not.toContain('gone.example.com');
+  });
+  it('lists nothing for a scope without parts', () => {
+    expect(cleanupLists({ mode: 'restored', protectedNamespaces: [] }, served)).toEqual([]);
+  });
+  it('every object a decision deletes is in some list', () => {
+    const lists = cleanupLists(SCOPE, served);
+    const objects: LiveObject[] = [
+      secret({ 'cluster.open-cluster-management.io/type': 'aws', [FROM]: 'hub-credentials-1' }),
+      policy({ [FROM]: 'hub-resources-1' }),
+      app({ 'cluster.open-cluster-management.io/backup': 'argo', [FROM]: 'hub-resources-generic-1' }),
+      managedCluster({ [FROM]: 'hub-managed-clusters-1' }),
+    ];
+    for (const o of objects) {
+      expect(cleanupDecision(o, SCOPE).delete).toBe(true);
+      const listed = lists.some(
+        (l) => l.groupResource === o.groupResource && (!l.labelSelector || o.labels[l.labelSelector] !== undefined),
+      );
+      expect(listed, o.groupResource).toBe(true);
+    }
   });
 });

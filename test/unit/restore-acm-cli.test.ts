@@ -84,7 +84,7 @@ describe('lifeboat restore acm: flags to the workflow input', () => {
     [{ cluster: 'nope' }, '--cluster nope: no such cluster in lifeboat.yaml (known: hub, new-hub)'],
     [{ fromCluster: 'nope' }, '--from-cluster nope: no such cluster'],
     [{ cleanupBeforeRestore: 'some' }, '--cleanup-before-restore some: not a mode; use none, restored'],
-    [{ cleanupBeforeRestore: 'restored' }, 'the cleanup after a hub restore is not built yet'],
+    [{ cleanupBeforeRestore: 'all' }, '--cleanup-before-restore: all deletes every object'],
     [{ sync: true }, '--sync: passive sync'],
     [{ syncInterval: '30m' }, '--sync: passive sync'],
     [{ location: 'elsewhere' }, '--location elsewhere: no such storage location in lifeboat.yaml (known: primary)'],
@@ -93,6 +93,17 @@ describe('lifeboat restore acm: flags to the workflow input', () => {
     const err = refusal(() => acmRestoreInput(config(), flags(extra), undefined, now, 'ana'));
     expect(err.exitCode).toBe(ExitCode.BadInput);
     expect(err.message).toContain(message);
+  });
+
+  it('takes the cleanup modes, all only when confirmed', () => {
+    expect(
+      acmRestoreInput(config(), flags({ cleanupBeforeRestore: 'restored' }), undefined, now, 'ana').request,
+    ).toMatchObject({ cleanup: 'restored' });
+    const all = flags({ cleanupBeforeRestore: 'All', yesDeleteUnrestored: true });
+    expect(acmRestoreInput(config(), all, undefined, now, 'ana').request).toMatchObject({
+      cleanup: 'all',
+      cleanupAllConfirmed: true,
+    });
   });
 
   it('takes the request from a Restore manifest, and refuses the type flags beside it', () => {
@@ -141,5 +152,29 @@ describe('lifeboat restore acm: the report', () => {
     expect(report).toContain('credentials: secrets ns/a: forbidden');
     expect(report).toContain('not activated');
     expect(acmFailedCount(result)).toBe(1);
+  });
+
+  it('says what the cleanup deleted, per part, and counts what it could not delete as failed', () => {
+    const cleaned: AcmRestoreResult = {
+      ...result,
+      cleanup: {
+        mode: 'restored',
+        deleted: { credentials: 1, resources: 2, generic: 0, 'managed-clusters': 0 },
+        examples: [
+          'resources: placements.cluster.open-cluster-management.io apps/old (restored from r0, which is not r1)',
+        ],
+        failed: [
+          'secrets ns/b: Forbidden (403): no; bind the restore identity to deploy/kubernetes/acm-restore-cleaner.yaml',
+        ],
+      },
+    };
+    const report = acmResultReport(cleaned, '12s');
+    expect(report).toContain(
+      'cleanup (restored): deleted 3 (credentials 1, resources 2, generic 0, managed-clusters 0)',
+    );
+    expect(report).toContain('deleted resources: placements.cluster.open-cluster-management.io apps/old');
+    expect(report).toContain('and 2 more');
+    expect(report).toContain('not deleted: secrets ns/b: Forbidden');
+    expect(acmFailedCount(cleaned)).toBe(2);
   });
 });

@@ -43,6 +43,20 @@ export function acmAutoImportTable(result: Pick<AcmRestoreResult, 'autoImport'>)
   );
 }
 
+/** The cleanup's counts per part, the first objects it deleted and what it could not delete. */
+export function acmCleanupLines(result: Pick<AcmRestoreResult, 'cleanup'>): string[] {
+  const cleanup = result.cleanup;
+  if (!cleanup) return [];
+  const parts = Object.entries(cleanup.deleted).map(([part, n]) => `${part} ${n}`);
+  const total = Object.values(cleanup.deleted).reduce((a, b) => a + b, 0);
+  return [
+    `cleanup (${cleanup.mode}): deleted ${total} (${parts.join(', ')})`,
+    ...cleanup.examples.map((e) => `  deleted ${e}`),
+    ...(total > cleanup.examples.length ? [`  and ${total - cleanup.examples.length} more`] : []),
+    ...cleanup.failed.map((f) => `  not deleted: ${f}`),
+  ];
+}
+
 /** The whole report printed when a followed restore ends. */
 export function acmResultReport(result: AcmRestoreResult, took: string): string {
   const failed = result.results.flatMap((r) => r.failed.map((f) => `  ${r.step}: ${f}`));
@@ -56,14 +70,15 @@ export function acmResultReport(result: AcmRestoreResult, took: string): string 
       ? `activation: ${result.activation ?? 'checked'}`
       : 'not activated: the managed clusters were skipped (restore them later with --managed-clusters latest)',
     acmAutoImportTable(result),
+    ...acmCleanupLines(result),
   ]
     .filter((line): line is string => line !== undefined)
     .join('\n');
 }
 
-/** Items failed in any step: the restore completed with errors. */
-export function acmFailedCount(result: Pick<AcmRestoreResult, 'results'>): number {
-  return result.results.reduce((n, r) => n + r.counts.failed, 0);
+/** Items failed in any step, and objects the cleanup could not delete: the restore completed with errors. */
+export function acmFailedCount(result: Pick<AcmRestoreResult, 'results' | 'cleanup'>): number {
+  return result.results.reduce((n, r) => n + r.counts.failed, 0) + (result.cleanup?.failed.length ?? 0);
 }
 
 /** The status command's fields of a hub restore. */

@@ -1,5 +1,5 @@
 import type { AcmRestoreInput } from '../../../core/acm/restore-run.js';
-import type { AcmRestoreRequest, CleanupMode } from '../../../core/acm/restore-plan.js';
+import { requestIssues, type AcmRestoreRequest, type CleanupMode } from '../../../core/acm/restore-plan.js';
 import type { LifeboatConfig } from '../../../core/config/schema.js';
 import { bad, clusterByFlag } from './resource-request.js';
 
@@ -91,11 +91,8 @@ export function acmRestoreInput(
       '--sync: passive sync (restoring newer backups until activation) is not built yet; restore once now with ' +
         '--managed-clusters skip, again later for newer backups, and with --managed-clusters latest to activate',
     );
-  if (request.cleanup !== 'none')
-    throw bad(
-      `--cleanup-before-restore ${request.cleanup}: the cleanup after a hub restore is not built yet; restore with ` +
-        'none (existing objects are updated, nothing is deleted) and delete stale objects by hand',
-    );
+  const issues = requestIssues(request);
+  if (issues.length > 0) throw bad(issues.map((i) => `${i.flag}: ${i.message}`).join('\n'));
   if (flags.location !== undefined && !config.storageLocations.some((l) => l.name === flags.location)) {
     const known = config.storageLocations.map((l) => l.name).join(', ') || 'none';
     throw bad(`--location ${flags.location}: no such storage location in ${flags.config} (known: ${known}).`);
