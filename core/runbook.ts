@@ -38,7 +38,7 @@ export interface RunbookProgress<K extends string = string> {
   phase: RunbookPhase<K>;
   steps: StepProgress<K>[];
   /** Set while the runbook waits for a person: what for, and what to run. */
-  waiting?: { for: 'approval' | 'operator'; hint: string };
+  waiting?: { for: 'approval' | 'operator' | 'activation'; hint: string };
   approvedBy?: string;
   lastError?: string;
 }

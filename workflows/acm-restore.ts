@@ -1,16 +1,36 @@
-import { executeChild, proxyActivities } from '@temporalio/workflow';
+import {
+  continueAsNew,
+  executeChild,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import type { AcmRestoreStep } from '../core/acm/restore-plan.js';
+import type { AcmRestorePlan, AcmRestoreStep } from '../core/acm/restore-plan.js';
 import {
   acmRestoreRunbook,
+  activationRequest,
+  DEFAULT_SYNC_INTERVAL_MS,
+  newerTypes,
   stepRestoreRequest,
+  SYNC_ROUNDS_PER_RUN,
+  syncsUntilActivation,
   strandedAcmRestore,
   type AcmRestoreInput,
   type AcmRestoreStepKind,
 } from '../core/acm/restore-run.js';
 import { restoreName, workflowIds } from '../core/naming.js';
 import { LifeboatCluster, LifeboatKind, LifeboatKinds } from '../core/search-attributes.js';
-import { acmRestoreProgress, type AcmRestoreProgress, type AcmRestoreResult } from './acm-restore-api.js';
+import { failureMessage } from '../core/failures.js';
+import {
+  acmRestoreProgress,
+  activateAcmRestore,
+  type AcmRestoreProgress,
+  type AcmRestoreResult,
+  type AcmSyncProgress,
+  type ActivateRequest,
+} from './acm-restore-api.js';
 import { resourceRestore } from './resource-restore.js';
 import { restoreActivityRetry } from './restore-retry.js';
 import { Runbook, type RunbookTexts } from './runbook.js';
@@ -49,7 +69,7 @@ export async function acmRestore(input: AcmRestoreInput): Promise<AcmRestoreResu
       [input],
     ),
   );
-  const { plan } = planned;
+  let { plan } = planned;
   const { cleanup } = input.request;
   if (cleanup !== 'none') {
     await runbook.refusing('planning', () =>
@@ -58,15 +78,17 @@ export async function acmRestore(input: AcmRestoreInput): Promise<AcmRestoreResu
       ]),
     );
   }
+  const sync = syncsUntilActivation(input.request);
   progress.plan = plan;
   const done: string[] = [];
-  runbook.plan(acmRestoreRunbook(plan, input), {
+  runbook.plan(acmRestoreRunbook(plan, input, { sync }), {
     rolledBack: 'Nothing was restored.',
     stranded: () => strandedAcmRestore(hub, restore, done),
   });
 
-  const restoreStep = async (step: AcmRestoreStep) => {
-    const request = stepRestoreRequest(input, restore, step, planned.location);
+  /** One step's resource restore; `round` names a sync round's restores apart from the first's. */
+  const restoreStep = async (step: AcmRestoreStep, round: AcmRestoreInput = input) => {
+    const request = stepRestoreRequest(round, restoreName(hub, new Date(round.requestedAt)), step, planned.location);
     const result = await runbook.change(step.step, () =>
       executeChild(resourceRestore, {
         args: [request],
@@ -78,8 +100,8 @@ export async function acmRestore(input: AcmRestoreInput): Promise<AcmRestoreResu
         staticSummary: `step ${step.step} of hub restore ${restore}: ${step.backup}${step.selector ? ` (${step.selector})` : ''}`,
       }),
     );
-    done.push(step.step);
-    progress.results.push({
+    if (!done.includes(step.step)) done.push(step.step);
+    const stepResult = {
       step: step.step,
       backup: step.backup,
       restore: result.restore,
@@ -90,14 +112,65 @@ export async function acmRestore(input: AcmRestoreInput): Promise<AcmRestoreResu
           .filter((i) => i.outcome === 'failed')
           .map((i) => `${i.groupResource} ${i.namespace ? `${i.namespace}/` : ''}${i.name}: ${i.reason ?? 'failed'}`),
       ),
-    });
+    };
+    // A sync round's results replace the round before's: the progress says what the hub holds now.
+    const before = progress.results.findIndex((r) => r.step === step.step);
+    if (before >= 0) progress.results[before] = stepResult;
+    else progress.results.push(stepResult);
+  };
+  const cleanUp = async (backups: AcmRestorePlan['backups']) => {
+    if (cleanup === 'none') return;
+    progress.cleanup = await runbook.change('cleanup', () =>
+      cleanupHub.executeWithOptions(
+        { summary: `delete from ${hub} what the restored backups no longer hold (${cleanup})` },
+        [{ hub, fromCluster, location: planned.location, mode: cleanup, backups }],
+      ),
+    );
   };
 
-  for (const step of plan.steps.filter((s) => !s.activation)) await restoreStep(step);
+  const passive = plan.steps.filter((s) => !s.activation);
+  const unchanged = input.continued && newerTypes(input.continued.restored, plan.backups).length === 0;
+  if (unchanged) for (const step of passive) runbook.doneBefore(step.step, 'restored by the run this one continues');
+  else for (const step of passive) await restoreStep(step);
+
+  let activatedBy: ActivateRequest | undefined;
+  if (sync) {
+    const activation = await syncUntilActivated(input, plan, {
+      runbook,
+      progress,
+      restoreRound: async (latest, round) => {
+        for (const step of latest.steps.filter((s) => !s.activation)) await restoreStep(step, round);
+        await cleanUp(latest.backups);
+      },
+      ...(unchanged ? {} : { firstRound: () => cleanUp(plan.backups) }),
+    });
+    activatedBy = activation;
+    const activating: AcmRestoreInput = {
+      ...input,
+      request: activationRequest(input.request),
+      requestedBy: activation.by,
+      requestedAt: new Date().toISOString(),
+      ...((activation.oldHubGone ?? input.oldHubGone) ? { oldHubGone: activation.oldHubGone ?? input.oldHubGone } : {}),
+    };
+    plan = await runbook.change('activation-check', async () => {
+      const replanned = await planHubRestore.executeWithOptions(
+        { summary: `resolve the latest ${fromCluster} backups of every type to activate ${hub}` },
+        [activating],
+      );
+      progress.plan = replanned.plan;
+      runbook.replan(acmRestoreRunbook(replanned.plan, input, { sync }));
+      return replanned.plan;
+    });
+    // Newer passive data than the last round's comes first, as the operator restores it at activation.
+    const newer = newerTypes(progress.sync!.restored, plan.backups);
+    if (newer.length > 0)
+      for (const step of plan.steps.filter((s) => !s.activation)) await restoreStep(step, activating);
+    input = activating;
+  }
 
   const activation = plan.steps.filter((s) => s.activation);
   if (activation.length > 0) {
-    if (input.requireApproval) {
+    if (input.requireApproval && !sync) {
       await runbook.gate(
         'approval',
         planned.approvalTimeout,
@@ -106,12 +179,13 @@ export async function acmRestore(input: AcmRestoreInput): Promise<AcmRestoreResu
           : undefined,
       );
     }
-    progress.activation = await runbook.change('activation-check', () =>
+    const checked = await runbook.change('activation-check', () =>
       checkOldHub.executeWithOptions({ summary: `check that ${fromCluster} no longer writes backups` }, [
         { request: input, location: planned.location, intervalMs: planned.intervalMs },
       ]),
     );
-    for (const step of activation) await restoreStep(step);
+    progress.activation = activatedBy ? `activated by ${activatedBy.by}; ${checked}` : checked;
+    for (const step of activation) await restoreStep(step, input);
     progress.autoImport = await runbook.change('auto-import', () =>
       writeAutoImportSecrets.executeWithOptions(
         { summary: `write the auto-import secrets of the managed clusters of ${hub}` },
@@ -119,16 +193,97 @@ export async function acmRestore(input: AcmRestoreInput): Promise<AcmRestoreResu
       ),
     );
   }
-  if (cleanup !== 'none') {
-    progress.cleanup = await runbook.change('cleanup', () =>
-      cleanupHub.executeWithOptions(
-        { summary: `delete from ${hub} what the restored backups no longer hold (${cleanup})` },
-        [{ hub, fromCluster, location: planned.location, mode: cleanup, backups: plan.backups }],
-      ),
-    );
-  }
+  await cleanUp(plan.backups);
   runbook.complete();
   return progress;
+}
+
+interface SyncHooks {
+  runbook: Runbook<AcmRestoreStepKind, AcmRestoreProgress>;
+  progress: AcmRestoreProgress;
+  /** Restores a round's newer passive data, and cleans up after it. */
+  restoreRound: (latest: AcmRestorePlan, round: AcmRestoreInput) => Promise<void>;
+  /** The cleanup after the first restore, before the first wait. */
+  firstRound?: () => Promise<void>;
+}
+
+/**
+ * A passive sync (the operator's syncRestoreWithNewBackups): every interval, look for newer credentials and
+ * resources backups and restore them, until `lifeboat restore acm activate`; continue as new every
+ * SYNC_ROUNDS_PER_RUN rounds (or when Temporal suggests it) so the history stays short. A round that fails is
+ * recorded and the next round looks again: a sync outlives storage outages. Returns the activation.
+ */
+async function syncUntilActivated(
+  input: AcmRestoreInput,
+  first: AcmRestorePlan,
+  hooks: SyncHooks,
+): Promise<ActivateRequest> {
+  const { runbook, progress } = hooks;
+  const intervalMs = input.syncIntervalMs ?? DEFAULT_SYNC_INTERVAL_MS;
+  const sync: AcmSyncProgress = {
+    intervalMs,
+    rounds: input.continued?.rounds ?? 0,
+    restoredRounds: 0,
+    restored: first.backups,
+  };
+  progress.sync = sync;
+  let activation: ActivateRequest | undefined;
+  setHandler(
+    activateAcmRestore,
+    (request) => {
+      activation = request;
+      sync.activatedBy = `${request.by} at ${new Date().toISOString()}`;
+      return `activation requested by ${request.by}: the latest backups of every type are restored next`;
+    },
+    {
+      validator: (request: ActivateRequest) => {
+        if (progress.phase !== 'sync' || activation)
+          throw new Error('this hub restore is not a sync waiting for activation');
+        if (request.oldHubGone !== undefined && request.oldHubGone.trim() === '')
+          throw new Error('--old-hub-gone: give the reason you know the old hub is gone');
+      },
+      description: 'Activate a passive sync: restore the latest backups of every type, the managed clusters last',
+    },
+  );
+  if (hooks.firstRound) await hooks.firstRound();
+
+  for (let inThisRun = 0; ; inThisRun++) {
+    if (activation) return activation;
+    if (inThisRun >= (input.syncRoundsPerRun ?? SYNC_ROUNDS_PER_RUN) || workflowInfo().continueAsNewSuggested) {
+      await continueAsNew<typeof acmRestore>({
+        ...input,
+        continued: { rounds: sync.rounds, restored: sync.restored },
+      });
+    }
+    const latest = await runbook.change('sync', async () => {
+      sync.nextCheckAt = new Date(Date.now() + intervalMs).toISOString();
+      const hint = `lifeboat restore acm activate ${input.hub}   (or end the sync: lifeboat restore abort ${input.hub} --kind acm)`;
+      if (await runbook.waitOrAbort('sync', intervalMs, () => activation !== undefined, { for: 'activation', hint }))
+        return undefined;
+      delete sync.nextCheckAt;
+      sync.rounds += 1;
+      sync.lastCheckAt = new Date().toISOString();
+      try {
+        return (
+          await planHubRestore.executeWithOptions(
+            { summary: `look for newer ${input.fromCluster} credentials and resources backups` },
+            [input],
+          )
+        ).plan;
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        sync.lastError = `${sync.lastCheckAt}: ${failureMessage(err)}`;
+        return undefined;
+      }
+    });
+    if (activation) return activation;
+    if (!latest || newerTypes(sync.restored, latest.backups).length === 0) continue;
+    await hooks.restoreRound(latest, { ...input, requestedAt: new Date().toISOString() });
+    sync.restored = latest.backups;
+    sync.restoredRounds += 1;
+    progress.plan = latest;
+    delete sync.lastError;
+  }
 }
 
 function texts(input: AcmRestoreInput): RunbookTexts<AcmRestoreProgress> {

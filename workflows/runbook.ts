@@ -77,6 +77,8 @@ export class Runbook<K extends string, P extends RunbookProgress<K>> {
   private readonly undos: { kind: K; run: () => Promise<unknown> }[] = [];
   private outcomes: RunbookOutcomes | undefined;
   private readonly phases: Phases<RunbookPhase<K>>;
+  /** The failure an abort inside a step ended the runbook with: it passes through the step's own failure handling. */
+  private ended: ApplicationFailure | undefined;
 
   constructor(
     query: QueryDefinition<P>,
@@ -109,6 +111,42 @@ export class Runbook<K extends string, P extends RunbookProgress<K>> {
   plan(steps: readonly RunbookStep<K>[], outcomes: RunbookOutcomes): void {
     this.progress.steps = pendingSteps(steps);
     this.outcomes = outcomes;
+  }
+
+  /**
+   * A new plan for a runbook that is under way (a passive sync planning its activation): the steps it shares with
+   * the old plan keep their progress.
+   */
+  replan(steps: readonly RunbookStep<K>[]): void {
+    const before = new Map(this.progress.steps.map((s) => [s.kind, s]));
+    this.progress.steps = pendingSteps(steps).map((s) => {
+      const old = before.get(s.kind);
+      return old ? { ...s, ...old, title: s.title } : s;
+    });
+  }
+
+  /** A step already done by an earlier run (a continued sync): shown done, with why, without running it. */
+  doneBefore(kind: K, why: string): void {
+    this.planned(kind);
+    this.update(kind, (s) => ({ ...stepDone(s, now()), title: `${s.title} (${why})` }));
+  }
+
+  /**
+   * A long wait inside a running step (a sync between its rounds) for `until`, at most `timeout`, that an operator
+   * may end with abort, which ends the runbook aborted. True when `until` came true.
+   */
+  async waitOrAbort(kind: K, timeout: Duration, until: () => boolean, waiting: { for: 'activation'; hint: string }) {
+    this.decision = undefined;
+    this.progress.waiting = waiting;
+    try {
+      const answered = await condition(() => until() || this.decision?.action === 'abort', timeout);
+      // Set by the abort handler meanwhile, which the compiler cannot see.
+      const decision = this.decision as Decision | undefined;
+      if (decision?.action === 'abort') throw (this.ended = this.aborted(kind, abortedBy(decision)));
+      return answered;
+    } finally {
+      delete this.progress.waiting;
+    }
   }
 
   /** A step that only reads (preflight): a failure refuses the runbook, since nothing has changed yet. */
@@ -198,6 +236,7 @@ export class Runbook<K extends string, P extends RunbookProgress<K>> {
       try {
         return await this.run(kind, action);
       } catch (err) {
+        if (err === this.ended) throw err;
         if (isCancellation(err)) throw this.aborted(kind, 'the workflow was cancelled');
         const decision = await this.operatorDecision(kind);
         if (decision.action === 'abort') throw this.aborted(kind, abortedBy(decision));

@@ -198,12 +198,6 @@ export function createAcmRestoreActivities(deps: ActivityDeps) {
       const where = sourceLocation(deps, input);
       const intervalMs = intervalOf(deps, input, where.name);
       const { catalog, verdict } = await liveness(input, where.name, intervalMs);
-      if (input.request.sync) {
-        throw nonRetryable(
-          FailureTypes.InvalidRestoreRequest,
-          `--sync: not built yet in Lifeboat's hub restore; restore without it`,
-        );
-      }
       const result = planAcmRestore(input.request, catalog);
       if (!result.ok) {
         throw nonRetryable(

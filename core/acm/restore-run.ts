@@ -31,9 +31,52 @@ export interface AcmRestoreInput {
   requestedBy: string;
   /** ISO-8601, chosen by the caller: names the restore and its steps, so a re-run names the same ones. */
   requestedAt: string;
+  /** Passive sync: how long to wait between looks for newer backups (the operator's restoreSyncInterval). */
+  syncIntervalMs?: number;
+  /** Passive sync: rounds one run makes before it continues as new (default SYNC_ROUNDS_PER_RUN). */
+  syncRoundsPerRun?: number;
+  /** Set when a passive sync continued as new: what the runs before restored, so this one goes on from there. */
+  continued?: ContinuedSync;
 }
 
-export type AcmRestoreStepKind = AcmRestoreStep['step'] | 'approval' | 'activation-check' | 'auto-import' | 'cleanup';
+export interface ContinuedSync {
+  /** The rounds of the runs before. */
+  rounds: number;
+  /** The backups last restored. */
+  restored: AcmRestorePlan['backups'];
+}
+
+export type AcmRestoreStepKind =
+  AcmRestoreStep['step'] | 'sync' | 'approval' | 'activation-check' | 'auto-import' | 'cleanup';
+
+/** The operator's restoreSyncInterval default. */
+export const DEFAULT_SYNC_INTERVAL_MS = 30 * 60_000;
+/** Rounds of a passive sync in one run before it continues as new, keeping its history short. */
+export const SYNC_ROUNDS_PER_RUN = 100;
+
+/**
+ * Whether the restore is a passive sync: it keeps restoring newer credentials and resources backups until an
+ * operator activates it. With managed clusters `latest` the operator restores once and activates, so that is no sync.
+ */
+export function syncsUntilActivation(request: AcmRestoreRequest): boolean {
+  return request.sync === true && request.managedClusters.trim().toLowerCase() === 'skip';
+}
+
+/** The request an activation plans with: the latest of every type, the managed clusters too. */
+export function activationRequest(request: AcmRestoreRequest): AcmRestoreRequest {
+  return { ...request, credentials: 'latest', resources: 'latest', managedClusters: 'latest' };
+}
+
+/**
+ * Which types a sync round restores again: only a newer credentials or resources backup starts a round, as in the
+ * operator (a newer generic backup alone does not: it comes with its resources backup).
+ */
+export function newerTypes(
+  restored: AcmRestorePlan['backups'],
+  latest: AcmRestorePlan['backups'],
+): ('credentials' | 'resources')[] {
+  return (['credentials', 'resources'] as const).filter((t) => latest[t] !== undefined && latest[t] !== restored[t]);
+}
 
 const TITLES: Record<AcmRestoreStep['step'], string> = {
   credentials: 'restore the credentials (not the activation data)',
@@ -47,7 +90,8 @@ const TITLES: Record<AcmRestoreStep['step'], string> = {
 /** The restore's runbook: the first write is its point of no return (a restore never deletes what it wrote). */
 export function acmRestoreRunbook(
   plan: AcmRestorePlan,
-  input: Pick<AcmRestoreInput, 'hub' | 'requireApproval' | 'request'>,
+  input: Pick<AcmRestoreInput, 'hub' | 'requireApproval' | 'request' | 'syncIntervalMs'>,
+  options: { sync: boolean } = { sync: false },
 ): RunbookStep<AcmRestoreStepKind>[] {
   const steps: RunbookStep<AcmRestoreStepKind>[] = [];
   const restoreStep = (s: AcmRestoreStep): RunbookStep<AcmRestoreStepKind> => ({
@@ -59,8 +103,19 @@ export function acmRestoreRunbook(
   const passive = plan.steps.filter((s) => !s.activation);
   const active = plan.steps.filter((s) => s.activation);
   steps.push(...passive.map(restoreStep));
-  if (active.length > 0) {
-    if (input.requireApproval) {
+  if (options.sync) {
+    const every = Math.round((input.syncIntervalMs ?? DEFAULT_SYNC_INTERVAL_MS) / 60_000);
+    steps.push({
+      kind: 'sync',
+      title: `every ${every} min, restore newer credentials and resources backups, until lifeboat restore acm activate ${input.hub}`,
+      touches: [`${input.hub} (update: existing objects are patched)`],
+      pointOfNoReturn: true,
+    });
+  }
+  // A sync plans its activation when an operator asks for it: the steps are there from the start.
+  if (active.length > 0 || options.sync) {
+    // In a sync the activate command is the operator's decision: no second gate after it.
+    if (input.requireApproval && !options.sync) {
       steps.push({
         kind: 'approval',
         title: 'wait for an operator to approve the activation',

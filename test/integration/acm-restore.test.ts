@@ -9,7 +9,7 @@ import { AUTO_IMPORT_SECRET, RESTORE_AUTO_IMPORT_LABEL } from '../../core/acm/au
 import type { AcmRestoreInput } from '../../core/acm/restore-run.js';
 import { validateConfig } from '../../core/config/parse.js';
 import type { LifeboatConfig } from '../../core/config/schema.js';
-import { FailureTypes } from '../../core/failure-types.js';
+import { FailureTypes, OutcomeTypes } from '../../core/failure-types.js';
 import { RESTORED_FROM_LABEL } from '../../core/kube-metadata.js';
 import { acmTypedPolicy, backupName, workflowIds } from '../../core/naming.js';
 import { ensureAcmCrds, installAcmCrds } from '../../devstack/tools/acm-crds.js';
@@ -227,6 +227,8 @@ describe('ACM hub restore', { timeout: 300_000 }, () => {
         [['-f', restoreFile({ veleroCredentialsBackupName: 'latest', colour: 'blue' })], 'spec.colour'],
         [['-f', restoreFile({ veleroCredentialsBackupName: 'latest' })], 'spec.veleroResourcesBackupName'],
         [['--credentials', 'nope', '--resources', 'skip', '--managed-clusters', 'skip', '--follow'], '--credentials'],
+        [[...types, '--managed-clusters', 'acm-managed-clusters-20260101000000', '--sync'], '--sync'],
+        [['--credentials', 'latest', '--resources', 'skip', '--managed-clusters', 'skip', '--sync'], '--sync'],
       ] as const) {
         const result = await cli(...args);
         expect({ args, code: result.code }).toEqual({ args, code: 2 });
@@ -249,5 +251,101 @@ describe('ACM hub restore', { timeout: 300_000 }, () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('a passive sync restores a newer backup as it comes, continues as new, and activates on lifeboat restore acm activate', async () => {
+    const { apps } = fixture.namespaces;
+    const later = `${fixture.id}-later`;
+    const placementOf = (name: string) => ({
+      group: 'cluster.open-cluster-management.io',
+      version: 'v1beta1',
+      namespace: apps,
+      plural: 'placements',
+      name,
+    });
+    const handle = await run(
+      input({ sync: true }, { syncIntervalMs: 1_000, syncRoundsPerRun: 2, oldHubGone: undefined }),
+    );
+    const first = await waitForProgress(handle, (p) => p.phase === 'sync' && (p as AcmRestoreProgress), 120_000);
+    expect(first.results.map((r) => r.step)).toEqual(['credentials', 'resources', 'generic']);
+    expect(first.waiting?.for).toBe('activation');
+
+    // A newer set with a Placement the first did not hold; gone from the hub, the sync brings it back.
+    await custom.createNamespacedCustomObject({
+      group: 'cluster.open-cluster-management.io',
+      version: 'v1beta1',
+      namespace: apps,
+      plural: 'placements',
+      body: {
+        apiVersion: 'cluster.open-cluster-management.io/v1beta1',
+        kind: 'Placement',
+        metadata: { name: later, namespace: apps },
+        spec: {},
+      },
+    });
+    const newer = new Date(Math.floor(Date.now() / 60_000) * 60_000).toISOString();
+    expect(newer).not.toBe(set);
+    await (
+      await tw.client.workflow.start<typeof acmBackup>('acmBackup', {
+        args: [{ cluster: HUB, policy: POLICY, requestedAt: newer }],
+        taskQueue: tw.taskQueue,
+        workflowId: workflowIds.acmBackup(HUB, POLICY, backupName(POLICY, new Date(newer))),
+      })
+    ).result();
+    await custom.deleteNamespacedCustomObject(placementOf(later));
+    const newerResources = backupName(acmTypedPolicy(POLICY, 'resources'), new Date(newer));
+    const synced = await waitForProgress(
+      tw.client.workflow.getHandle(workflowIds.acmRestore(HUB)),
+      (p) => {
+        const progress = p as AcmRestoreProgress;
+        const restored = progress.sync?.restored.resources === newerResources;
+        return restored && progress.phase === 'sync' && (progress.sync?.rounds ?? 0) >= 3 && progress;
+      },
+      120_000,
+    );
+    expect(synced.sync!.restoredRounds).toBeGreaterThanOrEqual(1);
+    const back = (await custom.getNamespacedCustomObject(placementOf(later))) as {
+      metadata: { labels?: Record<string, string> };
+    };
+    expect(back.metadata.labels?.[RESTORED_FROM_LABEL]).toBe(newerResources);
+
+    // The hub's own newest set is recent: the activation needs the operator's word that the old hub is gone.
+    const env = { ...temporalEnv(), LIFEBOAT_TASK_QUEUE: tw.taskQueue };
+    const activated = await lifeboat(
+      ['restore', 'acm', 'activate', HUB, '--old-hub-gone', 'test: the same hub', '--by', 'ana'],
+      env,
+    );
+    expect(activated.stdout).toContain('activation requested by ana');
+    expect(activated.code).toBe(0);
+    const result = await tw.client.workflow.getHandle<typeof acmRestore>(workflowIds.acmRestore(HUB)).result();
+    expect(result.results.map((r) => [r.step, r.outcome])).toEqual(
+      ['credentials', 'resources', 'generic', 'generic-active', 'credentials-active', 'managed-clusters'].map((s) => [
+        s,
+        'Completed',
+      ]),
+    );
+    expect(result.results.find((r) => r.step === 'resources')!.backup).toBe(newerResources);
+    expect(result.sync!.activatedBy).toMatch(/^ana at /);
+    expect(result.activation).toContain('activated by ana');
+    const described = await tw.client.workflow.getHandle(workflowIds.acmRestore(HUB)).describe();
+    expect(described.runId).not.toBe(handle.firstExecutionRunId);
+
+    const again = await lifeboat(['restore', 'acm', 'activate', HUB], env);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(`no ACM hub restore of ${HUB} is running`);
+    await custom.deleteNamespacedCustomObject(placementOf(later)).catch(() => undefined);
+  });
+
+  it('a passive sync ends on lifeboat restore abort, leaving what it restored', async () => {
+    const handle = await run(input({ sync: true }, { syncIntervalMs: 60_000 }));
+    await waitForProgress(handle, (p) => p.waiting?.for === 'activation', 120_000);
+    const env = { ...temporalEnv(), LIFEBOAT_TASK_QUEUE: tw.taskQueue };
+    const aborted = await lifeboat(['restore', 'abort', HUB, '--kind', 'acm', '--reason', 'test'], env);
+    expect(aborted.code).toBe(0);
+    const failure = await handle.result().catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    const cause = (failure as WorkflowFailedError).cause as Error & { type?: string };
+    expect(cause.type).toBe(OutcomeTypes.RestoreAborted);
+    expect(cause.message).toContain('steps credentials, resources');
   });
 });

@@ -11,6 +11,9 @@ import {
 import {
   acmRestoreRunbook,
   acmRestoreStepName,
+  activationRequest,
+  newerTypes,
+  syncsUntilActivation,
   oldHubLiveness,
   stepRestoreRequest,
   strandedAcmRestore,
@@ -451,5 +454,66 @@ describe('strandedAcmRestore', () => {
     const stranded = strandedAcmRestore(HUB, RESTORE, []);
     expect(stranded.state).toBe(`no step of ${RESTORE} wrote anything to ${HUB}`);
     expect(stranded.next).toBe(strandedAcmRestore(HUB, RESTORE, ['credentials']).next);
+  });
+});
+
+describe('passive sync', () => {
+  it('is a sync only with managed clusters skip (latest restores once and activates, as the operator does)', () => {
+    expect(syncsUntilActivation(request({ sync: true, managedClusters: 'skip' }))).toBe(true);
+    expect(syncsUntilActivation(request({ sync: true, managedClusters: ' Skip ' }))).toBe(true);
+    expect(syncsUntilActivation(request({ sync: true, managedClusters: 'latest' }))).toBe(false);
+    expect(syncsUntilActivation(request({ managedClusters: 'skip' }))).toBe(false);
+    expect(syncsUntilActivation(request({ sync: false, managedClusters: 'skip' }))).toBe(false);
+  });
+
+  it('activates with the latest of every type, keeping the cleanup and the sync flag', () => {
+    expect(
+      activationRequest(request({ sync: true, managedClusters: 'skip', cleanup: 'all', cleanupAllConfirmed: true })),
+    ).toEqual({
+      credentials: 'latest',
+      resources: 'latest',
+      managedClusters: 'latest',
+      cleanup: 'all',
+      cleanupAllConfirmed: true,
+      sync: true,
+    });
+  });
+
+  it('a round restores again only for a newer credentials or resources backup', () => {
+    const restored = { credentials: 'c1', resources: 'r1', generic: 'g1', managedClusters: undefined };
+    expect(newerTypes(restored, restored)).toEqual([]);
+    expect(newerTypes(restored, { ...restored, generic: 'g2' })).toEqual([]);
+    expect(newerTypes(restored, { ...restored, managedClusters: 'm2' })).toEqual([]);
+    expect(newerTypes(restored, { ...restored, credentials: 'c2' })).toEqual(['credentials']);
+    expect(newerTypes(restored, { ...restored, credentials: 'c2', resources: 'r2', generic: 'g2' })).toEqual([
+      'credentials',
+      'resources',
+    ]);
+    expect(newerTypes(restored, { ...restored, resources: undefined })).toEqual([]);
+  });
+
+  it('the runbook of a sync: passive steps, the sync, the activation steps to come, no approval gate', () => {
+    const req = request({ sync: true, managedClusters: 'skip', cleanup: 'none' });
+    const steps = acmRestoreRunbook(
+      plan(req),
+      { hub: HUB, request: req, requireApproval: true, syncIntervalMs: 45 * 60_000 },
+      { sync: true },
+    );
+    expect(kinds(steps)).toEqual(['credentials', 'resources', 'generic', 'sync', 'activation-check', 'auto-import']);
+    expect(steps.find((s) => s.kind === 'sync')!.title).toBe(
+      `every 45 min, restore newer credentials and resources backups, until lifeboat restore acm activate ${HUB}`,
+    );
+    const activating = acmRestoreRunbook(plan(activationRequest(req)), { hub: HUB, request: req }, { sync: true });
+    expect(kinds(activating)).toEqual([
+      'credentials',
+      'resources',
+      'generic',
+      'sync',
+      'activation-check',
+      'generic-active',
+      'credentials-active',
+      'managed-clusters',
+      'auto-import',
+    ]);
   });
 });

@@ -85,14 +85,47 @@ describe('lifeboat restore acm: flags to the workflow input', () => {
     [{ fromCluster: 'nope' }, '--from-cluster nope: no such cluster'],
     [{ cleanupBeforeRestore: 'some' }, '--cleanup-before-restore some: not a mode; use none, restored'],
     [{ cleanupBeforeRestore: 'all' }, '--cleanup-before-restore: all deletes every object'],
-    [{ sync: true }, '--sync: passive sync'],
-    [{ syncInterval: '30m' }, '--sync: passive sync'],
+    [
+      { sync: true, credentials: 'hub-credentials-1' },
+      '--sync: a sync restores newer backups as they come, so it needs --credentials latest',
+    ],
+    [{ syncInterval: '30m' }, '--sync-interval: only a sync (--sync) looks for newer backups'],
+    [{ sync: true, syncInterval: 'often' }, '--sync-interval often: not a duration'],
+    [{ sync: true, syncInterval: '10s' }, '--sync-interval 10s: shorter than a minute'],
+    [{ sync: true, requireApproval: true }, '--require-approval: a sync waits for'],
+    [
+      { sync: true, managedClusters: 'hub-managed-clusters-1' },
+      'a sync restores a named managed-clusters backup never',
+    ],
     [{ location: 'elsewhere' }, '--location elsewhere: no such storage location in lifeboat.yaml (known: primary)'],
     [{ oldHubGone: ' ' }, '--old-hub-gone: give the reason'],
   ] satisfies [Partial<AcmFlags>, string][])('refuses %j, exit 2', (extra, message) => {
     const err = refusal(() => acmRestoreInput(config(), flags(extra), undefined, now, 'ana'));
     expect(err.exitCode).toBe(ExitCode.BadInput);
     expect(err.message).toContain(message);
+  });
+
+  it('takes a sync with its interval, from the flags or the manifest', () => {
+    const input = acmRestoreInput(config(), flags({ sync: true, syncInterval: '45m' }), undefined, now, 'ana');
+    expect(input.request.sync).toBe(true);
+    expect(input.syncIntervalMs).toBe(45 * 60_000);
+    const request = {
+      credentials: 'latest',
+      resources: 'latest',
+      managedClusters: 'skip',
+      cleanup: 'none' as const,
+      sync: true,
+    };
+    const noTypes = flags({ credentials: undefined, resources: undefined, managedClusters: undefined });
+    const fromFile = acmRestoreInput(
+      config(),
+      { ...noTypes, restoreFile: 'r.yaml' },
+      { request, syncIntervalMs: 600_000 },
+      now,
+      'ana',
+    );
+    expect(fromFile.syncIntervalMs).toBe(600_000);
+    expect(acmRestoreInput(config(), flags(), undefined, now, 'ana').syncIntervalMs).toBeUndefined();
   });
 
   it('takes the cleanup modes, all only when confirmed', () => {
@@ -109,10 +142,12 @@ describe('lifeboat restore acm: flags to the workflow input', () => {
   it('takes the request from a Restore manifest, and refuses the type flags beside it', () => {
     const manifest = { credentials: 'latest', resources: 'skip', managedClusters: 'latest', cleanup: 'none' as const };
     const noTypes = flags({ credentials: undefined, resources: undefined, managedClusters: undefined });
-    expect(acmRestoreInput(config(), { ...noTypes, restoreFile: 'r.yaml' }, manifest, now, 'ana').request).toEqual(
-      manifest,
+    expect(
+      acmRestoreInput(config(), { ...noTypes, restoreFile: 'r.yaml' }, { request: manifest }, now, 'ana').request,
+    ).toEqual(manifest);
+    const err = refusal(() =>
+      acmRestoreInput(config(), { ...flags(), restoreFile: 'r.yaml' }, { request: manifest }, now, 'ana'),
     );
-    const err = refusal(() => acmRestoreInput(config(), { ...flags(), restoreFile: 'r.yaml' }, manifest, now, 'ana'));
     expect(err.exitCode).toBe(ExitCode.BadInput);
     expect(err.message).toContain(
       '--credentials, --resources, --managed-clusters: r.yaml already says what to restore',

@@ -1,5 +1,5 @@
 import type { AcmRestoreProgress, AcmRestoreResult } from '../../../workflows/acm-restore-api.js';
-import { table, wrap } from '../../output.js';
+import { humanDuration, table, utc, wrap } from '../../output.js';
 
 /**
  * How an ACM hub restore reads for people: which backup each type came from, the plan's warnings, one row per step
@@ -88,6 +88,29 @@ export function acmStatusFields(progress: AcmRestoreProgress | undefined): [stri
     ['hub restore', `${progress.restore} onto ${progress.hub} from ${progress.fromCluster}`],
     ['phase', progress.phase],
     ...acmPlanLines(progress).map((line, i): [string, string] => [i === 0 ? 'backups' : '', line]),
+    ...acmSyncFields(progress),
     ...(progress.activation ? [['activation', progress.activation] as [string, string]] : []),
+  ];
+}
+
+/** A passive sync's state: rounds, what it restored last, when it looks next, and how to activate it. */
+export function acmSyncFields(progress: Pick<AcmRestoreProgress, 'sync' | 'hub'>): [string, string][] {
+  const sync = progress.sync;
+  if (!sync) return [];
+  const b = sync.restored;
+  return [
+    [
+      'sync',
+      `every ${humanDuration(sync.intervalMs)}; ${sync.rounds} looks, ${sync.restoredRounds} found newer backups and restored them`,
+    ],
+    ['restored last', `credentials ${b.credentials ?? 'skip'}, resources ${b.resources ?? 'skip'}`],
+    ...(sync.nextCheckAt ? [['next look', utc(sync.nextCheckAt)] as [string, string]] : []),
+    ...(sync.lastError ? [['last round failed', sync.lastError] as [string, string]] : []),
+    sync.activatedBy
+      ? ['activated', `by ${sync.activatedBy}`]
+      : [
+          'activate',
+          `lifeboat restore acm activate ${progress.hub}   (or end the sync: lifeboat restore abort ${progress.hub} --kind acm)`,
+        ],
   ];
 }

@@ -1,7 +1,10 @@
 import type { AcmRestoreInput } from '../../../core/acm/restore-run.js';
 import { requestIssues, type AcmRestoreRequest, type CleanupMode } from '../../../core/acm/restore-plan.js';
 import type { LifeboatConfig } from '../../../core/config/schema.js';
+import { parseGoDurationMs, type AcmRestoreManifestFields } from '../../../core/acm/restore-manifest.js';
 import { bad, clusterByFlag } from './resource-request.js';
+
+const MIN_SYNC_INTERVAL_MS = 60_000;
 
 /**
  * `lifeboat restore acm`'s flags (or ACM's own Restore manifest, -f) → the acmRestore workflow's input, checked
@@ -74,7 +77,7 @@ function refuseFlagsBesideManifest(flags: AcmFlags): void {
 export function acmRestoreInput(
   config: LifeboatConfig,
   flags: AcmFlags,
-  manifest: AcmRestoreRequest | undefined,
+  manifest: Pick<AcmRestoreManifestFields, 'request' | 'syncIntervalMs'> | undefined,
   now: Date,
   requestedBy: string,
 ): AcmRestoreInput {
@@ -83,13 +86,29 @@ export function acmRestoreInput(
     ? clusterByFlag(config, '--from-cluster', flags.fromCluster, flags.config).name
     : hub;
   if (manifest) refuseFlagsBesideManifest(flags);
+  const manifestSyncIntervalMs = manifest?.syncIntervalMs;
   const request = manifest
-    ? { ...manifest, ...(flags.yesDeleteUnrestored ? { cleanupAllConfirmed: true } : {}) }
+    ? { ...manifest.request, ...(flags.yesDeleteUnrestored ? { cleanupAllConfirmed: true } : {}) }
     : requestFromFlags(flags);
-  if (flags.sync || request.sync || flags.syncInterval !== undefined)
+  const sync = request.sync === true || flags.sync === true;
+  if (flags.sync) request.sync = true;
+  let syncIntervalMs = manifestSyncIntervalMs;
+  if (flags.syncInterval !== undefined) {
+    const ms = parseGoDurationMs(flags.syncInterval.trim());
+    if (ms === undefined || ms <= 0)
+      throw bad(`--sync-interval ${flags.syncInterval}: not a duration; use one such as 30m, 1h or 90s`);
+    if (ms < MIN_SYNC_INTERVAL_MS)
+      throw bad(
+        `--sync-interval ${flags.syncInterval}: shorter than a minute; every look reads the backups' manifests, so use 1m or more`,
+      );
+    syncIntervalMs = ms;
+  }
+  if (!sync && flags.syncInterval !== undefined)
+    throw bad('--sync-interval: only a sync (--sync) looks for newer backups; add --sync or drop it');
+  if (sync && flags.requireApproval)
     throw bad(
-      '--sync: passive sync (restoring newer backups until activation) is not built yet; restore once now with ' +
-        '--managed-clusters skip, again later for newer backups, and with --managed-clusters latest to activate',
+      '--require-approval: a sync waits for `lifeboat restore acm activate` before it activates, which is the ' +
+        'approval; drop --require-approval',
     );
   const issues = requestIssues(request);
   if (issues.length > 0) throw bad(issues.map((i) => `${i.flag}: ${i.message}`).join('\n'));
@@ -106,6 +125,7 @@ export function acmRestoreInput(
     request,
     ...(flags.requireApproval ? { requireApproval: true } : {}),
     ...(flags.oldHubGone ? { oldHubGone: flags.oldHubGone.trim() } : {}),
+    ...(sync && syncIntervalMs !== undefined ? { syncIntervalMs } : {}),
     requestedBy,
     requestedAt: now.toISOString(),
   };

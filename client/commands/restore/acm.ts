@@ -7,8 +7,7 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import { parse as parseYaml } from 'yaml';
-import { acmRestoreFields } from '../../../core/acm/restore-manifest.js';
-import type { AcmRestoreRequest } from '../../../core/acm/restore-plan.js';
+import { acmRestoreFields, type AcmRestoreManifestFields } from '../../../core/acm/restore-manifest.js';
 import type { AcmRestoreInput } from '../../../core/acm/restore-run.js';
 import { FailureTypes } from '../../../core/failure-types.js';
 import { workflowIds } from '../../../core/naming.js';
@@ -21,6 +20,7 @@ import { CliError, ExitCode } from '../../exit-codes.js';
 import { humanDuration } from '../../output.js';
 import { withTemporal } from '../../temporal.js';
 import { acmFailedCount, acmPlanLines, acmResultReport } from './acm-output.js';
+import { registerAcmActivate } from './acm-activate.js';
 import { acmRestoreInput, type AcmFlags } from './acm-request.js';
 import { formatFailure, restoreFailure } from './failure.js';
 import { progressPrinter, watch } from './follow.js';
@@ -41,7 +41,7 @@ const badInputTypes: string[] = [
 ];
 
 /** ACM's own Restore manifest, -f: its request, or exit 2 with every problem and its fix. */
-function readRestoreManifest(path: string): AcmRestoreRequest {
+function readRestoreManifest(path: string): AcmRestoreManifestFields {
   let document: unknown;
   try {
     document = parseYaml(readFileSync(path, 'utf8'));
@@ -50,12 +50,12 @@ function readRestoreManifest(path: string): AcmRestoreRequest {
   }
   const result = acmRestoreFields(document, path);
   if (!result.ok) throw bad(result.issues.map((i) => `${i.path}: ${i.message}`).join('\n'));
-  return result.fields.request;
+  return result.fields;
 }
 
 /** `lifeboat restore acm`: starts the acmRestore workflow and, asked to, follows it. */
 export function registerAcm(restore: Command): void {
-  restore
+  const acm = restore
     .command('acm')
     .description(
       "Restore an ACM hub's backups onto a (new) hub, as the cluster-backup-operator's Restore: credentials, " +
@@ -70,6 +70,12 @@ export function registerAcm(restore: Command): void {
     .option('--yes-delete-unrestored', 'confirm --cleanup-before-restore all', false)
     .option('--require-approval', 'wait for `lifeboat restore approve HUB --kind acm` before activating', false)
     .option('--old-hub-gone <reason>', 'activate although the old hub wrote a recent backup set, for this reason')
+    .option(
+      '--sync',
+      'passive sync (with --managed-clusters skip): keep restoring newer credentials and resources backups until `lifeboat restore acm activate HUB`',
+      false,
+    )
+    .option('--sync-interval <duration>', 'with --sync: how often to look for newer backups (default 30m)')
     .option('--location <name>', "the storage location of the backups (default: the source hub's acmBackups policy's)")
     .option('-f, --restore-file <path>', "ACM's own Restore manifest (cluster.open-cluster-management.io/v1beta1)")
     .option('--follow', 'print progress until the restore ends, then its results', false)
@@ -103,6 +109,7 @@ export function registerAcm(restore: Command): void {
         await followAcm(handle, input.hub);
       });
     });
+  registerAcmActivate(acm);
 }
 
 /** The workflow refuses too (activities/restore-exclusion.ts); asking first saves starting a run only to fail it. */
