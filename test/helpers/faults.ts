@@ -144,3 +144,13 @@ export function frozenAtCrashPoint(worker: ManagedProcess, activity: string, tim
     timeoutMs,
   );
 }
+
+/** The line test/helpers/crash-worker.ts prints at start (it cannot be imported: importing it starts a worker). */
+const IDENTITY_LINE = /^WORKER IDENTITY (.+)$/m;
+
+/** The identity a crash-test worker process gives the server, from its log. */
+export function identityOf(worker: ManagedProcess): string {
+  const found = IDENTITY_LINE.exec(readFileSync(worker.spec.logFile, 'utf8'));
+  if (!found) throw new Error(`${worker.spec.logFile} has no identity line`);
+  return found[1]!;
+}

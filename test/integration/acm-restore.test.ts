@@ -1,5 +1,6 @@
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { WorkflowFailedError } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +17,8 @@ import { ensureAcmCrds, installAcmCrds } from '../../devstack/tools/acm-crds.js'
 import { approveRestore, type AcmRestoreProgress } from '../../workflows/acm-restore-api.js';
 import type { acmBackup, acmRestore } from '../../workflows/index.js';
 import { createHubFixture, type HubFixture } from '../helpers/acm-hub.js';
-import { recordHistory } from '../helpers/histories.js';
+import { frozenAtCrashPoint, identityOf, workerProcess } from '../helpers/faults.js';
+import { activityRuns, recordHistory } from '../helpers/histories.js';
 import { waitForProgress } from '../helpers/restore.js';
 import { lifeboat } from '../helpers/cli.js';
 import { isolatedConfig, startTestWorker, testSecrets, uniqueName, type TestWorker } from '../helpers/stack.js';
@@ -347,5 +349,54 @@ describe('ACM hub restore', { timeout: 300_000 }, () => {
     const cause = (failure as WorkflowFailedError).cause as Error & { type?: string };
     expect(cause.type).toBe(OutcomeTypes.RestoreAborted);
     expect(cause.message).toContain('steps credentials, resources');
+  });
+
+  it('a worker SIGKILLed while a step restores: the survivor finishes that step and the rest, each step once', async () => {
+    const { apps } = fixture.namespaces;
+    await custom.deleteNamespacedCustomObject({
+      group: 'cluster.open-cluster-management.io',
+      version: 'v1beta1',
+      namespace: apps,
+      plural: 'placements',
+      name: `${fixture.id}-placement`,
+    });
+    const taskQueue = uniqueName('acm-crash');
+    const crashing = workerProcess(config, taskQueue, testSecrets(), { crashPoint: 'after:restoreResourceStep' });
+    const survivor = workerProcess(config, taskQueue, testSecrets(), {});
+    try {
+      await crashing.start();
+      const handle = await tw.client.workflow.start<typeof acmRestore>('acmRestore', {
+        args: [input({})],
+        taskQueue,
+        workflowId: workflowIds.acmRestore(HUB),
+      });
+      // The credentials step's first resource step has written, and the server has not heard of it.
+      await frozenAtCrashPoint(crashing, 'restoreResourceStep');
+      await crashing.kill();
+      await survivor.start();
+      const result = await handle.result();
+      expect(result.results.map((r) => [r.step, r.outcome, r.counts.failed])).toEqual([
+        ['credentials', 'Completed', 0],
+        ['resources', 'Completed', 0],
+        ['generic', 'Completed', 0],
+      ]);
+      expect((await placement()).metadata.labels?.[RESTORED_FROM_LABEL]).toBe(result.plan!.backups.resources);
+
+      // Each step's child ran once; the one the worker died in retried its activity on the survivor.
+      const history = await handle.fetchHistory();
+      const children = (history.events ?? []).flatMap((e) => {
+        const started = e.childWorkflowExecutionStartedEventAttributes;
+        return started ? [started.workflowExecution!.runId!] : [];
+      });
+      expect(children).toHaveLength(3);
+      const first = await tw.client.workflow.getHandle(workflowIds.resourceRestore(HUB), children[0]).fetchHistory();
+      expect(activityRuns(first, 'restoreResourceStep')[0]).toMatchObject({
+        identity: identityOf(survivor),
+        lastTimeout: temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_HEARTBEAT,
+      });
+    } finally {
+      await crashing.kill().catch(() => undefined);
+      await survivor.kill().catch(() => undefined);
+    }
   });
 });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ManagedProcess } from '../../devstack/process.js';
 import type { etcdRestore } from '../../workflows/index.js';
 import { approveRestore, etcdRestoreProgress } from '../../workflows/etcd-restore-api.js';
-import { frozenAtCrashPoint, workerProcess } from '../helpers/faults.js';
+import { frozenAtCrashPoint, identityOf, workerProcess } from '../helpers/faults.js';
 import { activityRuns } from '../helpers/histories.js';
 import {
   backUp,
@@ -46,17 +46,7 @@ const crashPoints: [step: string, point: string][] = [
   ['resume-schedules', 'after:resumeBackupSchedules'],
 ];
 
-/** The line test/helpers/crash-worker.ts prints at start (it cannot be imported: importing it starts a worker). */
-const IDENTITY_LINE = /^WORKER IDENTITY (.+)$/m;
-
 type History = temporal.api.history.v1.IHistory;
-
-/** The identity a crash-test worker process gives the server, from its log. */
-function identityOf(worker: ManagedProcess): string {
-  const found = IDENTITY_LINE.exec(readFileSync(worker.spec.logFile, 'utf8'));
-  if (!found) throw new Error(`${worker.spec.logFile} has no identity line`);
-  return found[1]!;
-}
 
 /** Every update the workflow accepted: its name and the worker whose workflow task accepted it. */
 function acceptedUpdates(history: History) {

@@ -1,6 +1,6 @@
 import { ApiextensionsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { temporal } from '@temporalio/proto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -10,7 +10,7 @@ import { workflowIds } from '../../core/naming.js';
 import type { ManagedProcess } from '../../devstack/process.js';
 import type { resourceRestore } from '../../workflows/index.js';
 import { resourceRestoreProgress } from '../../workflows/resource-restore-api.js';
-import { frozenAtCrashPoint, workerProcess } from '../helpers/faults.js';
+import { frozenAtCrashPoint, identityOf, workerProcess } from '../helpers/faults.js';
 import { activityRuns } from '../helpers/histories.js';
 import { waitFor } from '../helpers/kube.js';
 import { createResourceFixture, type ResourceFixture } from '../helpers/resource-fixture.js';
@@ -24,14 +24,6 @@ const kc = new KubeConfig();
 kc.loadFromFile(inject('kubeconfig'));
 const core = kc.makeApiClient(CoreV1Api);
 const ext = kc.makeApiClient(ApiextensionsV1Api);
-const IDENTITY_LINE = /^WORKER IDENTITY (.+)$/m;
-
-function identityOf(worker: ManagedProcess): string {
-  const found = IDENTITY_LINE.exec(readFileSync(worker.spec.logFile, 'utf8'));
-  if (!found) throw new Error(`${worker.spec.logFile} has no identity line`);
-  return found[1]!;
-}
-
 describe('resource restore survives a worker killed after each step', { timeout: 300_000 }, () => {
   let fixture: ResourceFixture;
   let config: LifeboatConfig;
