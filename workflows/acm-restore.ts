@@ -130,7 +130,11 @@ export async function acmRestore(input: AcmRestoreInput): Promise<AcmRestoreResu
 
   const passive = plan.steps.filter((s) => !s.activation);
   const unchanged = input.continued && newerTypes(input.continued.restored, plan.backups).length === 0;
-  if (unchanged) for (const step of passive) runbook.doneBefore(step.step, 'restored by the run this one continues');
+  if (unchanged)
+    for (const step of passive) {
+      runbook.doneBefore(step.step, 'restored by the run this one continues');
+      done.push(step.step);
+    }
   else for (const step of passive) await restoreStep(step);
 
   let activatedBy: ActivateRequest | undefined;

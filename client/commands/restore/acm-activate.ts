@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { workflowIds } from '../../../core/naming.js';
 import { activateAcmRestore } from '../../../workflows/acm-restore-api.js';
 import type { acmRestore } from '../../../workflows/index.js';
@@ -8,6 +8,7 @@ import { withTemporal } from '../../temporal.js';
 import { followAcm } from './acm.js';
 import { osUser } from './requester.js';
 import { bad } from './resource-request.js';
+import { workflowRunning } from './running.js';
 
 interface ActivateOptions {
   oldHubGone?: string;
@@ -45,11 +46,7 @@ export function registerAcmActivate(acm: Command): void {
       await withTemporal(async ({ client }) => {
         const workflowId = workflowIds.acmRestore(hub);
         const handle = client.workflow.getHandle<typeof acmRestore>(workflowId);
-        const described = await handle.describe().catch((err: unknown) => {
-          if (err instanceof WorkflowNotFoundError) return undefined;
-          throw err;
-        });
-        if (described?.status.name !== 'RUNNING')
+        if (!(await workflowRunning(client, workflowId)))
           throw new CliError(
             `no ACM hub restore of ${hub} is running (workflow ${workflowId}); start a sync with lifeboat restore ` +
               'acm --sync, or restore with --managed-clusters latest',

@@ -1,11 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import {
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowNotFoundError,
-  type Client,
-  type WorkflowHandle,
-} from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { parse as parseYaml } from 'yaml';
 import { acmRestoreFields, type AcmRestoreManifestFields } from '../../../core/acm/restore-manifest.js';
 import type { AcmRestoreInput } from '../../../core/acm/restore-run.js';
@@ -26,6 +21,7 @@ import { formatFailure, restoreFailure } from './failure.js';
 import { progressPrinter, watch } from './follow.js';
 import { osUser } from './requester.js';
 import { bad } from './resource-request.js';
+import { workflowRunning } from './running.js';
 
 interface AcmOptions extends AcmFlags {
   follow?: boolean;
@@ -118,14 +114,7 @@ async function refuseWhileOtherRestoreRuns(client: Client, hub: string): Promise
     [workflowIds.etcdRestore(hub), 'etcd'],
     [workflowIds.resourceRestore(hub), 'resources'],
   ] as const) {
-    const description = await client.workflow
-      .getHandle(id)
-      .describe()
-      .catch((err: unknown) => {
-        if (err instanceof WorkflowNotFoundError) return undefined;
-        throw err;
-      });
-    if (description?.status.name === 'RUNNING')
+    if (await workflowRunning(client, id))
       throw new CliError(
         `A ${kind === 'etcd' ? 'etcd' : 'resource'} restore of ${hub} is running (workflow ${id}); restore the hub ` +
           `once it has ended (lifeboat restore status ${hub} --kind ${kind}).`,

@@ -1,10 +1,5 @@
 import type { Command } from 'commander';
-import {
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowNotFoundError,
-  type Client,
-  type WorkflowHandle,
-} from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { FailureTypes } from '../../../core/failure-types.js';
 import { restoreName, workflowIds } from '../../../core/naming.js';
 import type { ResourceRestoreRequest } from '../../../core/resources/restore-run.js';
@@ -12,6 +7,7 @@ import { LifeboatCluster, LifeboatKind, LifeboatKinds } from '../../../core/sear
 import { loadConfigFile } from '../../../runtime/config-file.js';
 import type { TemporalSettings } from '../../../runtime/temporal-connection.js';
 import type { resourceRestore } from '../../../workflows/index.js';
+import { workflowRunning } from './running.js';
 import { CliError, ExitCode } from '../../exit-codes.js';
 import { humanDuration } from '../../output.js';
 import { withTemporal } from '../../temporal.js';
@@ -103,14 +99,7 @@ export function registerResources(restore: Command): void {
 /** The workflow refuses too (activities/restore-exclusion.ts); asking first saves starting a run only to fail it. */
 async function refuseWhileEtcdRestoreRuns(client: Client, target: string): Promise<void> {
   const id = workflowIds.etcdRestore(target);
-  const description = await client.workflow
-    .getHandle(id)
-    .describe()
-    .catch((err: unknown) => {
-      if (err instanceof WorkflowNotFoundError) return undefined;
-      throw err;
-    });
-  if (description?.status.name === 'RUNNING') {
+  if (await workflowRunning(client, id)) {
     throw new CliError(
       `An etcd restore of ${target} is running (workflow ${id}): it replaces the store a resource restore writes ` +
         `into. Restore the resources once it has ended (lifeboat restore status ${target} --kind etcd).`,
