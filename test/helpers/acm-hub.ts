@@ -1,5 +1,8 @@
 import { KubeConfig, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
 import type { AcmBackupType } from '../../core/acm/backup-selection.js';
+import { backupName, workflowIds } from '../../core/naming.js';
+import type { acmBackup } from '../../workflows/index.js';
+import type { TestWorker } from './stack.js';
 
 /**
  * A small ACM hub on the test control plane, made of the real CRDs (devstack/tools/acm-crds.ts): a Hive managed cluster
@@ -240,4 +243,14 @@ export async function createHubFixture(kc: KubeConfig, id: string): Promise<HubF
       for (const object of created.reverse()) await api.delete(object).catch(() => undefined);
     },
   };
+}
+
+/** One hub backup set of `policy` at the nominal time `set` (ISO), run to its end. */
+export async function backUpHub(tw: TestWorker, cluster: string, policy: string, set: string) {
+  const handle = await tw.client.workflow.start<typeof acmBackup>('acmBackup', {
+    args: [{ cluster, policy, requestedAt: set }],
+    taskQueue: tw.taskQueue,
+    workflowId: workflowIds.acmBackup(cluster, policy, backupName(policy, new Date(set))),
+  });
+  return handle.result();
 }

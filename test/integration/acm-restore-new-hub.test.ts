@@ -6,7 +6,7 @@ import { AUTO_IMPORT_SECRET } from '../../core/acm/auto-import.js';
 import type { AcmBackupType } from '../../core/acm/backup-selection.js';
 import { validateConfig } from '../../core/config/parse.js';
 import { RESTORED_FROM_LABEL } from '../../core/kube-metadata.js';
-import { backupName, workflowIds } from '../../core/naming.js';
+import { workflowIds } from '../../core/naming.js';
 import { startControlPlane, type ControlPlane } from '../../devstack/kube/control-plane.js';
 import {
   grantAcmRestoreCleanerAccess,
@@ -18,8 +18,8 @@ import { ensureAcmCrds, installAcmCrds } from '../../devstack/tools/acm-crds.js'
 import type { ToolPaths } from '../../devstack/tools/build.js';
 import type { AcmRestorePlan, AcmRestoreRequest } from '../../core/acm/restore-plan.js';
 import { FailureTypes } from '../../core/failure-types.js';
-import type { acmBackup, acmRestore } from '../../workflows/index.js';
-import { createHubFixture, type HubFixture } from '../helpers/acm-hub.js';
+import type { acmRestore } from '../../workflows/index.js';
+import { backUpHub, createHubFixture, type HubFixture } from '../helpers/acm-hub.js';
 import { isolatedConfig, startTestWorker, uniqueName, type TestWorker } from '../helpers/stack.js';
 
 // The disaster the ACM restore exists for (issue 15): the old hub's backups restored onto a new, empty hub (its own
@@ -87,13 +87,7 @@ describe('an ACM hub restore onto a new, empty hub', { timeout: 300_000 }, () =>
     });
     if (!result.ok) throw new Error(JSON.stringify(result.issues));
     tw = await startTestWorker(result.config);
-    await (
-      await tw.client.workflow.start<typeof acmBackup>('acmBackup', {
-        args: [{ cluster: OLD, policy: POLICY, requestedAt: set }],
-        taskQueue: tw.taskQueue,
-        workflowId: workflowIds.acmBackup(OLD, POLICY, backupName(POLICY, new Date(set))),
-      })
-    ).result();
+    await backUpHub(tw, OLD, POLICY, set);
   }, 600_000);
 
   afterAll(async () => {

@@ -15,8 +15,8 @@ import { RESTORED_FROM_LABEL } from '../../core/kube-metadata.js';
 import { acmTypedPolicy, backupName, workflowIds } from '../../core/naming.js';
 import { ensureAcmCrds, installAcmCrds } from '../../devstack/tools/acm-crds.js';
 import { approveRestore, type AcmRestoreProgress } from '../../workflows/acm-restore-api.js';
-import type { acmBackup, acmRestore } from '../../workflows/index.js';
-import { createHubFixture, type HubFixture } from '../helpers/acm-hub.js';
+import type { acmRestore } from '../../workflows/index.js';
+import { backUpHub, createHubFixture, type HubFixture } from '../helpers/acm-hub.js';
 import { frozenAtCrashPoint, identityOf, workerProcess } from '../helpers/faults.js';
 import { activityRuns, recordHistory } from '../helpers/histories.js';
 import { waitForProgress } from '../helpers/restore.js';
@@ -67,13 +67,7 @@ describe('ACM hub restore', { timeout: 300_000 }, () => {
     if (!result.ok) throw new Error(JSON.stringify(result.issues));
     config = result.config;
     tw = await startTestWorker(config);
-    await (
-      await tw.client.workflow.start<typeof acmBackup>('acmBackup', {
-        args: [{ cluster: HUB, policy: POLICY, requestedAt: set }],
-        taskQueue: tw.taskQueue,
-        workflowId: workflowIds.acmBackup(HUB, POLICY, backupName(POLICY, new Date(set))),
-      })
-    ).result();
+    await backUpHub(tw, HUB, POLICY, set);
   }, 600_000);
 
   // A failed test must not leave its run open: the next one starts under the same workflow id.
@@ -287,13 +281,7 @@ describe('ACM hub restore', { timeout: 300_000 }, () => {
     });
     const newer = new Date(Math.floor(Date.now() / 60_000) * 60_000).toISOString();
     expect(newer).not.toBe(set);
-    await (
-      await tw.client.workflow.start<typeof acmBackup>('acmBackup', {
-        args: [{ cluster: HUB, policy: POLICY, requestedAt: newer }],
-        taskQueue: tw.taskQueue,
-        workflowId: workflowIds.acmBackup(HUB, POLICY, backupName(POLICY, new Date(newer))),
-      })
-    ).result();
+    await backUpHub(tw, HUB, POLICY, newer);
     await custom.deleteNamespacedCustomObject(placementOf(later));
     const newerResources = backupName(acmTypedPolicy(POLICY, 'resources'), new Date(newer));
     const synced = await waitForProgress(
