@@ -2,8 +2,7 @@ import type { CleanupReport } from '../activities/acm/hub-cleanup.js';
 import type { AutoImportReport } from '../activities/acm/hub-restore.js';
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { AcmRestorePlan } from '../core/acm/restore-plan.js';
-import type { AcmRestoreStepKind } from '../core/acm/restore-run.js';
-import type { OutcomeCounts, ResourceRestoreOutcome } from '../core/resources/restore-run.js';
+import type { AcmRestoreStepKind, AcmStepResult } from '../core/acm/restore-run.js';
 import type { RunbookProgress } from '../core/runbook.js';
 
 /**
@@ -11,19 +10,8 @@ import type { RunbookProgress } from '../core/runbook.js';
  * the operator updates approve, retry and abort. Clients import these definitions (they carry no workflow code).
  */
 
-export type { AcmRestoreInput, AcmRestoreStepKind } from '../core/acm/restore-run.js';
+export type { AcmRestoreInput, AcmRestoreStepKind, AcmStepResult } from '../core/acm/restore-run.js';
 export { abortRestore, approveRestore, retryRestore } from './runbook-api.js';
-
-/** One step's resource restore, as it ended. */
-export interface AcmStepResult {
-  step: string;
-  backup: string;
-  restore: string;
-  outcome: ResourceRestoreOutcome;
-  counts: OutcomeCounts;
-  /** Items that failed, as `<resource> <namespace>/<name>: <reason>`. */
-  failed: string[];
-}
 
 export interface AcmRestoreProgress extends RunbookProgress<AcmRestoreStepKind> {
   hub: string;

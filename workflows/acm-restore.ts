@@ -56,7 +56,14 @@ const { planHubRestore, checkOldHub, writeAutoImportSecrets, checkCleanupAccess,
 export async function acmRestore(input: AcmRestoreInput): Promise<AcmRestoreResult> {
   const { hub, fromCluster } = input;
   const restore = restoreName(hub, new Date(input.requestedAt));
-  const progress: AcmRestoreProgress = { hub, fromCluster, restore, phase: 'planning', steps: [], results: [] };
+  const progress: AcmRestoreProgress = {
+    hub,
+    fromCluster,
+    restore,
+    phase: 'planning',
+    steps: [],
+    results: [...(input.continued?.results ?? [])],
+  };
   const runbook = new Runbook<AcmRestoreStepKind, AcmRestoreProgress>(acmRestoreProgress, progress, texts(input));
   runbook.begin([
     { key: LifeboatCluster, value: hub },
@@ -227,7 +234,10 @@ async function syncUntilActivated(
   const sync: AcmSyncProgress = {
     intervalMs,
     rounds: input.continued?.rounds ?? 0,
-    restoredRounds: 0,
+    // A continued run that found newer backups at its start restored them: that counts as a round that did.
+    restoredRounds:
+      (input.continued?.restoredRounds ?? 0) +
+      (input.continued && newerTypes(input.continued.restored, first.backups).length > 0 ? 1 : 0),
     restored: first.backups,
   };
   progress.sync = sync;
@@ -256,7 +266,12 @@ async function syncUntilActivated(
     if (inThisRun >= (input.syncRoundsPerRun ?? SYNC_ROUNDS_PER_RUN) || workflowInfo().continueAsNewSuggested) {
       await continueAsNew<typeof acmRestore>({
         ...input,
-        continued: { rounds: sync.rounds, restored: sync.restored },
+        continued: {
+          results: progress.results,
+          rounds: sync.rounds,
+          restoredRounds: sync.restoredRounds,
+          restored: sync.restored,
+        },
       });
     }
     const latest = await runbook.change('sync', async () => {

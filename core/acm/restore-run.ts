@@ -1,6 +1,6 @@
 import { workflowIds } from '../naming.js';
 import type { RestoreOptions } from '../resources/restore-model.js';
-import type { ResourceRestoreRequest } from '../resources/restore-run.js';
+import type { OutcomeCounts, ResourceRestoreOutcome, ResourceRestoreRequest } from '../resources/restore-run.js';
 import { withPointOfNoReturn, type RunbookStep, type Stranded } from '../runbook.js';
 import {
   NEVER_RESTORED_BY_ACM,
@@ -39,9 +39,24 @@ export interface AcmRestoreInput {
   continued?: ContinuedSync;
 }
 
+/** One step's resource restore, as it ended. */
+export interface AcmStepResult {
+  step: string;
+  backup: string;
+  restore: string;
+  outcome: ResourceRestoreOutcome;
+  counts: OutcomeCounts;
+  /** Items that failed, as `<resource> <namespace>/<name>: <reason>`. */
+  failed: string[];
+}
+
 export interface ContinuedSync {
+  /** What the hub holds from the runs before: each step's last result. */
+  results: AcmStepResult[];
   /** The rounds of the runs before. */
   rounds: number;
+  /** Of those, the rounds that restored newer backups. */
+  restoredRounds: number;
   /** The backups last restored. */
   restored: AcmRestorePlan['backups'];
 }

@@ -1,8 +1,19 @@
 import { KubeConfig, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
 import type { AcmBackupType } from '../../core/acm/backup-selection.js';
 import { backupName, workflowIds } from '../../core/naming.js';
+import { join } from 'node:path';
+import { inject } from 'vitest';
+import { startControlPlane, type ControlPlane } from '../../devstack/kube/control-plane.js';
+import {
+  grantCredentialLabellerAccess,
+  grantResourceReaderAccess,
+  grantResourceRestorerAccess,
+} from '../../devstack/kube/worker-access.js';
+import { freePorts } from '../../devstack/ports.js';
+import { ensureAcmCrds, installAcmCrds } from '../../devstack/tools/acm-crds.js';
+import type { ToolPaths } from '../../devstack/tools/build.js';
 import type { acmBackup } from '../../workflows/index.js';
-import type { TestWorker } from './stack.js';
+import { uniqueName, type TestWorker } from './stack.js';
 
 /**
  * A small ACM hub on the test control plane, made of the real CRDs (devstack/tools/acm-crds.ts): a Hive managed cluster
@@ -253,4 +264,49 @@ export async function backUpHub(tw: TestWorker, cluster: string, policy: string,
     workflowId: workflowIds.acmBackup(cluster, policy, backupName(policy, new Date(set))),
   });
   return handle.result();
+}
+
+/** A control plane of a test's own with the ACM CRDs, and the identities production ships, each its kubeconfig. */
+export interface PrivateHub {
+  plane: ControlPlane;
+  /** Cluster-admin, for the fixture and the assertions. */
+  kc: KubeConfig;
+  reader: string;
+  restorer: string;
+  labeller: string;
+}
+
+/**
+ * A hub that only this test file backs up and restores into: the shared test control plane holds the other files'
+ * objects, which a hub backup (it selects across the cluster) would take in and a restore would bring back.
+ */
+export async function startPrivateHub(name: string): Promise<PrivateHub> {
+  const [apiServerPort, etcdClientPort, etcdPeerPort, schedulerPort] = (await freePorts(4)) as [
+    number,
+    number,
+    number,
+    number,
+  ];
+  const dataDir = join(inject('dataDir'), uniqueName(name));
+  const [crds, plane] = await Promise.all([
+    ensureAcmCrds(),
+    startControlPlane({
+      tools: inject('tools') as ToolPaths,
+      dataDir,
+      apiServerPort,
+      etcdClientPort,
+      etcdPeerPort,
+      schedulerPort,
+      unsafeNoFsync: true,
+    }),
+  ]);
+  const kc = new KubeConfig();
+  kc.loadFromFile(plane.adminKubeconfig);
+  await installAcmCrds(kc, crds);
+  const [reader, restorer, labeller] = await Promise.all([
+    grantResourceReaderAccess(plane, dataDir),
+    grantResourceRestorerAccess(plane, dataDir),
+    grantCredentialLabellerAccess(plane, dataDir),
+  ]);
+  return { plane, kc, reader, restorer, labeller };
 }

@@ -20,6 +20,7 @@ import type { AcmRestorePlan, AcmRestoreRequest } from '../../core/acm/restore-p
 import { FailureTypes } from '../../core/failure-types.js';
 import type { acmRestore } from '../../workflows/index.js';
 import { backUpHub, createHubFixture, type HubFixture } from '../helpers/acm-hub.js';
+import { recordHistory } from '../helpers/histories.js';
 import { isolatedConfig, startTestWorker, uniqueName, type TestWorker } from '../helpers/stack.js';
 
 // The disaster the ACM restore exists for (issue 15): the old hub's backups restored onto a new, empty hub (its own
@@ -214,6 +215,7 @@ describe('an ACM hub restore onto a new, empty hub', { timeout: 300_000 }, () =>
       deleted: { credentials: 1, resources: 1, generic: 0, 'managed-clusters': 1 },
       failed: [],
     });
+    await recordHistory('acm-restore-cleanup', tw.client.workflow.getHandle(workflowIds.acmRestore(NEW)));
     for (const object of stale) expect(await exists(object), object.metadata.name).toBe(false);
     expect(await exists(handmade)).toBe(true);
     expect(await exists(restoredPlacement)).toBe(true);

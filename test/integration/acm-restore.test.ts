@@ -1,11 +1,11 @@
-import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { WorkflowFailedError } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AUTO_IMPORT_SECRET, RESTORE_AUTO_IMPORT_LABEL } from '../../core/acm/auto-import.js';
 import type { AcmRestoreInput } from '../../core/acm/restore-run.js';
 import { validateConfig } from '../../core/config/parse.js';
@@ -13,10 +13,9 @@ import type { LifeboatConfig } from '../../core/config/schema.js';
 import { FailureTypes, OutcomeTypes } from '../../core/failure-types.js';
 import { RESTORED_FROM_LABEL } from '../../core/kube-metadata.js';
 import { acmTypedPolicy, backupName, workflowIds } from '../../core/naming.js';
-import { ensureAcmCrds, installAcmCrds } from '../../devstack/tools/acm-crds.js';
 import { approveRestore, type AcmRestoreProgress } from '../../workflows/acm-restore-api.js';
 import type { acmRestore } from '../../workflows/index.js';
-import { backUpHub, createHubFixture, type HubFixture } from '../helpers/acm-hub.js';
+import { backUpHub, createHubFixture, startPrivateHub, type HubFixture, type PrivateHub } from '../helpers/acm-hub.js';
 import { frozenAtCrashPoint, identityOf, workerProcess } from '../helpers/faults.js';
 import { activityRuns, recordHistory } from '../helpers/histories.js';
 import { waitForProgress } from '../helpers/restore.js';
@@ -29,11 +28,8 @@ import { temporalEnv } from '../helpers/temporal-namespace.js';
 // activation is refused while the old hub's newest set is recent, and, when the operator says the old hub is gone,
 // waits for approval, then restores the managed clusters and writes the imported cluster's auto-import secret from
 // its ManagedServiceAccount token. The CLI refuses bad flags and manifests with exit 2 and restores from ACM's own
-// Restore YAML. The restore onto a second, empty hub is acm-restore-new-hub.test.ts.
-const kc = new KubeConfig();
-kc.loadFromFile(inject('kubeconfig'));
-const core = kc.makeApiClient(CoreV1Api);
-const custom = kc.makeApiClient(CustomObjectsApi);
+// Restore YAML. The restore onto a second, empty hub is acm-restore-new-hub.test.ts. The hub is a control plane of
+// this file's own: a hub backup selects across the cluster, and on the shared one it would take in other files' objects.
 
 const HUB = 'hub';
 const POLICY = 'acm';
@@ -45,18 +41,24 @@ describe('ACM hub restore', { timeout: 300_000 }, () => {
   let document: Record<string, unknown>;
   const set = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 60_000).toISOString();
 
+  let hub: PrivateHub;
+  let core: CoreV1Api;
+  let custom: CustomObjectsApi;
+
   beforeAll(async () => {
-    await installAcmCrds(kc, await ensureAcmCrds());
-    fixture = await createHubFixture(kc, uniqueName('acmr'));
+    hub = await startPrivateHub('acm-restore-hub');
+    core = hub.kc.makeApiClient(CoreV1Api);
+    custom = hub.kc.makeApiClient(CustomObjectsApi);
+    fixture = await createHubFixture(hub.kc, uniqueName('acmr'));
     const isolated = await isolatedConfig();
     document = {
       ...isolated.config,
       clusters: [
         {
           name: HUB,
-          api: { kubeconfig: inject('resourceReaderKubeconfig') },
-          restoreApi: { kubeconfig: inject('resourceRestorerKubeconfig') },
-          labelApi: { kubeconfig: inject('credentialLabellerKubeconfig') },
+          api: { kubeconfig: hub.reader },
+          restoreApi: { kubeconfig: hub.restorer },
+          labelApi: { kubeconfig: hub.labeller },
         },
       ],
       acmBackups: [
@@ -82,7 +84,7 @@ describe('ACM hub restore', { timeout: 300_000 }, () => {
 
   afterAll(async () => {
     await tw?.close();
-    await fixture?.cleanup();
+    await hub?.plane.stop();
   });
 
   const input = (
@@ -231,6 +233,9 @@ describe('ACM hub restore', { timeout: 300_000 }, () => {
         expect(result.stderr).toContain(field);
       }
 
+      const noHub = await lifeboat(['restore', 'acm', ...types, '--config', configFile], env);
+      expect([noHub.code, noHub.stderr]).toEqual([2, expect.stringContaining('--cluster: name the hub')]);
+
       const restored = await cli(
         '-f',
         restoreFile({
@@ -242,7 +247,7 @@ describe('ACM hub restore', { timeout: 300_000 }, () => {
         '--follow',
       );
       expect(restored.stderr).toContain('credentials');
-      expect(restored.code).toBe(0);
+      expect(restored.code, restored.stdout + restored.stderr).toBe(0);
       expect(restored.stdout).toContain(backupName(acmTypedPolicy(POLICY, 'credentials'), new Date(set)));
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -305,7 +310,7 @@ describe('ACM hub restore', { timeout: 300_000 }, () => {
       ['restore', 'acm', 'activate', HUB, '--old-hub-gone', 'test: the same hub', '--by', 'ana'],
       env,
     );
-    expect(activated.stdout).toContain('activation requested by ana');
+    expect(activated.stdout, activated.stderr).toContain('activation requested by ana');
     expect(activated.code).toBe(0);
     const result = await tw.client.workflow.getHandle<typeof acmRestore>(workflowIds.acmRestore(HUB)).result();
     expect(result.results.map((r) => [r.step, r.outcome])).toEqual(
@@ -317,8 +322,13 @@ describe('ACM hub restore', { timeout: 300_000 }, () => {
     expect(result.results.find((r) => r.step === 'resources')!.backup).toBe(newerResources);
     expect(result.sync!.activatedBy).toMatch(/^ana at /);
     expect(result.activation).toContain('activated by ana');
-    const described = await tw.client.workflow.getHandle(workflowIds.acmRestore(HUB)).describe();
-    expect(described.runId).not.toBe(handle.firstExecutionRunId);
+    const latest = tw.client.workflow.getHandle(workflowIds.acmRestore(HUB));
+    expect((await latest.describe()).runId).not.toBe(handle.firstExecutionRunId);
+    await recordHistory(
+      'acm-restore-sync-rounds',
+      tw.client.workflow.getHandle(workflowIds.acmRestore(HUB), handle.firstExecutionRunId),
+    );
+    await recordHistory('acm-restore-sync-activated', latest);
 
     const again = await lifeboat(['restore', 'acm', 'activate', HUB], env);
     expect(again.code).toBe(1);

@@ -38,6 +38,10 @@ const expected: Record<string, string> = {
     'acm-restore.test.ts: a passive hub restore, credentials, resources and generic as child resource restores',
   'acm-restore-activated':
     'acm-restore.test.ts: a hub restore with the activation, the old hub declared gone, the auto-import report',
+  'acm-restore-cleanup':
+    'acm-restore-new-hub.test.ts: a hub restore onto a new hub with cleanup restored, deleting what older backups brought',
+  'acm-restore-sync-rounds': 'acm-restore.test.ts: the first run of a passive sync, its rounds, then continued as new',
+  'acm-restore-sync-activated': 'acm-restore.test.ts: the last run of a passive sync, activated by the activate update',
   'resource-restore-completed':
     'resource-restore.test.ts: deleted namespaces and a CRD with its custom resources restored, record written',
 };

@@ -40,7 +40,9 @@ export function registerAcmActivate(acm: Command): void {
         `\nExit codes: ${ExitCode.Ok} activation asked (or, with --follow, completed); ${ExitCode.Failed} no sync ` +
         `of the hub waits for activation; ${ExitCode.BadInput} bad input.`,
     )
-    .action(async (hub: string, opts: ActivateOptions) => {
+    // `restore acm` has --by and --old-hub-gone too, and commander gives them to it: read both levels.
+    .action(async (hub: string, _own: ActivateOptions, command: Command) => {
+      const opts = command.optsWithGlobals<ActivateOptions>();
       if (opts.oldHubGone !== undefined && opts.oldHubGone.trim() === '')
         throw bad('--old-hub-gone: give the reason you know the old hub is gone (it is recorded in the workflow)');
       await withTemporal(async ({ client }) => {

@@ -57,7 +57,8 @@ export function registerAcm(restore: Command): void {
       "Restore an ACM hub's backups onto a (new) hub, as the cluster-backup-operator's Restore: credentials, " +
         'resources, generic, then the activation (managed clusters) and the auto-import secrets',
     )
-    .requiredOption('-c, --cluster <name>', 'the hub to restore onto, as named in the config')
+    // Not commander's requiredOption: it would demand them of `restore acm activate` too; the action checks them.
+    .option('-c, --cluster <name>', 'the hub to restore onto, as named in the config (required)')
     .option('--from-cluster <name>', 'the hub whose backups are restored (default: --cluster)')
     .option('--managed-clusters <choice>', 'latest, skip, or a managed-clusters backup name (activates the hub)')
     .option('--credentials <choice>', 'latest, skip, or a credentials backup name')
@@ -76,7 +77,7 @@ export function registerAcm(restore: Command): void {
     .option('-f, --restore-file <path>', "ACM's own Restore manifest (cluster.open-cluster-management.io/v1beta1)")
     .option('--follow', 'print progress until the restore ends, then its results', false)
     .option('--by <name>', 'who asks, recorded in the workflow (default: $USER)')
-    .requiredOption('--config <path>', 'the Lifeboat config file', process.env.LIFEBOAT_CONFIG)
+    .option('--config <path>', 'the Lifeboat config file (required)', process.env.LIFEBOAT_CONFIG)
     .addHelpText(
       'after',
       '\nExamples:\n' +
@@ -91,14 +92,17 @@ export function registerAcm(restore: Command): void {
         `${ExitCode.Failed} the restore failed or one already runs; ${ExitCode.BadInput} bad input (a flag, a name that ` +
         'is not a backup of its type, the old hub alive): nothing was written.',
     )
-    .action(async (opts: AcmOptions) => {
-      const config = loadConfigFile(opts.config);
-      const manifest = opts.restoreFile ? readRestoreManifest(opts.restoreFile) : undefined;
-      const input = acmRestoreInput(config, opts, manifest, new Date(), opts.by ?? osUser());
+    .action(async (opts: Partial<AcmOptions>) => {
+      if (!opts.cluster) throw bad('--cluster: name the hub to restore onto, as named in the config (-c HUB)');
+      if (!opts.config) throw bad('--config: name the Lifeboat config file (or set LIFEBOAT_CONFIG)');
+      const flags = opts as AcmOptions;
+      const config = loadConfigFile(flags.config);
+      const manifest = flags.restoreFile ? readRestoreManifest(flags.restoreFile) : undefined;
+      const input = acmRestoreInput(config, flags, manifest, new Date(), flags.by ?? osUser());
       await withTemporal(async ({ client, settings }) => {
         await refuseWhileOtherRestoreRuns(client, input.hub);
         const handle = await start(client, settings, input);
-        if (!opts.follow) {
+        if (!flags.follow) {
           console.log(`follow it with: lifeboat restore status ${input.hub} --kind acm`);
           return;
         }
