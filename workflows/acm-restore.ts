@@ -65,6 +65,30 @@ export async function acmRestore(input: AcmRestoreInput): Promise<AcmRestoreResu
     results: [...(input.continued?.results ?? [])],
   };
   const runbook = new Runbook<AcmRestoreStepKind, AcmRestoreProgress>(acmRestoreProgress, progress, texts(input));
+  const sync = syncsUntilActivation(input.request);
+  // Registered before anything else: an activation may arrive while a (continued) run still plans or restores,
+  // and the sync loop acts on it as soon as it gets there.
+  let activatedBy: ActivateRequest | undefined;
+  let pendingActivation: string | undefined;
+  if (sync)
+    setHandler(
+      activateAcmRestore,
+      (request) => {
+        activatedBy = request;
+        const at = `${request.by} at ${new Date().toISOString()}`;
+        if (progress.sync) progress.sync.activatedBy = at;
+        else pendingActivation = at;
+        return `activation requested by ${request.by}: the latest backups of every type are restored next`;
+      },
+      {
+        validator: (request: ActivateRequest) => {
+          if (activatedBy) throw new Error(`this sync was already activated by ${activatedBy.by}`);
+          if (request.oldHubGone !== undefined && request.oldHubGone.trim() === '')
+            throw new Error('--old-hub-gone: give the reason you know the old hub is gone');
+        },
+        description: 'Activate a passive sync: restore the latest backups of every type, the managed clusters last',
+      },
+    );
   runbook.begin([
     { key: LifeboatCluster, value: hub },
     { key: LifeboatKind, value: LifeboatKinds.acmRestore },
@@ -85,7 +109,6 @@ export async function acmRestore(input: AcmRestoreInput): Promise<AcmRestoreResu
       ]),
     );
   }
-  const sync = syncsUntilActivation(input.request);
   progress.plan = plan;
   const done: string[] = [];
   runbook.plan(acmRestoreRunbook(plan, input, { sync }), {
@@ -144,18 +167,18 @@ export async function acmRestore(input: AcmRestoreInput): Promise<AcmRestoreResu
     }
   else for (const step of passive) await restoreStep(step);
 
-  let activatedBy: ActivateRequest | undefined;
   if (sync) {
     const activation = await syncUntilActivated(input, plan, {
       runbook,
       progress,
+      activation: () => activatedBy,
+      pendingActivation,
       restoreRound: async (latest, round) => {
         for (const step of latest.steps.filter((s) => !s.activation)) await restoreStep(step, round);
         await cleanUp(latest.backups);
       },
       ...(unchanged ? {} : { firstRound: () => cleanUp(plan.backups) }),
     });
-    activatedBy = activation;
     const activating: AcmRestoreInput = {
       ...input,
       request: activationRequest(input.request),
@@ -212,6 +235,10 @@ export async function acmRestore(input: AcmRestoreInput): Promise<AcmRestoreResu
 interface SyncHooks {
   runbook: Runbook<AcmRestoreStepKind, AcmRestoreProgress>;
   progress: AcmRestoreProgress;
+  /** The operator's activation, once the `activate` update was accepted (its handler is the workflow's). */
+  activation: () => ActivateRequest | undefined;
+  /** Who activated and when, if that came before the sync began. */
+  pendingActivation: string | undefined;
   /** Restores a round's newer passive data, and cleans up after it. */
   restoreRound: (latest: AcmRestorePlan, round: AcmRestoreInput) => Promise<void>;
   /** The cleanup after the first restore, before the first wait. */
@@ -241,27 +268,12 @@ async function syncUntilActivated(
     restored: first.backups,
   };
   progress.sync = sync;
-  let activation: ActivateRequest | undefined;
-  setHandler(
-    activateAcmRestore,
-    (request) => {
-      activation = request;
-      sync.activatedBy = `${request.by} at ${new Date().toISOString()}`;
-      return `activation requested by ${request.by}: the latest backups of every type are restored next`;
-    },
-    {
-      validator: (request: ActivateRequest) => {
-        if (progress.phase !== 'sync' || activation)
-          throw new Error('this hub restore is not a sync waiting for activation');
-        if (request.oldHubGone !== undefined && request.oldHubGone.trim() === '')
-          throw new Error('--old-hub-gone: give the reason you know the old hub is gone');
-      },
-      description: 'Activate a passive sync: restore the latest backups of every type, the managed clusters last',
-    },
-  );
+  if (hooks.pendingActivation) sync.activatedBy = hooks.pendingActivation;
+  const activated = hooks.activation;
   if (hooks.firstRound) await hooks.firstRound();
 
   for (let inThisRun = 0; ; inThisRun++) {
+    const activation = activated();
     if (activation) return activation;
     if (inThisRun >= (input.syncRoundsPerRun ?? SYNC_ROUNDS_PER_RUN) || workflowInfo().continueAsNewSuggested) {
       await continueAsNew<typeof acmRestore>({
@@ -277,7 +289,7 @@ async function syncUntilActivated(
     const latest = await runbook.change('sync', async () => {
       sync.nextCheckAt = new Date(Date.now() + intervalMs).toISOString();
       const hint = `lifeboat restore acm activate ${input.hub}   (or end the sync: lifeboat restore abort ${input.hub} --kind acm)`;
-      if (await runbook.waitOrAbort('sync', intervalMs, () => activation !== undefined, { for: 'activation', hint }))
+      if (await runbook.waitOrAbort('sync', intervalMs, () => activated() !== undefined, { for: 'activation', hint }))
         return undefined;
       delete sync.nextCheckAt;
       sync.rounds += 1;
@@ -295,7 +307,8 @@ async function syncUntilActivated(
         return undefined;
       }
     });
-    if (activation) return activation;
+    const activatedNow = activated();
+    if (activatedNow) return activatedNow;
     if (!latest || newerTypes(sync.restored, latest.backups).length === 0) continue;
     await hooks.restoreRound(latest, { ...input, requestedAt: new Date().toISOString() });
     sync.restored = latest.backups;

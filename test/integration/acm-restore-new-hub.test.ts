@@ -1,25 +1,17 @@
 import { CoreV1Api, KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkflowFailedError } from '@temporalio/client';
 import { AUTO_IMPORT_SECRET } from '../../core/acm/auto-import.js';
 import type { AcmBackupType } from '../../core/acm/backup-selection.js';
 import { validateConfig } from '../../core/config/parse.js';
 import { RESTORED_FROM_LABEL } from '../../core/kube-metadata.js';
 import { workflowIds } from '../../core/naming.js';
-import { startControlPlane, type ControlPlane } from '../../devstack/kube/control-plane.js';
-import {
-  grantAcmRestoreCleanerAccess,
-  grantResourceReaderAccess,
-  grantResourceRestorerAccess,
-} from '../../devstack/kube/worker-access.js';
-import { freePorts } from '../../devstack/ports.js';
-import { ensureAcmCrds, installAcmCrds } from '../../devstack/tools/acm-crds.js';
-import type { ToolPaths } from '../../devstack/tools/build.js';
+import type { ControlPlane } from '../../devstack/kube/control-plane.js';
+import { grantAcmRestoreCleanerAccess } from '../../devstack/kube/worker-access.js';
 import type { AcmRestorePlan, AcmRestoreRequest } from '../../core/acm/restore-plan.js';
 import { FailureTypes } from '../../core/failure-types.js';
 import type { acmRestore } from '../../workflows/index.js';
-import { backUpHub, createHubFixture, type HubFixture } from '../helpers/acm-hub.js';
+import { backUpHub, createHubFixture, startPrivateHub, type HubFixture, type PrivateHub } from '../helpers/acm-hub.js';
 import { recordHistory } from '../helpers/histories.js';
 import { isolatedConfig, startTestWorker, uniqueName, type TestWorker } from '../helpers/stack.js';
 
@@ -28,8 +20,6 @@ import { isolatedConfig, startTestWorker, uniqueName, type TestWorker } from '..
 // the operator's selection put in a typed backup arrives, labelled with the backup of its step; nothing the operator
 // never restores does. The old hub's set is three hours old (its schedule is hourly), so the activation runs without
 // an override, and the imported cluster gets its auto-import secret on the new hub.
-const kc = new KubeConfig();
-kc.loadFromFile(inject('kubeconfig'));
 
 const OLD = 'old-hub';
 const NEW = 'new-hub';
@@ -37,50 +27,30 @@ const POLICY = 'acm';
 
 describe('an ACM hub restore onto a new, empty hub', { timeout: 300_000 }, () => {
   let fixture: HubFixture;
+  let oldHub: PrivateHub;
+  let newHub: PrivateHub;
   let plane: ControlPlane;
   let fresh: KubeConfig;
   let tw: TestWorker;
   const set = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3 * 3_600_000).toISOString();
 
   beforeAll(async () => {
-    const [apiServerPort, etcdClientPort, etcdPeerPort, schedulerPort] = (await freePorts(4)) as [
-      number,
-      number,
-      number,
-      number,
-    ];
-    const dataDir = join(inject('dataDir'), uniqueName('new-hub'));
-    const crds = await ensureAcmCrds();
-    await installAcmCrds(kc, crds);
-    [fixture, plane] = await Promise.all([
-      createHubFixture(kc, uniqueName('acmn')),
-      startControlPlane({
-        tools: inject('tools') as ToolPaths,
-        dataDir,
-        apiServerPort,
-        etcdClientPort,
-        etcdPeerPort,
-        schedulerPort,
-        unsafeNoFsync: true,
-      }),
-    ]);
-    fresh = new KubeConfig();
-    fresh.loadFromFile(plane.adminKubeconfig);
-    await installAcmCrds(fresh, crds);
-    const [reader, restorer] = await Promise.all([
-      grantResourceReaderAccess(plane, dataDir),
-      grantResourceRestorerAccess(plane, dataDir),
-    ]);
+    // Two hubs of this file's own: the old one's backups then hold only this fixture (a hub backup selects across
+    // the cluster), and the new one starts empty but for the ACM CRDs.
+    [oldHub, newHub] = await Promise.all([startPrivateHub('acm-old-hub'), startPrivateHub('acm-new-hub')]);
+    plane = newHub.plane;
+    fresh = newHub.kc;
+    fixture = await createHubFixture(oldHub.kc, uniqueName('acmn'));
     const isolated = await isolatedConfig();
     const result = validateConfig({
       ...isolated.config,
       clusters: [
         {
           name: OLD,
-          api: { kubeconfig: inject('resourceReaderKubeconfig') },
-          labelApi: { kubeconfig: inject('credentialLabellerKubeconfig') },
+          api: { kubeconfig: oldHub.reader },
+          labelApi: { kubeconfig: oldHub.labeller },
         },
-        { name: NEW, api: { kubeconfig: reader }, restoreApi: { kubeconfig: restorer } },
+        { name: NEW, api: { kubeconfig: newHub.reader }, restoreApi: { kubeconfig: newHub.restorer } },
       ],
       acmBackups: [
         { name: POLICY, cluster: OLD, location: 'versitygw', schedule: { cron: '0 * * * *' }, noBackupOnStart: true },
@@ -93,8 +63,7 @@ describe('an ACM hub restore onto a new, empty hub', { timeout: 300_000 }, () =>
 
   afterAll(async () => {
     await tw?.close();
-    await plane?.stop();
-    await fixture?.cleanup();
+    await Promise.all([oldHub?.plane.stop(), newHub?.plane.stop()]);
   });
 
   /** An object of the fixture as the resource list names it (`<apiVersion>/<Kind>`, `[<namespace>/]<name>`). */

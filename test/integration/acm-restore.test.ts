@@ -13,7 +13,7 @@ import type { LifeboatConfig } from '../../core/config/schema.js';
 import { FailureTypes, OutcomeTypes } from '../../core/failure-types.js';
 import { RESTORED_FROM_LABEL } from '../../core/kube-metadata.js';
 import { acmTypedPolicy, backupName, workflowIds } from '../../core/naming.js';
-import { approveRestore, type AcmRestoreProgress } from '../../workflows/acm-restore-api.js';
+import { activateAcmRestore, approveRestore, type AcmRestoreProgress } from '../../workflows/acm-restore-api.js';
 import type { acmRestore } from '../../workflows/index.js';
 import { backUpHub, createHubFixture, startPrivateHub, type HubFixture, type PrivateHub } from '../helpers/acm-hub.js';
 import { frozenAtCrashPoint, identityOf, workerProcess } from '../helpers/faults.js';
@@ -104,24 +104,20 @@ describe('ACM hub restore', { timeout: 300_000 }, () => {
       taskQueue: tw.taskQueue,
       workflowId: workflowIds.acmRestore(HUB),
     });
+  /** The fixture's Placement, which the tests delete for a restore to bring back. */
+  const placementRef = (namespace = fixture.namespaces.apps) => ({
+    group: 'cluster.open-cluster-management.io',
+    version: 'v1beta1',
+    namespace,
+    plural: 'placements',
+    name: `${fixture.id}-placement`,
+  });
   const placement = () =>
-    custom.getNamespacedCustomObject({
-      group: 'cluster.open-cluster-management.io',
-      version: 'v1beta1',
-      namespace: fixture.namespaces.apps,
-      plural: 'placements',
-      name: `${fixture.id}-placement`,
-    }) as Promise<{ metadata: { labels?: Record<string, string> } }>;
+    custom.getNamespacedCustomObject(placementRef()) as Promise<{ metadata: { labels?: Record<string, string> } }>;
 
   it('restores the passive data: deleted objects come back, labelled with the step restore', async () => {
     const { apps, managed } = fixture.namespaces;
-    await custom.deleteNamespacedCustomObject({
-      group: 'cluster.open-cluster-management.io',
-      version: 'v1beta1',
-      namespace: apps,
-      plural: 'placements',
-      name: `${fixture.id}-placement`,
-    });
+    await custom.deleteNamespacedCustomObject(placementRef(apps));
     await core.deleteNamespacedSecret({ name: `${fixture.id}-admin-kubeconfig`, namespace: managed });
 
     const handle = await run(input({}));
@@ -349,15 +345,31 @@ describe('ACM hub restore', { timeout: 300_000 }, () => {
     expect(cause.message).toContain('steps credentials, resources');
   });
 
+  it('an activation sent while the sync still restores its first steps is taken as soon as the sync begins', async () => {
+    const handle = await run(input({ sync: true }, { syncIntervalMs: 600_000, oldHubGone: 'test: the same hub' }));
+    // Before the first step's restore has ended: the handler must already be there.
+    const answer = await handle.executeUpdate(activateAcmRestore, { args: [{ by: 'early' }] });
+    expect(answer).toContain('activation requested by early');
+    const twice = await handle.executeUpdate(activateAcmRestore, { args: [{ by: 'late' }] }).catch((e: unknown) => e);
+    expect(String((twice as Error & { cause?: Error }).cause?.message ?? twice)).toContain(
+      'already activated by early',
+    );
+    const result = await handle.result();
+    expect(result.sync!.rounds).toBe(0);
+    expect(result.sync!.activatedBy).toMatch(/^early at /);
+    expect(result.results.map((r) => r.step)).toEqual([
+      'credentials',
+      'resources',
+      'generic',
+      'generic-active',
+      'credentials-active',
+      'managed-clusters',
+    ]);
+  });
+
   it('a worker SIGKILLed while a step restores: the survivor finishes that step and the rest, each step once', async () => {
     const { apps } = fixture.namespaces;
-    await custom.deleteNamespacedCustomObject({
-      group: 'cluster.open-cluster-management.io',
-      version: 'v1beta1',
-      namespace: apps,
-      plural: 'placements',
-      name: `${fixture.id}-placement`,
-    });
+    await custom.deleteNamespacedCustomObject(placementRef(apps));
     const taskQueue = uniqueName('acm-crash');
     const crashing = workerProcess(config, taskQueue, testSecrets(), { crashPoint: 'after:restoreResourceStep' });
     const survivor = workerProcess(config, taskQueue, testSecrets(), {});
