@@ -68,16 +68,13 @@ export async function acmRestore(input: AcmRestoreInput): Promise<AcmRestoreResu
   const sync = syncsUntilActivation(input.request);
   // Registered before anything else: an activation may arrive while a (continued) run still plans or restores,
   // and the sync loop acts on it as soon as it gets there.
-  let activatedBy: ActivateRequest | undefined;
-  let pendingActivation: string | undefined;
+  let activatedBy: (ActivateRequest & { at: string }) | undefined;
   if (sync)
     setHandler(
       activateAcmRestore,
       (request) => {
-        activatedBy = request;
-        const at = `${request.by} at ${new Date().toISOString()}`;
-        if (progress.sync) progress.sync.activatedBy = at;
-        else pendingActivation = at;
+        activatedBy = { ...request, at: new Date().toISOString() };
+        if (progress.sync) progress.sync.activatedBy = `${request.by} at ${activatedBy.at}`;
         return `activation requested by ${request.by}: the latest backups of every type are restored next`;
       },
       {
@@ -172,7 +169,6 @@ export async function acmRestore(input: AcmRestoreInput): Promise<AcmRestoreResu
       runbook,
       progress,
       activation: () => activatedBy,
-      pendingActivation,
       restoreRound: async (latest, round) => {
         for (const step of latest.steps.filter((s) => !s.activation)) await restoreStep(step, round);
         await cleanUp(latest.backups);
@@ -235,10 +231,8 @@ export async function acmRestore(input: AcmRestoreInput): Promise<AcmRestoreResu
 interface SyncHooks {
   runbook: Runbook<AcmRestoreStepKind, AcmRestoreProgress>;
   progress: AcmRestoreProgress;
-  /** The operator's activation, once the `activate` update was accepted (its handler is the workflow's). */
-  activation: () => ActivateRequest | undefined;
-  /** Who activated and when, if that came before the sync began. */
-  pendingActivation: string | undefined;
+  /** The operator's activation and when it came, once the `activate` update was accepted (the workflow's handler). */
+  activation: () => (ActivateRequest & { at: string }) | undefined;
   /** Restores a round's newer passive data, and cleans up after it. */
   restoreRound: (latest: AcmRestorePlan, round: AcmRestoreInput) => Promise<void>;
   /** The cleanup after the first restore, before the first wait. */
@@ -268,8 +262,10 @@ async function syncUntilActivated(
     restored: first.backups,
   };
   progress.sync = sync;
-  if (hooks.pendingActivation) sync.activatedBy = hooks.pendingActivation;
   const activated = hooks.activation;
+  // An activation that came while this run still planned or restored.
+  const early = activated();
+  if (early) sync.activatedBy = `${early.by} at ${early.at}`;
   if (hooks.firstRound) await hooks.firstRound();
 
   for (let inThisRun = 0; ; inThisRun++) {

@@ -34,6 +34,9 @@ import { temporalEnv } from '../helpers/temporal-namespace.js';
 const HUB = 'hub';
 const POLICY = 'acm';
 
+/** The operator's restore order, every type restored and activated. */
+const EVERY_STEP = ['credentials', 'resources', 'generic', 'generic-active', 'credentials-active', 'managed-clusters'];
+
 describe('ACM hub restore', { timeout: 300_000 }, () => {
   let fixture: HubFixture;
   let config: LifeboatConfig;
@@ -173,14 +176,7 @@ describe('ACM hub restore', { timeout: 300_000 }, () => {
     await handle.executeUpdate(approveRestore, { args: [{ by: 'test' }] });
 
     const result = await handle.result();
-    expect(result.results.map((r) => r.step)).toEqual([
-      'credentials',
-      'resources',
-      'generic',
-      'generic-active',
-      'credentials-active',
-      'managed-clusters',
-    ]);
+    expect(result.results.map((r) => r.step)).toEqual(EVERY_STEP);
     expect(result.activation).toContain('activating anyway: test: same hub (test)');
     const report = (cluster: string) => result.autoImport!.clusters.find((c) => c.cluster === cluster)!;
     // The Hive cluster has no URL: it reconnects through its restored admin kubeconfig, and the reason says so.
@@ -309,12 +305,7 @@ describe('ACM hub restore', { timeout: 300_000 }, () => {
     expect(activated.stdout, activated.stderr).toContain('activation requested by ana');
     expect(activated.code).toBe(0);
     const result = await tw.client.workflow.getHandle<typeof acmRestore>(workflowIds.acmRestore(HUB)).result();
-    expect(result.results.map((r) => [r.step, r.outcome])).toEqual(
-      ['credentials', 'resources', 'generic', 'generic-active', 'credentials-active', 'managed-clusters'].map((s) => [
-        s,
-        'Completed',
-      ]),
-    );
+    expect(result.results.map((r) => [r.step, r.outcome])).toEqual(EVERY_STEP.map((s) => [s, 'Completed']));
     expect(result.results.find((r) => r.step === 'resources')!.backup).toBe(newerResources);
     expect(result.sync!.activatedBy).toMatch(/^ana at /);
     expect(result.activation).toContain('activated by ana');
@@ -357,14 +348,7 @@ describe('ACM hub restore', { timeout: 300_000 }, () => {
     const result = await handle.result();
     expect(result.sync!.rounds).toBe(0);
     expect(result.sync!.activatedBy).toMatch(/^early at /);
-    expect(result.results.map((r) => r.step)).toEqual([
-      'credentials',
-      'resources',
-      'generic',
-      'generic-active',
-      'credentials-active',
-      'managed-clusters',
-    ]);
+    expect(result.results.map((r) => r.step)).toEqual(EVERY_STEP);
   });
 
   it('a worker SIGKILLed while a step restores: the survivor finishes that step and the rest, each step once', async () => {
