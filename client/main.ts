@@ -1,44 +1,43 @@
 import { Command, CommanderError } from 'commander';
-import { ConfigFileError } from '../runtime/config-file.js';
+import { ConfigFileError } from '../runtime/config-file-error.js';
 import { TemporalSettingsError } from '../runtime/temporal-connection.js';
+import { registerApply } from './commands/apply.js';
+import { registerBackup } from './commands/backup.js';
+import { registerBackups } from './commands/backups.js';
+import { registerCheck } from './commands/check.js';
+import { registerJob } from './commands/job.js';
+import { registerRetention } from './commands/retention.js';
+import { registerRestore } from './commands/restore/index.js';
+import { registerSchedules } from './commands/schedules.js';
+import { registerSetup } from './commands/setup.js';
 import { CliError, ExitCode } from './exit-codes.js';
+import { VERSION } from './version.js';
 
 /**
- * The commands, loaded on demand: `lifeboat job ...` runs inside restore and snapshot Jobs, one per etcd member at
- * once, so it does not load the Kubernetes and Temporal clients the user-facing commands need.
+ * Every command, as help shows it. Registering one loads only commander: what a command needs (the Temporal,
+ * Kubernetes and S3 clients, the config parser) its action imports when it runs (client/commands/*-run.ts), so
+ * `lifeboat --help` starts in milliseconds and `lifeboat job ...`, run in restore and snapshot Jobs by every etcd
+ * member at once, loads neither the Kubernetes nor the Temporal client.
  */
-export async function buildProgram(argv: string[] = []): Promise<Command> {
+export function buildProgram(): Command {
   const program = new Command('lifeboat')
     .description(
       'Backup and disaster recovery for Kubernetes control planes, on Temporal.\n' +
         'Connects to Temporal with TEMPORAL_ADDRESS (default 127.0.0.1:7233), TEMPORAL_NAMESPACE, TEMPORAL_API_KEY\n' +
         'and TEMPORAL_TLS_* variables.',
     )
-    .version('0.1.0')
+    .version(VERSION)
     .showHelpAfterError()
     .exitOverride();
-  const job = import('./commands/job.js');
-  if (argv[0] !== 'job') {
-    const [setup, apply, check, backup, backups, schedules, retention, restore] = await Promise.all([
-      import('./commands/setup.js'),
-      import('./commands/apply.js'),
-      import('./commands/check.js'),
-      import('./commands/backup.js'),
-      import('./commands/backups.js'),
-      import('./commands/schedules.js'),
-      import('./commands/retention.js'),
-      import('./commands/restore/index.js'),
-    ]);
-    setup.registerSetup(program);
-    apply.registerApply(program);
-    check.registerCheck(program);
-    backup.registerBackup(program);
-    backups.registerBackups(program);
-    schedules.registerSchedules(program);
-    retention.registerRetention(program);
-    restore.registerRestore(program);
-  }
-  (await job).registerJob(program);
+  registerSetup(program);
+  registerApply(program);
+  registerCheck(program);
+  registerBackup(program);
+  registerBackups(program);
+  registerSchedules(program);
+  registerRetention(program);
+  registerRestore(program);
+  registerJob(program);
   program.addHelpText(
     'after',
     '\nExit codes: 0 ok, 1 the operation failed, 2 bad input (nothing was changed), 3 a resource backup completed\n' +
@@ -49,7 +48,7 @@ export async function buildProgram(argv: string[] = []): Promise<Command> {
 
 export async function run(argv: string[]): Promise<number> {
   try {
-    await (await buildProgram(argv)).parseAsync(argv, { from: 'user' });
+    await buildProgram().parseAsync(argv, { from: 'user' });
     return ExitCode.Ok;
   } catch (err) {
     if (err instanceof CommanderError) {

@@ -8,7 +8,7 @@ import { resolveEtcd } from '../activities/etcd/target.js';
 import { etcdClient } from '../activities/etcd/members.js';
 import { productionDeps, type ActivityDeps } from '../activities/index.js';
 import { applySchedules } from '../client/schedules-sync.js';
-import { describePlan } from '../client/commands/apply.js';
+import { describePlan } from '../client/commands/apply-run.js';
 import { TASK_QUEUE } from '../core/naming.js';
 import { loadConfigFile } from '../runtime/config-file.js';
 import { ensureSearchAttributes } from '../runtime/search-attributes.js';

@@ -1,25 +1,7 @@
 import { Option, type Command } from 'commander';
-import { BackupKinds } from '../../core/layout.js';
-import { loadConfigFile } from '../../runtime/config-file.js';
-import { CliError, ExitCode } from '../exit-codes.js';
-import { printJson } from '../output.js';
-import { withLocation } from '../storage.js';
-import {
-  collect,
-  findBackup,
-  KIND_CHOICES,
-  locationOf,
-  type BackupRow,
-  type SelectOptions,
-} from './backups/collect.js';
-import { describeEtcd, describeResources, readResourceList, resourceListText } from './backups/describe.js';
-import { backupsTable } from './backups/list.js';
-import { readResults, resultsTable } from './backups/results.js';
-import { listVeleroBackups, parseVeleroSpec, veleroTable } from './backups/velero.js';
-
-interface OutputOptions {
-  output: string;
-}
+import type { OutputOptions } from './backups-run.js';
+import type { SelectOptions } from './backups/collect.js';
+import { KIND_CHOICES } from './backups/kind-choices.js';
 
 const selectOptions = (command: Command, withKind: boolean) => {
   command
@@ -39,23 +21,6 @@ const selectOptions = (command: Command, withKind: boolean) => {
   }
   return command;
 };
-
-/** A resource backup with its manifest, for the commands that read the files beside it. */
-function requireResourceManifest(row: BackupRow) {
-  if (row.kind !== BackupKinds.resources) {
-    throw new CliError(
-      `${row.backup} is an etcd backup: it has one snapshot and no per-item results or resource list.`,
-      ExitCode.BadInput,
-    );
-  }
-  if (!row.manifest) {
-    throw new CliError(
-      `${row.backup} has no manifest: it is still running, or it died before it finished (nothing to read yet).`,
-      ExitCode.BadInput,
-    );
-  }
-  return row.manifest;
-}
 
 function registerList(backups: Command): void {
   selectOptions(
@@ -80,29 +45,9 @@ function registerList(backups: Command): void {
         '  lifeboat backups list --velero minio:velero           # stock Velero, BSL prefix velero\n' +
         '  lifeboat backups list --velero minio:lb/resources/prod # Lifeboat backups of prod, as Velero sees them',
     )
-    .action(async (opts: SelectOptions & OutputOptions & { velero?: string }) => {
-      if (opts.velero !== undefined) {
-        if (opts.kind || opts.cluster || opts.policy || opts.location) {
-          throw new CliError(
-            '--velero lists one BackupStorageLocation, named by the option itself: leave out --kind, --cluster, ' +
-              '--policy and --location.',
-            ExitCode.BadInput,
-          );
-        }
-        const config = loadConfigFile(opts.file);
-        const spec = parseVeleroSpec(config, opts.velero);
-        const rows = await listVeleroBackups(config, spec);
-        if (opts.output === 'json') return printJson(rows);
-        if (rows.length === 0) {
-          return console.log(`No Velero backups under "${spec.prefix}" in ${spec.location.name}.`);
-        }
-        return console.log(veleroTable(rows));
-      }
-      const { rows } = await collect(opts);
-      if (opts.output === 'json') return printJson(rows);
-      if (rows.length === 0) return console.log('No backups found.');
-      console.log(backupsTable(rows));
-    });
+    .action(async (opts: SelectOptions & OutputOptions & { velero?: string }) =>
+      (await import('./backups-run.js')).runList(opts),
+    );
 }
 
 function registerDescribe(backups: Command): void {
@@ -117,25 +62,9 @@ function registerDescribe(backups: Command): void {
     false,
   )
     .option('--details', "a resource backup's every resource and item, from its resource list", false)
-    .action(async (name: string, opts: SelectOptions & OutputOptions & { details: boolean }) => {
-      const { config, row } = await findBackup(name, opts);
-      const list =
-        opts.details && row.kind === BackupKinds.resources
-          ? await withLocation(config, locationOf(config, row), (s3) =>
-              readResourceList(s3, locationOf(config, row).bucket, requireResourceManifest(row)),
-            )
-          : undefined;
-      if (opts.output === 'json') {
-        const manifest = row.manifest ?? row;
-        return printJson(list ? { manifest, resourceList: list } : manifest);
-      }
-      if (row.kind === BackupKinds.etcd) {
-        if (opts.details) console.error('(--details applies to resource backups; an etcd backup has none)');
-        return console.log(describeEtcd(row, row.manifest));
-      }
-      describeResources(row, row.manifest);
-      if (list) console.log(`\n${resourceListText(list)}`);
-    });
+    .action(async (name: string, opts: SelectOptions & OutputOptions & { details: boolean }) =>
+      (await import('./backups-run.js')).runDescribe(name, opts),
+    );
 }
 
 function registerResults(backups: Command): void {
@@ -148,15 +77,9 @@ function registerResults(backups: Command): void {
       )
       .argument('<name>', 'the backup name, e.g. apps-20261121030000'),
     false,
-  ).action(async (name: string, opts: SelectOptions & OutputOptions) => {
-    const { config, row } = await findBackup(name, opts);
-    const manifest = requireResourceManifest(row);
-    const location = locationOf(config, row);
-    const problems = await withLocation(config, location, (s3) => readResults(s3, location.bucket, manifest));
-    if (opts.output === 'json') return printJson(problems);
-    if (problems.length === 0) return console.log(`No warnings or errors: backup ${name} ${manifest.outcome}.`);
-    console.log(resultsTable(problems));
-  });
+  ).action(async (name: string, opts: SelectOptions & OutputOptions) =>
+    (await import('./backups-run.js')).runResults(name, opts),
+  );
 }
 
 export function registerBackups(program: Command): void {

@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { ensureSearchAttributes } from '../../runtime/search-attributes.js';
-import { withTemporal } from '../temporal.js';
 
 export function registerSetup(program: Command): void {
   program
@@ -8,14 +6,5 @@ export function registerSetup(program: Command): void {
     .description(
       "Register Lifeboat's search attributes (LifeboatCluster, LifeboatPolicy, ...) in the Temporal namespace",
     )
-    .action(async () => {
-      await withTemporal(async ({ connection, settings }) => {
-        const added = await ensureSearchAttributes(connection, settings.namespace);
-        console.log(
-          added.length > 0
-            ? `Registered ${added.join(', ')} in namespace ${settings.namespace}.`
-            : `Namespace ${settings.namespace} already has every Lifeboat search attribute.`,
-        );
-      });
-    });
+    .action(async () => (await import('./setup-run.js')).runSetup());
 }

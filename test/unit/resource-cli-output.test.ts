@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resourceProgressLine } from '../../client/commands/backup.js';
+import { resourceProgressLine } from '../../client/commands/backup-run.js';
 import { resourceListText } from '../../client/commands/backups/describe.js';
 import { resultsTable, sortProblems } from '../../client/commands/backups/results.js';
 import { parseVeleroSpec, veleroTable, type VeleroRow } from '../../client/commands/backups/velero.js';

@@ -11,7 +11,7 @@ import {
   resourceStatusFields,
   resultReport,
 } from '../../client/commands/restore/resource-output.js';
-import { resourceRestoreWorkflowId } from '../../client/commands/restore/resources.js';
+import { resourceRestoreWorkflowId } from '../../client/commands/restore/resources-run.js';
 import { CliError, ExitCode } from '../../client/exit-codes.js';
 import { validateConfig } from '../../core/config/parse.js';
 import type { LifeboatConfig } from '../../core/config/schema.js';

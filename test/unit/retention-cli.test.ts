@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { retentionPlanText } from '../../client/commands/retention.js';
+import { retentionPlanText } from '../../client/commands/retention-run.js';
 import { CliError, ExitCode } from '../../client/exit-codes.js';
 import { resolveAnyPolicy } from '../../client/targets.js';
 import { validateConfig } from '../../core/config/parse.js';

@@ -6,6 +6,7 @@ import type { ManifestOfKind } from '../../../core/manifest.js';
 import { loadConfigFile } from '../../../runtime/config-file.js';
 import { CliError, ExitCode } from '../../exit-codes.js';
 import { selectLocations, withLocation } from '../../storage.js';
+import { KIND_CHOICES } from './kind-choices.js';
 
 interface RowOf<K extends BackupKind> {
   location: string;
@@ -21,8 +22,6 @@ interface RowOf<K extends BackupKind> {
 
 /** One backup as the bucket shows it; JSON output prints these, manifest included. */
 export type BackupRow = RowOf<typeof BackupKinds.etcd> | RowOf<typeof BackupKinds.resources>;
-
-export const KIND_CHOICES = Object.values(BackupKinds);
 
 export interface SelectOptions {
   file: string;

@@ -9,8 +9,9 @@ import { registerStatus } from './status.js';
  * `lifeboat restore ...`, one file per job: etcd (start, with from.ts for --from and dry-run.ts for the plan),
  * resources (start, with resource-request.ts for its flags and resource-output.ts for its results), acm (an ACM hub
  * restore: acm-request.ts, acm-output.ts), follow.ts
- * (progress as it happens), status.ts, operator.ts (approve, retry, abort), kind.ts (which restore of a cluster
- * they mean), failure.ts (how one ended).
+ * (progress as it happens), status.ts, operator.ts (approve, retry, abort), kind.ts and find-restore.ts (which
+ * restore of a cluster they mean), failure.ts (how one ended). Each command's file registers it; its action imports
+ * the -run.ts beside it, so `lifeboat --help` loads none of them.
  */
 export function registerRestore(program: Command): void {
   const restore = program
