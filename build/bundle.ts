@@ -1,7 +1,8 @@
 import type { Logger } from '@temporalio/worker';
-import { buildSync } from 'esbuild';
+import { buildSync, type Metafile } from 'esbuild';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { buildInputs, fileClock, writeInputStamp } from './input-stamp.js';
 import { repoRoot } from './repo-root.js';
 import { WORKFLOW_BUNDLE_FILE } from '../worker/workflow-bundle.js';
 
@@ -10,8 +11,9 @@ import { WORKFLOW_BUNDLE_FILE } from '../worker/workflow-bundle.js';
  * loaded module, npm packages left to node_modules. This is what production runs: no compiler in the process, which
  * costs each start about 0.3 s of CPU and a worker about 30 MiB.
  */
-export function bundleEntries(entries: Record<string, string>, outdir: string): void {
-  buildSync({
+export function bundleEntries(entries: Record<string, string>, outdir: string): Metafile {
+  const { metafile } = buildSync({
+    absWorkingDir: repoRoot,
     entryPoints: entries,
     outdir,
     bundle: true,
@@ -22,7 +24,9 @@ export function bundleEntries(entries: Record<string, string>, outdir: string): 
     packages: 'external',
     sourcemap: true,
     logLevel: 'silent',
+    metafile: true,
   });
+  return metafile;
 }
 
 /** The workflow code as the worker's sandbox runs it, bundled ahead of time so a worker never runs webpack. */
@@ -79,7 +83,13 @@ export const WORKER_COMMAND = 'lifeboat-worker';
 
 /** `npm run build`: dist/lifeboat-worker (runs dist/worker.js), dist/lifeboat.js and the workflow bundle. */
 export async function buildDist(outdir = join(repoRoot, 'dist'), logger?: Logger): Promise<string> {
-  bundleEntries({ worker: join(repoRoot, 'worker', 'main.ts'), lifeboat: join(repoRoot, 'client', 'cli.ts') }, outdir);
+  const startedAt = fileClock(outdir);
+  const metafile = bundleEntries(
+    { worker: join(repoRoot, 'worker', 'main.ts'), lifeboat: join(repoRoot, 'client', 'cli.ts') },
+    outdir,
+  );
+  // client/bin/lifeboat.js (`npx lifeboat` in a clone) runs dist/lifeboat.js while no source has changed since.
+  writeInputStamp(outdir, 'lifeboat.js', buildInputs(metafile), startedAt);
   await bundleWorkflows(outdir, logger);
   const launcher = join(outdir, WORKER_COMMAND);
   writeFileSync(launcher, WORKER_LAUNCHER);
