@@ -1,4 +1,5 @@
 import type { AcmBackupTag } from './acm/hub-backup.js';
+import type { ArchiveIndexEntry } from './velero/archive-index.js';
 import { BackupKinds, type Compression } from './layout.js';
 import type { EtcdBackupManifest, ResourceBackupManifest } from './manifest.js';
 
@@ -90,6 +91,8 @@ export interface ResourceArchiveFacts {
   recipients: string[];
   stored: { bytes: number; sha256: string };
   storeChecksum?: string;
+  /** Where each resource begins in the stored archive (core/velero/archive-index.ts); absent when encrypted. */
+  index?: ArchiveIndexEntry[];
   kubernetes: ResourceBackupManifest['kubernetes'];
   filters: ResourceBackupManifest['filters'];
   counts: ResourceBackupManifest['counts'];
@@ -134,6 +137,7 @@ export function resourceManifest(input: ResourceManifestInput): ResourceBackupMa
       ...(archive.storeChecksum
         ? { storeChecksum: { algorithm: STORE_CHECKSUM_ALGORITHM, value: archive.storeChecksum } }
         : {}),
+      ...(archive.index ? { index: archive.index } : {}),
     },
     files: { resourceList: archive.resourceList, results: archive.results, veleroRecord: archive.veleroRecord },
     createdBy: { workflowId: input.createdBy.workflowId, runId: input.createdBy.runId },

@@ -102,6 +102,16 @@ export const resourceManifestSchema = z.object({
     sha256,
     encryption: z.object({ format: z.literal('age'), recipients: z.array(z.string()).min(1) }).nullable(),
     storeChecksum: z.object({ algorithm: z.literal(STORE_CHECKSUM_ALGORITHM), value: z.string().min(1) }).optional(),
+    /** Where each resource's entries begin (core/velero/archive-index.ts): a restore step starts reading there. */
+    index: z
+      .array(
+        z.object({
+          resource: z.string().min(1),
+          offset: z.number().int().nonnegative(),
+          skip: z.number().int().nonnegative(),
+        }),
+      )
+      .optional(),
   }),
   /** Velero's files beside the archive. `veleroRecord` is null for an encrypted backup: stock Velero cannot read it. */
   files: z.object({ resourceList: z.string(), results: z.string(), veleroRecord: z.string().nullable() }),

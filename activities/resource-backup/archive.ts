@@ -35,6 +35,11 @@ export class ArchiveWriter {
   private readonly free: Buffer[] = [];
   /** A header that falls across two chunks is written here first. */
   private readonly scratch = Buffer.alloc(512);
+  /** Bytes of the chunks already handed out: the tar offset of `chunk`'s first byte. */
+  private handedOut = 0;
+  /** Where each resource's first entry went in the tar stream (core/velero/archive-index.ts), in writing order. */
+  readonly resourceStarts: { resource: string; tarOffset: number }[] = [];
+  private readonly started = new Set<string>();
 
   constructor(
     /** Velero stamps every entry with the time it wrote it; one time for the whole backup keeps archives comparable. */
@@ -60,6 +65,10 @@ export class ArchiveWriter {
    * their namespace, cluster-scoped ones under `cluster/`. Yields the chunks they fill.
    */
   *entries(groupResource: string, version: string, items: ListedItem[]): Generator<Buffer> {
+    if (items.length > 0 && !this.started.has(groupResource)) {
+      this.started.add(groupResource);
+      this.resourceStarts.push({ resource: groupResource, tarOffset: this.handedOut + this.at });
+    }
     for (const item of items) {
       const name = item.object.metadata?.name ?? '';
       const namespace = item.object.metadata?.namespace || undefined;
@@ -99,6 +108,7 @@ export class ArchiveWriter {
   }
 
   private next(): void {
+    this.handedOut += this.chunkBytes;
     this.full.push(this.chunk);
     this.chunk = this.free.pop() ?? Buffer.allocUnsafe(this.chunkBytes);
     this.at = 0;

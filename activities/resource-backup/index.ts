@@ -36,6 +36,7 @@ import { discover } from '../kube/discovery.js';
 import { apiReason, listPages, parseItem, type ListedItem } from '../kube/list-pages.js';
 import { classifyS3Error, s3ClientFor, withS3 } from '../storage/s3.js';
 import { ArchiveWriter } from './archive.js';
+import { buildArchiveIndex, type MemberSizes } from '../../core/velero/archive-index.js';
 import { ApiUnreachable, collectObjects, type Collected } from './collect.js';
 import { uploadArchive } from './stream.js';
 
@@ -249,6 +250,7 @@ export function createResourceBackupActivities(deps: ActivityDeps) {
       let collected: Collected | undefined;
       const mtime = Math.floor(Date.parse(req.startedAt) / 1000);
       const writer = new ArchiveWriter(Number.isFinite(mtime) ? mtime : Math.floor(Date.now() / 1000));
+      const members: MemberSizes[] = [];
 
       async function* archive(): AsyncGenerator<Buffer> {
         let plan: ListingPlan;
@@ -313,6 +315,7 @@ export function createResourceBackupActivities(deps: ActivityDeps) {
             ...(state.uploadId ? { resumeUploadId: state.uploadId } : {}),
             signal,
             release: (chunk) => writer.release(chunk),
+            onMember: (sizes) => members.push(sizes),
             onProgress: (p) => {
               // The first call comes right after the upload is created (or found again), before any part.
               counters.bytes = p.bytes;
@@ -352,6 +355,8 @@ export function createResourceBackupActivities(deps: ActivityDeps) {
           filters: appliedFilters(policy),
           counts: { items: counters.items, resources: collected?.counts ?? {}, warnings, errors },
           problems,
+          // Encrypted, the stored bytes are age's, not the members': a restore then reads from the start.
+          ...(recipients.length === 0 ? { index: buildArchiveIndex(writer.resourceStarts, members) } : {}),
           resourceList: resourceListKeyName,
           results: resultsKey,
           veleroRecord: recipients.length > 0 ? null : veleroBackupKey(ref),

@@ -1,4 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { MemberSizes } from '../../core/velero/archive-index.js';
 import { measure, type StreamStats } from '../etcd/snapshot-stream.js';
 import { gzipMembers } from '../storage/gzip-members.js';
 import { uploadStream, type StreamUploadResult, type UploadProgress } from '../storage/multipart-upload.js';
@@ -29,6 +30,8 @@ export interface ArchiveUpload {
   onProgress: (progress: UploadProgress) => void;
   /** Hands each tar chunk back to its writer once it is compressed (gzipMembers' release). */
   release?: (chunk: Buffer) => void;
+  /** Each gzip member's sizes, in order (gzipMembers' onMember): the archive's index is made from them. */
+  onMember?: (sizes: MemberSizes) => void;
 }
 
 export async function uploadArchive(
@@ -36,7 +39,11 @@ export async function uploadArchive(
   opts: ArchiveUpload,
 ): Promise<StreamUploadResult & { stored: StreamStats }> {
   let stored: StreamStats | undefined;
-  const compressed = gzipMembers(tar, { level: GZIP_LEVEL, ...(opts.release ? { release: opts.release } : {}) });
+  const compressed = gzipMembers(tar, {
+    level: GZIP_LEVEL,
+    ...(opts.release ? { release: opts.release } : {}),
+    ...(opts.onMember ? { onMember: opts.onMember } : {}),
+  });
   const out = measure(encrypt(compressed, opts.recipients), (s) => (stored = s));
   const upload = await uploadStream(out, {
     s3: opts.s3,

@@ -27,6 +27,13 @@ export interface ItemWrite {
 export interface ItemWriteResult {
   outcome: ItemOutcome;
   reason?: string;
+  /** The create failed because the object's namespace does not exist. */
+  namespaceMissing?: boolean;
+}
+
+/** The API's answer to a create into a namespace that does not exist: 404, `namespaces "<name>" not found`. */
+function namespaceNotFound(err: unknown): boolean {
+  return err instanceof ApiError && err.status === 404 && /^namespaces "[^"]*" not found/.test(err.message);
 }
 
 function exists(err: unknown): boolean {
@@ -89,7 +96,7 @@ export async function writeItem(api: ClusterApi, write: ItemWrite, signal: Abort
   } catch (err) {
     if (signal.aborted) throw err;
     if (exists(err)) return existing(api, write, signal, err);
-    return failed(err, 'create');
+    return namespaceNotFound(err) ? { ...failed(err, 'create'), namespaceMissing: true } : failed(err, 'create');
   }
   if (write.status) {
     try {

@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { FailureTypes } from '../../core/failure-types.js';
 import type { JsonObject } from '../../core/resources/restore-json.js';
 import type { RestoreSource } from '../../core/resources/restore-run.js';
+import type { ArchiveIndexEntry } from '../../core/velero/archive-index.js';
 import { parseItemPath } from '../../core/velero/archive-paths.js';
 import { parseResourceList } from '../../core/velero/resource-list.js';
 import { TarReader } from '../../core/velero/tar.js';
@@ -36,6 +37,11 @@ export interface ArchiveItem {
 
 export interface ArchiveReadOptions {
   signal?: AbortSignal;
+  /**
+   * Where to start (the manifest's index, core/velero/archive-index.ts): at a gzip member of a plain Lifeboat
+   * archive, dropping the decompressed bytes before the wanted resource's first entry. Absent: from the first byte.
+   */
+  from?: ArchiveIndexEntry;
   /** Called with the stored bytes read so far, for heartbeats. */
   onBytes?: (bytes: number) => void;
 }
@@ -53,7 +59,8 @@ function identityFor(deps: ActivityDeps, source: RestoreSource): string | undefi
 }
 
 async function* objectBody(s3: S3Client, bucket: string, key: string, opts: ArchiveReadOptions) {
-  const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }), {
+  const range = opts.from && opts.from.offset > 0 ? { Range: `bytes=${opts.from.offset}-` } : {};
+  const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...range }), {
     ...(opts.signal ? { abortSignal: opts.signal } : {}),
   });
   let bytes = 0;
@@ -85,7 +92,7 @@ async function* tarEntries(
 ) {
   const identity = identityFor(deps, source);
   const stored = measure(objectBody(s3, bucket, source.archiveKey, opts), opts.stored ?? (() => undefined));
-  const tar = decompress(decrypt(stored, identity), 'gzip');
+  const tar = dropBytes(decompress(decrypt(stored, identity), 'gzip'), opts.from?.skip ?? 0);
   const reader = new TarReader();
   try {
     for await (const chunk of tar) {
@@ -99,6 +106,19 @@ async function* tarEntries(
       FailureTypes.ChecksumMismatch,
       `the archive of ${source.backup} (${source.archiveKey}) cannot be read: ${(err as Error).message}; the object is damaged or not a backup, restore another backup`,
     );
+  }
+}
+
+/** The stream without its first `count` bytes: a member's bytes before the entry an index points at. */
+async function* dropBytes(source: AsyncIterable<Buffer>, count: number): AsyncGenerator<Buffer> {
+  let left = count;
+  for await (const chunk of source) {
+    if (left >= chunk.length) {
+      left -= chunk.length;
+      continue;
+    }
+    yield left > 0 ? chunk.subarray(left) : chunk;
+    left = 0;
   }
 }
 

@@ -110,6 +110,7 @@ async function lifeboatSource(
     sha256: manifest.object.sha256,
     encrypted: manifest.object.encryption !== null,
     ...(manifest.object.storeChecksum ? { storeChecksum: manifest.object.storeChecksum.value } : {}),
+    ...(manifest.object.index ? { index: manifest.object.index } : {}),
   };
   return { source, groupResources: Object.keys(manifest.counts.resources).sort() };
 }

@@ -6,6 +6,7 @@ import { FailureTypes } from '../../core/failure-types.js';
 import { resourceRestoreItemsKey } from '../../core/layout.js';
 import { relatedClusterItem } from '../../core/resources/items.js';
 import { groupResource as groupResourceOf, type ApiResource } from '../../core/resources/model.js';
+import { indexEntryFor } from '../../core/velero/archive-index.js';
 import { decideItem, type ItemContext } from '../../core/resources/restore-item.js';
 import { isReprovisioned } from '../../core/resources/restore-kinds.js';
 import { objectAt, stringAt, type JsonObject } from '../../core/resources/restore-json.js';
@@ -33,6 +34,7 @@ import { apiReason, resourcePath, withApiRetries } from '../kube/list-pages.js';
 import { withS3 } from '../storage/s3.js';
 import { writeItem } from './apply-item.js';
 import { readArchiveItems, readResourceList, type ArchiveItem } from './archive.js';
+import { knownNamespaces } from './known-namespaces.js';
 import { recomputePlan } from './plan.js';
 
 /**
@@ -84,6 +86,8 @@ function versionOf(object: JsonObject, fallback: string): string {
 class StepRun {
   readonly results: ItemResult[] = [];
   private readonly namespaces = new Map<string, Promise<void>>();
+  /** Namespaces an earlier step of this restore found or made (known-namespaces.ts). */
+  private readonly known: Set<string>;
   private lastBeat = 0;
 
   constructor(
@@ -93,7 +97,9 @@ class StepRun {
     private readonly step: PlannedStep,
     private readonly resource: ApiResource | undefined,
     private readonly signal: AbortSignal,
-  ) {}
+  ) {
+    this.known = knownNamespaces(input.request.target, input.restore);
+  }
 
   get total(): number {
     return this.step.items.length + this.step.related.length;
@@ -147,20 +153,28 @@ class StepRun {
   ensureNamespace(name: string): Promise<void> {
     let pending = this.namespaces.get(name);
     if (!pending) {
-      pending = this.createNamespace(name);
+      pending = this.known.has(name) ? Promise.resolve() : this.createNamespace(name);
       this.namespaces.set(name, pending);
     }
     return pending;
+  }
+
+  /** A namespace an earlier step saw is gone (a create said so): asked for, and made, again. */
+  private forgetNamespace(name: string): void {
+    this.known.delete(name);
+    this.namespaces.delete(name);
   }
 
   private async createNamespace(name: string): Promise<void> {
     const path = `/api/v1/namespaces/${encodeURIComponent(name)}`;
     try {
       await withApiRetries(() => this.api.get(path, { signal: this.signal }), this.signal);
+      this.known.add(name);
       return;
     } catch (err) {
       if (!(err instanceof ApiError && err.status === 404)) throw err;
     }
+    // A dry run creates nothing: the namespace stays unknown, and is asked for again by the next step.
     if (this.input.request.dryRun) return;
     const body = {
       apiVersion: 'v1',
@@ -175,6 +189,7 @@ class StepRun {
     } catch (err) {
       if (!(err instanceof ApiError && err.status === 409)) throw err;
     }
+    this.known.add(name);
   }
 
   async restore(ref: BackupItemRef, item: ArchiveItem, ctx: ItemContext): Promise<void> {
@@ -186,29 +201,41 @@ class StepRun {
     }
     const namespace = stringAt(objectAt(action.object, 'metadata'), 'namespace');
     const name = stringAt(objectAt(action.object, 'metadata'), 'name') ?? ref.name;
-    if (this.resource.namespaced && namespace) {
-      try {
-        await this.ensureNamespace(namespace);
-      } catch (err) {
-        return this.record(ref, 'failed', `its namespace ${namespace} could not be created: ${apiReason(err)}`);
-      }
-    }
+    const inNamespace = this.resource.namespaced && namespace ? namespace : undefined;
     const at = { ...this.resource, version: versionOf(action.object, this.resource.version) };
-    const ns = this.resource.namespaced ? namespace : undefined;
-    const result = await writeItem(
-      this.api,
-      {
-        collectionPath: resourcePath(at, ns),
-        objectPath: resourcePath(at, ns, name),
-        object: action.object,
-        ...(action.status ? { status: action.status } : {}),
-        policy: this.input.request.options.existingResourcePolicy,
-        restoreName: this.input.restore,
-        dryRun: this.input.request.dryRun ?? false,
-      },
-      this.signal,
-    );
+    const write = () =>
+      writeItem(
+        this.api,
+        {
+          collectionPath: resourcePath(at, inNamespace),
+          objectPath: resourcePath(at, inNamespace, name),
+          object: action.object,
+          ...(action.status ? { status: action.status } : {}),
+          policy: this.input.request.options.existingResourcePolicy,
+          restoreName: this.input.restore,
+          dryRun: this.input.request.dryRun ?? false,
+        },
+        this.signal,
+      );
+    const failure = inNamespace && (await this.namespaceFailure(inNamespace));
+    if (failure) return this.record(ref, 'failed', failure);
+    let result = await write();
+    if (inNamespace && result.outcome === 'failed' && result.namespaceMissing && this.known.has(inNamespace)) {
+      this.forgetNamespace(inNamespace);
+      const again = await this.namespaceFailure(inNamespace);
+      if (again) return this.record(ref, 'failed', again);
+      result = await write();
+    }
     this.record(ref, result.outcome, result.reason);
+  }
+
+  private async namespaceFailure(namespace: string): Promise<string | undefined> {
+    try {
+      await this.ensureNamespace(namespace);
+      return undefined;
+    } catch (err) {
+      return `its namespace ${namespace} could not be created: ${apiReason(err)}`;
+    }
   }
 }
 
@@ -297,11 +324,16 @@ async function restoreItems(
   const holdAll = companionsOf.size > 0;
   const wanted = planned.size + related.size;
 
+  // A step of one resource starts where the archive's index says it begins; claims and volumes read it whole.
+  const from =
+    !holdAll && input.source.kind === 'lifeboat' && !input.source.encrypted
+      ? indexEntryFor(input.source.index, step.groupResource)
+      : undefined;
   for await (const item of readArchiveItems(
     deps,
     input.source,
     (gr) => gr === step.groupResource || companionsOf.has(gr),
-    { signal },
+    { signal, ...(from ? { from } : {}) },
   )) {
     const key = refKey(item.namespace, item.name);
     if (item.groupResource !== step.groupResource) {

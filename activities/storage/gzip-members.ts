@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { createGzip } from 'node:zlib';
+import type { MemberSizes } from '../../core/velero/archive-index.js';
 
 /** Input per member: large enough that a member's header and cold dictionary cost nothing, small against a part. */
 export const GZIP_MEMBER_BYTES = 4 * 1024 * 1024;
@@ -32,6 +33,8 @@ export interface GzipMembersOptions {
    * archive's chunks): its writer may fill it again.
    */
   release?: (input: Buffer) => void;
+  /** Called with each member's input and output sizes, in order, as it comes out (the archive's index). */
+  onMember?: (sizes: MemberSizes) => void;
 }
 
 /**
@@ -47,7 +50,12 @@ export async function* gzipMembers(
 ): AsyncGenerator<Buffer> {
   const concurrency = Math.max(1, opts.concurrency ?? availableParallelism());
   const memberBytes = opts.memberBytes ?? GZIP_MEMBER_BYTES;
-  const compressing: Promise<Buffer[]>[] = [];
+  const compressing: { member: Promise<Buffer[]>; input: number }[] = [];
+  const out = async function* (next: { member: Promise<Buffer[]>; input: number }) {
+    const pieces = await next.member;
+    opts.onMember?.({ input: next.input, output: pieces.reduce((sum, p) => sum + p.length, 0) });
+    yield* pieces;
+  };
   let block: Uint8Array[] = [];
   let blockBytes = 0;
   const compress = () => {
@@ -65,7 +73,7 @@ export async function* gzipMembers(
     }
     // Awaited in order below; one that fails while an earlier one is awaited must not surface as unhandled.
     member.catch(() => undefined);
-    compressing.push(member);
+    compressing.push({ member, input: input.length });
     block = [];
     blockBytes = 0;
   };
@@ -75,10 +83,10 @@ export async function* gzipMembers(
     blockBytes += chunk.length;
     if (blockBytes >= memberBytes) {
       compress();
-      while (compressing.length >= concurrency) yield* await compressing.shift()!;
+      while (compressing.length >= concurrency) yield* out(compressing.shift()!);
     }
   }
   // An empty input still makes a gzip file: one member of nothing.
   if (blockBytes > 0 || compressing.length === 0) compress();
-  while (compressing.length > 0) yield* await compressing.shift()!;
+  while (compressing.length > 0) yield* out(compressing.shift()!);
 }

@@ -1,3 +1,4 @@
+import type { ArchiveIndexEntry } from '../velero/archive-index.js';
 import type { ApiResource } from './model.js';
 import type { ItemOutcome, ItemResult, RestoreOptions } from './restore-model.js';
 import type { PlannedSkip } from './restore-plan.js';
@@ -50,6 +51,8 @@ export type RestoreSource =
       sha256: string;
       encrypted: boolean;
       storeChecksum?: string;
+      /** The manifest's index of the archive (absent in backups made before it, and when encrypted). */
+      index?: ArchiveIndexEntry[];
     }
   | {
       /** Written by stock Velero: no manifest and no sha256; preflight reads the whole archive instead. */
