@@ -35,6 +35,7 @@ import { withS3 } from '../storage/s3.js';
 import { writeItem } from './apply-item.js';
 import { readArchiveItems, readResourceList, type ArchiveItem } from './archive.js';
 import { knownNamespaces } from './known-namespaces.js';
+import { memoPlan, type MemoPlan } from './plan-memo.js';
 import { recomputePlan } from './plan.js';
 
 /**
@@ -63,12 +64,17 @@ function companions(groupResource: string): string[] {
   return [];
 }
 
-/** Whether a controller owner is restored too: the plan's items and related items of its resource. */
-function ownerLookup(plan: RestorePlan, discovery: ApiResource[]): (owner: ControllerOwner) => boolean {
+/** Every item the plan restores, related items included, as ownerLookup asks for them. */
+function plannedKeys(plan: RestorePlan): Set<string> {
   const planned = new Set<string>();
   for (const step of plan.steps)
     for (const ref of [...step.items, ...step.related])
       planned.add(`${ref.groupResource}|${refKey(ref.namespace, ref.name)}`);
+  return planned;
+}
+
+/** Whether a controller owner is restored too: the plan's items and related items of its resource. */
+function ownerLookup(planned: Set<string>, discovery: ApiResource[]): (owner: ControllerOwner) => boolean {
   return (owner) => {
     const slash = owner.apiVersion.indexOf('/');
     const group = slash < 0 ? '' : owner.apiVersion.slice(0, slash);
@@ -259,8 +265,11 @@ export function createStepActivities(deps: ActivityDeps) {
     async restoreResourceStep(input: RestoreStepInput): Promise<StepReport> {
       const { request } = input;
       const signal = cancellationSignal();
-      const resourceList = await readResourceList(deps, input.source);
-      const plan = recomputePlan(resourceList, request, input.discovery, input.groupResources);
+      const { plan, planned } = await memoPlan(input, async () => {
+        const resourceList = await readResourceList(deps, input.source);
+        const made = recomputePlan(resourceList, request, input.discovery, input.groupResources);
+        return { plan: made, planned: plannedKeys(made) };
+      });
       const step = plan.steps[input.index];
       if (!step || step.groupResource !== input.groupResource) {
         throw nonRetryable(
@@ -275,7 +284,7 @@ export function createStepActivities(deps: ActivityDeps) {
         const resource = discovery.find((r) => groupResourceOf(r) === step.groupResource);
         const run = new StepRun(deps, api, input, step, resource, signal);
         run.beat(true);
-        await restoreItems(deps, run, plan, step, input, [...discovery, ...input.discovery], signal);
+        await restoreItems(deps, run, { plan, planned }, step, input, [...discovery, ...input.discovery], signal);
         if (step.groupResource === CUSTOM_RESOURCE_DEFINITIONS && !request.dryRun) {
           await waitForCrds(api, run, signal);
         }
@@ -292,7 +301,7 @@ export function createStepActivities(deps: ActivityDeps) {
 async function restoreItems(
   deps: ActivityDeps,
   run: StepRun,
-  plan: RestorePlan,
+  { plan, planned: plannedItems }: MemoPlan,
   step: PlannedStep,
   input: RestoreStepInput,
   discovery: ApiResource[],
@@ -306,7 +315,7 @@ async function restoreItems(
     options: request.options,
     backupName: input.source.backup,
     restoreName: input.restore,
-    ownerRestored: ownerLookup(plan, discovery),
+    ownerRestored: ownerLookup(plannedItems, discovery),
   };
   const reprovisioned: string[] = [];
   const claimedVolumes = new Set<string>();
