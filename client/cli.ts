@@ -1,4 +1,9 @@
+import { enableCompileCache } from 'node:module';
 import { VERSION } from './version.js';
+
+// V8's code cache for every module loaded from here on (the Temporal client alone is megabytes of JavaScript, which
+// V8 otherwise compiles at every start): in NODE_COMPILE_CACHE or the temp dir, checked against each file's contents.
+enableCompileCache();
 
 // `lifeboat ... | head` closes the pipe early: the reader has what it wanted, so that is not a failure to report.
 for (const stream of [process.stdout, process.stderr]) {

@@ -1,6 +1,4 @@
 import { Command, CommanderError } from 'commander';
-import { ConfigFileError } from '../runtime/config-file-error.js';
-import { TemporalSettingsError } from '../runtime/temporal-connection.js';
 import { registerApply } from './commands/apply.js';
 import { registerBackup } from './commands/backup.js';
 import { registerBackups } from './commands/backups.js';
@@ -46,6 +44,12 @@ export function buildProgram(): Command {
   return program;
 }
 
+/**
+ * A config file that cannot be read or is not valid (runtime/config-file.ts), Temporal settings that do not work
+ * (runtime/temporal-connection.ts): bad input. Known by name, so `--help` loads neither module.
+ */
+const BAD_INPUT_ERRORS = new Set(['ConfigFileError', 'TemporalSettingsError']);
+
 export async function run(argv: string[]): Promise<number> {
   try {
     await buildProgram().parseAsync(argv, { from: 'user' });
@@ -55,7 +59,7 @@ export async function run(argv: string[]): Promise<number> {
       // --help and --version land here with exit code 0; usage errors were already printed by commander.
       return err.exitCode === 0 ? ExitCode.Ok : ExitCode.BadInput;
     }
-    if (err instanceof ConfigFileError || err instanceof TemporalSettingsError) {
+    if (err instanceof Error && BAD_INPUT_ERRORS.has(err.name)) {
       console.error(`error: ${err.message}`);
       return ExitCode.BadInput;
     }

@@ -4,9 +4,10 @@ import { parse as parseYaml } from 'yaml';
 import type { ReadReference } from '../core/acm/backup-schedule.js';
 import { formatIssues, parseConfig } from '../core/config/parse.js';
 import type { LifeboatConfig } from '../core/config/schema.js';
-import { ConfigFileError } from './config-file-error.js';
 
-export { ConfigFileError };
+export class ConfigFileError extends Error {
+  override name = 'ConfigFileError';
+}
 
 /** Reads and validates lifeboat.yaml; every problem is listed with its path. */
 export function loadConfigFile(path: string): LifeboatConfig {

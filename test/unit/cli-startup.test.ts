@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { staticPackages } from '../../build/static-imports.js';
+import { KIND_CHOICES } from '../../client/commands/backups/kind-choices.js';
+import { BackupKinds } from '../../core/layout.js';
 
 // `lifeboat --help` registers every command; what a command needs loads when it runs (issue 16: a CLI that starts
 // like one). These hold the split between client/commands/*.ts (what a command is) and *-run.ts (what it does).
@@ -21,4 +23,8 @@ describe('what the CLI loads before it runs a command', () => {
         expect(packages).not.toContain(heavy);
     },
   );
+
+  it('backups --kind offers every backup kind (spelled out so that help loads no core module)', () => {
+    expect(KIND_CHOICES).toEqual(Object.values(BackupKinds));
+  });
 });

@@ -1,6 +1,17 @@
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
 import { CliError, ExitCode } from '../../exit-codes.js';
-import { RESTORE_KIND_NAMES, RESTORE_KINDS, restoreWorkflowId, type RestoreKind } from './kind.js';
+import { workflowIds } from '../../../core/naming.js';
+import { RESTORE_KIND_NAMES, RESTORE_KINDS, type RestoreKind } from './kind.js';
+
+const WORKFLOW_IDS: Record<RestoreKind, (cluster: string) => string> = {
+  etcd: workflowIds.etcdRestore,
+  resources: workflowIds.resourceRestore,
+  acm: workflowIds.acmRestore,
+};
+
+export function restoreWorkflowId(kind: RestoreKind, cluster: string): string {
+  return WORKFLOW_IDS[kind](cluster);
+}
 
 export interface FoundRestore {
   kind: RestoreKind;

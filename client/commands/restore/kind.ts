@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { workflowIds } from '../../../core/naming.js';
 
 /**
  * Which restore `restore status|approve|retry|abort CLUSTER` mean: an etcd, a resource or an ACM hub restore. They
@@ -9,16 +8,6 @@ import { workflowIds } from '../../../core/naming.js';
  */
 export const RESTORE_KINDS = ['etcd', 'resources', 'acm'] as const;
 export type RestoreKind = (typeof RESTORE_KINDS)[number];
-
-const WORKFLOW_IDS: Record<RestoreKind, (cluster: string) => string> = {
-  etcd: workflowIds.etcdRestore,
-  resources: workflowIds.resourceRestore,
-  acm: workflowIds.acmRestore,
-};
-
-export function restoreWorkflowId(kind: RestoreKind, cluster: string): string {
-  return WORKFLOW_IDS[kind](cluster);
-}
 
 /** How messages name a restore of that kind. */
 export const RESTORE_KIND_NAMES: Record<RestoreKind, string> = {
