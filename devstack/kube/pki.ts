@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -76,7 +77,10 @@ export async function issueCertificate(
     ca.cert,
     '-CAkey',
     ca.key,
-    '-CAcreateserial',
+    // A random serial of its own, not -CAcreateserial: certificates issued at once (tests sign several concurrently
+    // with one CA) raced on the CA's serial file, and openssl read it half-written ("Unable to load number").
+    '-set_serial',
+    `0x${randomBytes(16).toString('hex')}`,
     '-days',
     '825',
     '-out',
