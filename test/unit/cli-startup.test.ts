@@ -24,6 +24,11 @@ describe('what the CLI loads before it runs a command', () => {
     },
   );
 
+  it('lifeboat job ..., run by every etcd member in its Job at once, loads neither the Kubernetes nor the Temporal client', () => {
+    const packages = [...staticPackages('client/commands/job-run.ts')];
+    for (const heavy of ['@kubernetes/client-node', '@temporalio/client']) expect(packages).not.toContain(heavy);
+  });
+
   it('backups --kind offers every backup kind (spelled out so that help loads no core module)', () => {
     expect(KIND_CHOICES).toEqual(Object.values(BackupKinds));
   });
