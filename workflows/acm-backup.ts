@@ -1,6 +1,7 @@
 import {
   ApplicationFailure,
   executeChild,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -32,12 +33,16 @@ const { planHubBackup, pauseHubBackupSchedule, labelHubCredentials } = proxyActi
   retry: commitRetry,
 });
 
+/** Histories recorded before the typed backups ran at once take them one after the other (Temporal's patching). */
+const TYPED_BACKUPS_AT_ONCE = 'acm-typed-backups-at-once';
+
 /**
  * One ACM hub backup set, as the cluster-backup-operator takes it: read the hub (its id, what each type selects), stop
  * if another hub writes into the same history (pause the schedule, say why), label the credentials the operator
- * labels, then take the typed backups in the
- * operator's order — credentials, managed clusters, generic resources, resources — each a resource backup of the hub
- * named `<policy>-<type>-<time>` and tagged with its type, set and hub; then retention, by whole sets.
+ * labels, then take the typed backups — credentials, managed clusters, generic resources, resources; the operator
+ * creates their Velero Backups together, which Velero's server then runs one after another, and Lifeboat runs them at
+ * once — each a resource backup of the hub named `<policy>-<type>-<time>` and tagged with its type, set and hub; then
+ * retention, by whole sets.
  */
 export async function acmBackup(input: AcmBackupInput): Promise<AcmBackupProgress> {
   const { cluster, policy } = input;
@@ -84,29 +89,49 @@ export async function acmBackup(input: AcmBackupInput): Promise<AcmBackupProgres
   );
 
   phases.enter('backing-up', `${plan.typed.length} typed backups of hub ${plan.hub}`);
-  for (const typed of plan.typed) {
+  const typedBackups = plan.typed.map((typed) => {
     const typedPolicy = acmTypedPolicy(policy, typed.type);
     const backup = backupName(typedPolicy, time);
     const result = { type: typed.type, backup };
-    progress.typed.push(result);
-    phases.describe(`${heading}: ${typed.type} backup ${backup} (${progress.typed.length} of ${plan.typed.length})`);
-    const manifest = await executeChild(resourceBackup, {
-      workflowId: workflowIds.resourceBackup(cluster, typedPolicy, backup),
-      staticSummary: `${typed.type} backup of hub ${cluster} (${policy}), set ${set}`,
-      args: [
-        {
-          cluster,
-          policy: typedPolicy,
-          acm: {
-            tag: { policy, type: typed.type, set, hub: plan.hub },
-            oneOff,
-            filters: typed.filters,
-            excludedItems: typed.excludedItems,
-          },
-        },
-      ],
-    });
-    Object.assign(result, { outcome: manifest.outcome, items: manifest.counts.items });
+    return {
+      result,
+      run: async () => {
+        const manifest = await executeChild(resourceBackup, {
+          workflowId: workflowIds.resourceBackup(cluster, typedPolicy, backup),
+          staticSummary: `${typed.type} backup of hub ${cluster} (${policy}), set ${set}`,
+          args: [
+            {
+              cluster,
+              policy: typedPolicy,
+              acm: {
+                tag: { policy, type: typed.type, set, hub: plan.hub },
+                oneOff,
+                filters: typed.filters,
+                excludedItems: typed.excludedItems,
+              },
+            },
+          ],
+        });
+        Object.assign(result, { outcome: manifest.outcome, items: manifest.counts.items });
+      },
+    };
+  });
+  if (patched(TYPED_BACKUPS_AT_ONCE)) {
+    // All at once: each typed backup's fixed steps (its plan, manifest, Velero record) overlap the others' listing.
+    // Every one runs to its end even when another fails, so the set holds every type that could be taken.
+    progress.typed.push(...typedBackups.map((t) => t.result));
+    phases.describe(`${heading}: ${plan.typed.map((t) => t.type).join(', ')} backups at once`);
+    const outcomes = await Promise.allSettled(typedBackups.map((t) => t.run()));
+    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failed) throw failed.reason;
+  } else {
+    for (const typed of typedBackups) {
+      progress.typed.push(typed.result);
+      phases.describe(
+        `${heading}: ${typed.result.type} backup ${typed.result.backup} (${progress.typed.length} of ${plan.typed.length})`,
+      );
+      await typed.run();
+    }
   }
 
   const items = progress.typed.reduce((sum, t) => sum + (t.items ?? 0), 0);

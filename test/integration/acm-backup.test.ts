@@ -182,6 +182,14 @@ describe('ACM hub backups', () => {
     const attributes = (await handle.describe()).typedSearchAttributes;
     expect([attributes.get(LifeboatKind), attributes.get(LifeboatPhase)]).toEqual(['acm-backup', 'done']);
     expect((await retentionAfter()).deleted).toEqual([]);
+    // The four typed backups ran at once: every child was started before the first one finished.
+    const events = (await handle.fetchHistory()).events ?? [];
+    const firstDone = events.findIndex((e) => e.childWorkflowExecutionCompletedEventAttributes);
+    const started = events.filter(
+      (e) => e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowType?.name === 'resourceBackup',
+    );
+    expect(started).toHaveLength(4);
+    expect(firstDone).toBeGreaterThan(events.indexOf(started.at(-1)!));
     await recordHistory('acm-backup-completed', handle);
   });
 
