@@ -300,13 +300,19 @@ export async function startPrivateHub(name: string): Promise<PrivateHub> {
       unsafeNoFsync: true,
     }),
   ]);
-  const kc = new KubeConfig();
-  kc.loadFromFile(plane.adminKubeconfig);
-  await installAcmCrds(kc, crds);
-  const [reader, restorer, labeller] = await Promise.all([
-    grantResourceReaderAccess(plane, dataDir),
-    grantResourceRestorerAccess(plane, dataDir),
-    grantCredentialLabellerAccess(plane, dataDir),
-  ]);
-  return { plane, kc, reader, restorer, labeller };
+  try {
+    const kc = new KubeConfig();
+    kc.loadFromFile(plane.adminKubeconfig);
+    await installAcmCrds(kc, crds);
+    const [reader, restorer, labeller] = await Promise.all([
+      grantResourceReaderAccess(plane, dataDir),
+      grantResourceRestorerAccess(plane, dataDir),
+      grantCredentialLabellerAccess(plane, dataDir),
+    ]);
+    return { plane, kc, reader, restorer, labeller };
+  } catch (err) {
+    // The caller never gets this plane to stop: it would outlive the test run.
+    await plane.stop();
+    throw err;
+  }
 }

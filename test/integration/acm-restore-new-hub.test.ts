@@ -37,7 +37,11 @@ describe('an ACM hub restore onto a new, empty hub', { timeout: 300_000 }, () =>
   beforeAll(async () => {
     // Two hubs of this file's own: the old one's backups then hold only this fixture (a hub backup selects across
     // the cluster), and the new one starts empty but for the ACM CRDs.
-    [oldHub, newHub] = await Promise.all([startPrivateHub('acm-old-hub'), startPrivateHub('acm-new-hub')]);
+    // Settled, not Promise.all: a hub that started is kept for afterAll to stop even when the other one failed.
+    const [old, neu] = await Promise.allSettled([startPrivateHub('acm-old-hub'), startPrivateHub('acm-new-hub')]);
+    if (old.status === 'fulfilled') oldHub = old.value;
+    if (neu.status === 'fulfilled') newHub = neu.value;
+    for (const hub of [old, neu]) if (hub.status === 'rejected') throw hub.reason;
     plane = newHub.plane;
     fresh = newHub.kc;
     fixture = await createHubFixture(oldHub.kc, uniqueName('acmn'));
