@@ -32,8 +32,7 @@ const expected: Record<string, string> = {
   'etcd-restore-cancelled-rolled-back': 'etcd-restore.test.ts: cancelled before the point of no return',
   'etcd-restore-operator-retries': 'etcd-restore-faults.test.ts: a failing Job retried twice by an operator',
   'etcd-restore-aborted': 'etcd-restore-faults.test.ts: aborted after the point of no return',
-  'acm-backup-completed':
-    'acm-backup.test.ts: one hub backup set, four typed resource backups at once, then retention',
+  'acm-backup-completed': 'acm-backup.test.ts: one hub backup set, four typed resource backups at once, then retention',
   'acm-backup-one-by-one':
     'acm-backup.test.ts before the typed backups ran at once (recorded at 280d852): the four one after the other',
   'acm-backup-collision': "acm-backup.test.ts: another hub's newer set found, the schedule paused, nothing written",
