@@ -1,3 +1,5 @@
+import { RecentlyUsed } from './recently-used.js';
+
 /**
  * Namespaces a restore has already seen on its target, remembered on this worker across the restore's steps. Each
  * step used to ask the API for every namespace of its items again: an ACM hub's managed-clusters step restores ten
@@ -7,20 +9,9 @@
  * (step.ts).
  */
 
-/** Restores remembered at once, the least recently used forgotten first: a worker runs a few restores at a time. */
-const MAX_RESTORES = 8;
-
-const byRestore = new Map<string, Set<string>>();
+/** Restores remembered at once: a worker runs a few restores at a time. */
+const byRestore = new RecentlyUsed<Set<string>>(8);
 
 export function knownNamespaces(target: string, restore: string): Set<string> {
-  const key = `${target}\u0000${restore}`;
-  let known = byRestore.get(key);
-  if (known) {
-    byRestore.delete(key);
-  } else {
-    known = new Set();
-    if (byRestore.size >= MAX_RESTORES) byRestore.delete(byRestore.keys().next().value!);
-  }
-  byRestore.set(key, known);
-  return known;
+  return byRestore.get(`${target}\u0000${restore}`, () => new Set());
 }

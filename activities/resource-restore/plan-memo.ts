@@ -1,5 +1,6 @@
 import type { RestorePlan } from '../../core/resources/restore-plan.js';
 import type { RestoreStepInput } from '../../core/resources/restore-run.js';
+import { RecentlyUsed } from './recently-used.js';
 
 /**
  * The plan of a restore, kept on this worker between its steps. Every step needs the whole plan (which step it is,
@@ -16,23 +17,16 @@ export interface MemoPlan {
 }
 
 /** Plans kept at once: a worker runs a few restores at a time, and a plan of a large backup holds every item's ref. */
-const MAX_PLANS = 2;
-
-const plans = new Map<string, Promise<MemoPlan>>();
+const plans = new RecentlyUsed<Promise<MemoPlan>>(2);
 
 export function memoPlan(input: RestoreStepInput, make: () => Promise<MemoPlan>): Promise<MemoPlan> {
   const key = [input.restore, input.source.location, input.source.resourceListKey, input.groupResources.join(',')].join(
     '\u0000',
   );
-  let pending = plans.get(key);
-  if (pending) {
-    plans.delete(key);
-  } else {
-    pending = make();
+  return plans.get(key, () => {
+    const pending = make();
     // A failed read is not remembered: the retry reads again.
-    pending.catch(() => plans.delete(key));
-    if (plans.size >= MAX_PLANS) plans.delete(plans.keys().next().value!);
-  }
-  plans.set(key, pending);
-  return pending;
+    pending.catch(() => plans.forget(key));
+    return pending;
+  });
 }
